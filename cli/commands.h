@@ -1,0 +1,25 @@
+// Subcommands of the `wambench` executable. Each registers its options on a CLI11 subcommand and
+// runs when that subcommand was given. Errors are exceptions; main() prints them and exits 2.
+#pragma once
+
+#include <functional>
+#include <string>
+
+#include <CLI/CLI.hpp>
+
+namespace wambench::cli {
+
+/// A subcommand: `setup` adds it to the app and returns the function that runs it (returning the
+/// process exit code).
+using CommandRunner = std::function<int()>;
+
+CommandRunner add_info_command(CLI::App& app);
+CommandRunner add_render_command(CLI::App& app);
+
+/// Raised for bad user input detected after parsing (exit code 2, message printed as is).
+class UsageError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+}  // namespace wambench::cli

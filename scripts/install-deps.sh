@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Installs every Debian 12 package wambench needs to build, test and run.
+# Idempotent and non-interactive; needs root (or sudo) for apt-get.
+set -euo pipefail
+
+PACKAGES=(
+  build-essential cmake pkg-config git
+  libmujoco-dev            # physics + renderer (MuJoCo 2.2.2)
+  libqhull-dev             # its CMake target names /usr/include/libqhull_r
+  libtorch-dev             # learned policies (LibTorch 1.13, CPU)
+  libosmesa6-dev           # software OpenGL (OSMesa backend)
+  libegl-dev libegl-mesa0 libgl-dev  # EGL backend (Mesa llvmpipe when no GPU)
+  libeigen3-dev            # IK linear algebra
+  libstb-dev               # PNG writing
+  libcli11-dev             # command-line parsing
+  libspdlog-dev libfmt-dev # logging
+  nlohmann-json3-dev       # JSON
+  libgtest-dev libgmock-dev libbenchmark-dev  # tests and benchmarks
+  python3                  # test helpers
+)
+
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "install-deps: all ${#PACKAGES[@]} packages already installed"
+  exit 0
+fi
+
+echo "install-deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"

@@ -1,0 +1,51 @@
+#include "sim/image.h"
+
+#include <algorithm>
+#include <cstring>
+#include <stdexcept>
+
+#include <stb/stb_image.h>
+#include <stb/stb_image_write.h>
+
+namespace wambench {
+
+void write_png(const std::string& path, const Image& image) {
+  if (image.empty() || image.height <= 0 || image.width <= 0) {
+    throw std::runtime_error("refusing to write an empty image to '" + path + "'");
+  }
+  if (!stbi_write_png(path.c_str(), image.width, image.height, 3, image.rgb.data(), image.width * 3)) {
+    throw std::runtime_error("could not write PNG '" + path +
+                             "' (does the directory exist and is it writable?)");
+  }
+}
+
+Image read_png(const std::string& path) {
+  int w = 0, h = 0, channels = 0;
+  unsigned char* data = stbi_load(path.c_str(), &w, &h, &channels, 3);
+  if (data == nullptr) {
+    throw std::runtime_error("could not read image '" + path + "': " + stbi_failure_reason());
+  }
+  Image out(h, w);
+  std::memcpy(out.rgb.data(), data, out.rgb.size());
+  stbi_image_free(data);
+  return out;
+}
+
+Image hstack(const std::vector<Image>& images) {
+  int height = 0, width = 0;
+  for (const Image& im : images) {
+    height = std::max(height, im.height);
+    width += im.width;
+  }
+  Image out(height, width);
+  int x0 = 0;
+  for (const Image& im : images) {
+    for (int r = 0; r < im.height; ++r) {
+      std::memcpy(out.at(r, x0), im.at(r, 0), static_cast<size_t>(im.width) * 3);
+    }
+    x0 += im.width;
+  }
+  return out;
+}
+
+}  // namespace wambench

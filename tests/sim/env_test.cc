@@ -1,0 +1,136 @@
+// Env: action validation, clipping, control rate, determinism.
+#include <array>
+#include <cmath>
+#include <cstdio>
+#include <limits>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "sim/env.h"
+#include "tests/sim/test_scenes.h"
+
+namespace wambench {
+namespace {
+
+std::vector<double> qpos_of(const Env& env) {
+  return std::vector<double>(env.data()->qpos, env.data()->qpos + env.model()->nq);
+}
+
+TEST(Env, StepAdvancesOneControlPeriod) {
+  Env env(testing::physics_only_config());
+  env.reset();
+  EXPECT_EQ(env.physics_steps_per_control(), 50);
+  env.step(Action{});
+  EXPECT_NEAR(env.data()->time, 0.1, 1e-12);
+}
+
+TEST(Env, ControlRateIsConfigurable) {
+  EnvConfig c = testing::physics_only_config();
+  c.control_frequency_hz = 20;
+  Env env(c);
+  EXPECT_EQ(env.physics_steps_per_control(), 25);
+  c.control_frequency_hz = 7;  // 1/7 s is not a whole number of 2 ms steps
+  EXPECT_THROW({ Env bad(c); }, std::invalid_argument);
+}
+
+TEST(Env, RejectsNanAndInfWithoutChangingState) {
+  Env env(testing::physics_only_config());
+  env.reset();
+  env.step(Action{0.3, 0, 0, 0, 0, 0, -1});
+  const std::vector<double> before = qpos_of(env);
+  const double t = env.data()->time;
+  for (double bad : {std::numeric_limits<double>::quiet_NaN(), std::numeric_limits<double>::infinity(),
+                     -std::numeric_limits<double>::infinity()}) {
+    Action a{0.1, 0.1, 0.1, 0, 0, 0, 0};
+    a[3] = bad;
+    try {
+      env.step(a);
+      FAIL() << "expected InvalidActionError for " << bad;
+    } catch (const InvalidActionError& e) {
+      EXPECT_NE(std::string(e.what()).find("action[3]"), std::string::npos) << e.what();
+    }
+  }
+  EXPECT_EQ(qpos_of(env), before);
+  EXPECT_EQ(env.data()->time, t);
+}
+
+TEST(Env, RejectsWrongLengthWithoutChangingState) {
+  Env env(testing::physics_only_config());
+  env.reset();
+  const std::vector<double> before = qpos_of(env);
+  for (size_t n : {0u, 6u, 8u, 14u}) {
+    try {
+      env.step(std::vector<double>(n, 0.0));
+      FAIL() << "expected InvalidActionError for length " << n;
+    } catch (const InvalidActionError& e) {
+      EXPECT_NE(std::string(e.what()).find("expected 7"), std::string::npos) << e.what();
+    }
+  }
+  EXPECT_EQ(qpos_of(env), before);
+  EXPECT_EQ(env.data()->time, 0.0);
+}
+
+TEST(Env, OutOfRangeActionsAreClippedToUnitBox) {
+  Env clipped(testing::physics_only_config()), unit(testing::physics_only_config());
+  clipped.reset();
+  unit.reset();
+  for (int i = 0; i < 5; ++i) {
+    clipped.step(std::vector<double>{5.0, -3.0, 2.0, 0.0, 1.5, -7.0, 9.0});
+    unit.step(std::vector<double>{1.0, -1.0, 1.0, 0.0, 1.0, -1.0, 1.0});
+  }
+  EXPECT_EQ(qpos_of(clipped), qpos_of(unit));
+}
+
+TEST(Env, SameActionsGiveBitIdenticalQposTwiceInOneProcess) {
+  const std::vector<double> a = testing::run_determinism_rollout();
+  const std::vector<double> b = testing::run_determinism_rollout();
+  ASSERT_EQ(a.size(), b.size());
+  EXPECT_EQ(testing::to_hex_lines(a), testing::to_hex_lines(b));
+  // The rollout really moved the arm (a trivial rollout would make the test vacuous).
+  Env env(testing::physics_only_config());
+  env.reset();
+  const std::vector<double> start = qpos_of(env);
+  double moved = 0;
+  for (size_t i = 0; i < 7; ++i) moved += std::abs(a[i] - start[i]);
+  EXPECT_GT(moved, 0.5);
+}
+
+std::string run_probe() {
+  FILE* pipe = popen(WAMBENCH_SIM_PROBE, "r");
+  if (pipe == nullptr) return "";
+  std::string out;
+  char buf[256];
+  while (std::fgets(buf, sizeof(buf), pipe) != nullptr) out += buf;
+  EXPECT_EQ(pclose(pipe), 0);
+  return out;
+}
+
+TEST(Env, SameActionsGiveBitIdenticalQposAcrossProcesses) {
+  const std::string first = run_probe();
+  const std::string second = run_probe();
+  ASSERT_FALSE(first.empty());
+  EXPECT_EQ(first, second);
+  EXPECT_EQ(first, testing::to_hex_lines(testing::run_determinism_rollout()));
+}
+
+TEST(Env, ObservationReportsProprioceptionInSiUnits) {
+  Env env(testing::physics_only_config());
+  env.reset();
+  const Observation obs = env.observe();
+  EXPECT_TRUE(obs.images.empty()) << "rendering disabled";
+  EXPECT_NEAR(obs.gripper_opening_m, 0.08, 1e-9);
+  for (int i = 0; i < kArmDof; ++i) EXPECT_NEAR(obs.joint_pos_rad[i], kReadyJointPosRad[i], 1e-9);
+  double n = 0;
+  for (double v : obs.ee_quat_wxyz) n += v * v;
+  EXPECT_NEAR(n, 1.0, 1e-9);
+  // Ready pose: the tool centre point is in front of the robot, above the table, pointing down.
+  EXPECT_GT(obs.ee_pos_m[0], 0.2);
+  EXPECT_NEAR(obs.ee_pos_m[1], 0.0, 1e-6);
+  EXPECT_GT(obs.ee_pos_m[2], 0.2);
+  const int ee = mj_name2id(env.model(), mjOBJ_SITE, "ee");
+  EXPECT_LT(env.data()->site_xmat[9 * ee + 8], -0.999) << "EE z axis points down";
+}
+
+}  // namespace
+}  // namespace wambench

@@ -1,0 +1,105 @@
+// The force-limited gripper holds a grasped cube and lets it go.
+#include <cmath>
+
+#include <Eigen/Dense>
+#include <gtest/gtest.h>
+
+#include "sim/env.h"
+#include "tests/sim/test_scenes.h"
+
+namespace wambench {
+namespace {
+
+constexpr char kCube[] = R"(
+  <body name="cube" pos="0.5 0.0 0.02">
+    <freejoint name="cube_free"/>
+    <geom name="cube_geom" type="box" size="0.02 0.02 0.02" mass="0.1" rgba="0.85 0.2 0.2 1"
+          contype="1" conaffinity="3" condim="4" friction="1 0.005 0.0001"/>
+  </body>)";
+
+class GripperTest : public ::testing::Test {
+ protected:
+  GripperTest() : env_(testing::scene_with(kCube), testing::physics_only_config()) {
+    cube_ = mj_name2id(env_.model(), mjOBJ_BODY, "cube");
+    cube_qpos_ = env_.model()->jnt_qposadr[mj_name2id(env_.model(), mjOBJ_JOINT, "cube_free")];
+  }
+
+  Eigen::Vector3d cube_pos() const {
+    return Eigen::Vector3d(env_.data()->xpos + 3 * cube_);
+  }
+  Eigen::Vector3d ee_pos() {
+    const auto p = env_.observe().ee_pos_m;
+    return Eigen::Vector3d(p[0], p[1], p[2]);
+  }
+
+  // Drives the EE to `target` (position only; orientation held) over up to `steps` actions.
+  void move_to(const Eigen::Vector3d& target, double gripper, int steps) {
+    const double max_t = env_.config().controller.max_translation_per_step_m;
+    for (int i = 0; i < steps; ++i) {
+      const Eigen::Vector3d e = target - ee_pos();
+      Action a{};
+      for (int k = 0; k < 3; ++k) a[k] = std::clamp(e[k] / max_t, -1.0, 1.0);
+      a[6] = gripper;
+      env_.step(a);
+    }
+  }
+
+  void hold(double gripper, int steps) {
+    for (int i = 0; i < steps; ++i) env_.step(Action{0, 0, 0, 0, 0, 0, gripper});
+  }
+
+  Env env_;
+  int cube_ = -1;
+  int cube_qpos_ = -1;
+};
+
+TEST_F(GripperTest, GraspsLiftsHoldsAndReleasesAFourCentimetreCube) {
+  env_.reset([&](const mjModel* m, mjData* d) {
+    // Yaw the cube so its faces are square to the finger axis (the hand's y axis).
+    const int hand = mj_name2id(m, mjOBJ_BODY, "hand");
+    const double yaw = std::atan2(d->xmat[9 * hand + 4], d->xmat[9 * hand + 1]) - M_PI / 2;
+    d->qpos[cube_qpos_ + 3] = std::cos(yaw / 2);
+    d->qpos[cube_qpos_ + 6] = std::sin(yaw / 2);
+  });
+  hold(-1, 5);  // let the cube settle on the table
+  const Eigen::Vector3d start = cube_pos();
+  ASSERT_NEAR(start.z(), 0.02, 0.002);
+
+  move_to(start + Eigen::Vector3d(0, 0, 0.12), -1, 25);
+  move_to(start + Eigen::Vector3d(0, 0, 0.0), -1, 25);
+  hold(+1, 10);  // close
+  const double opening = env_.observe().gripper_opening_m;
+  EXPECT_NEAR(opening, 0.04, 0.004) << "fingers stop on the 4 cm cube";
+
+  move_to(start + Eigen::Vector3d(0, 0, 0.20), +1, 30);
+  EXPECT_GT(cube_pos().z() - start.z(), 0.19) << "lifted 20 cm";
+
+  // Hold for 2 s; slip = motion of the cube relative to the EE.
+  const Eigen::Vector3d offset0 = cube_pos() - ee_pos();
+  const int hold_steps = static_cast<int>(std::lround(2.0 * env_.config().control_frequency_hz));
+  double max_slip = 0;
+  for (int i = 0; i < hold_steps; ++i) {
+    hold(+1, 1);
+    max_slip = std::max(max_slip, ((cube_pos() - ee_pos()) - offset0).norm());
+  }
+  EXPECT_LT(max_slip, 0.01);
+  EXPECT_GT(cube_pos().z() - start.z(), 0.19) << "still up after 2 s";
+  RecordProperty("max_slip_m", std::to_string(max_slip));
+
+  // Open: the cube drops back to the table.
+  hold(-1, 15);
+  EXPECT_LT(cube_pos().z(), 0.05) << "released cube fell";
+  EXPECT_GT(env_.observe().gripper_opening_m, 0.07);
+}
+
+TEST_F(GripperTest, GraspForceIsLimited) {
+  // Fully closed on nothing, the actuator force stays within its +-70 N limit.
+  env_.reset();
+  hold(+1, 10);
+  const int act = mj_name2id(env_.model(), mjOBJ_ACTUATOR, "gripper");
+  EXPECT_LE(std::abs(env_.data()->actuator_force[act]), 70.0 + 1e-9);
+  EXPECT_NEAR(env_.observe().gripper_opening_m, 0.0, 0.002);
+}
+
+}  // namespace
+}  // namespace wambench
