@@ -34,7 +34,9 @@ class GlError : public std::runtime_error {
 ///   - MUJOCO_GL=osmesa: OSMesa, falling back to EGL (with a warning).
 ///   - any other value: GlError listing the valid values.
 /// The platform libraries (libEGL.so.1, libOSMesa.so.8) are loaded at run time with dlopen, so a
-/// machine that lacks one still runs with the other.
+/// machine that lacks one still runs with the other. Unless LP_NUM_THREADS is already set, it is
+/// set to 0 before the first context: Mesa's llvmpipe then rasterizes on the rendering thread
+/// (faster for small images, and one core per evaluation worker).
 class GlContext {
  public:
   /// Creates a context on the process's backend (choosing it on first use, see above).

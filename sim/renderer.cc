@@ -19,8 +19,10 @@ Renderer::Renderer(mjModel* model, int max_width, int max_height, const RenderCo
   context_ = GlContext::create();
   context_->make_current();
 
-  model->vis.global.offwidth = std::max(model->vis.global.offwidth, max_width);
-  model->vis.global.offheight = std::max(model->vis.global.offheight, max_height);
+  // The off-screen buffer is exactly as large as the largest image: llvmpipe clears and resolves
+  // the whole buffer every frame, so a larger one (MuJoCo's default is 640 x 480) costs time.
+  model->vis.global.offwidth = max_width;
+  model->vis.global.offheight = max_height;
   model->vis.quality.shadowsize = config.shadow_size;
   model->vis.quality.offsamples = config.msaa_samples;
 

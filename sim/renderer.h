@@ -13,14 +13,17 @@
 namespace wambench {
 
 /// Render-quality settings. The defaults are chosen for software OpenGL (Mesa llvmpipe) on a
-/// CPU-only machine, where the cost of a frame is dominated by the shadow pass: measured on this
-/// project's 2-core build machine (bench/bench_render), a 4096^2 shadow map costs ~8 ms a frame,
-/// 512^2 ~2 ms, none < 1 ms (DESIGN.md, "Rendering"). The defaults keep one shadow-casting light
-/// with a small map (objects get a contact shadow, a depth cue policies use) and no multisampling,
-/// which at 64-224 px costs more than it helps.
+/// CPU-only machine, where the shadow pass dominates the cost of a frame. Measured with
+/// bench/bench_render on the 2-core build machine (128 x 128 `front` render + readback, median,
+/// single-threaded llvmpipe): no shadows 1.4 ms; one shadow-casting light 4.6 ms at 512^2,
+/// 6.4 ms at 1024^2, 11 ms at 2048^2, 26 ms at 4096^2 (MuJoCo renders the scene twice more: a
+/// depth pass from the light and an additive lit pass); 4x MSAA roughly doubles a frame. So
+/// shadows and multisampling are off by default, which keeps a camera frame inside a 3 ms budget;
+/// lighting still shades every surface (headlight + two directional lights). Turn shadows on for
+/// figures.
 struct RenderConfig {
-  bool shadows = true;       ///< shadow pass for lights with castshadow="true"
-  int shadow_size = 512;     ///< shadow-map texture size (pixels, square); >= 64
+  bool shadows = false;      ///< shadow pass for lights with castshadow="true"
+  int shadow_size = 1024;    ///< shadow-map texture size (pixels, square); >= 64
   int msaa_samples = 0;      ///< off-screen multisamples (0 = none)
   bool reflections = false;  ///< planar reflections of materials with reflectance > 0
 };
