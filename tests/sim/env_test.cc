@@ -114,6 +114,20 @@ TEST(Env, SameActionsGiveBitIdenticalQposAcrossProcesses) {
   EXPECT_EQ(first, testing::to_hex_lines(testing::run_determinism_rollout()));
 }
 
+TEST(Env, UnstableSimulationRaisesSimulationError) {
+  Env env(testing::physics_only_config());
+  env.reset();
+  env.mutable_data()->qvel[0] = std::numeric_limits<double>::quiet_NaN();
+  try {
+    env.step(Action{});
+    FAIL() << "expected SimulationError";
+  } catch (const SimulationError& e) {
+    EXPECT_NE(std::string(e.what()).find("unstable"), std::string::npos) << e.what();
+  }
+  env.reset();  // a reset recovers
+  EXPECT_NO_THROW(env.step(Action{}));
+}
+
 TEST(Env, ObservationReportsProprioceptionInSiUnits) {
   Env env(testing::physics_only_config());
   env.reset();
