@@ -1,0 +1,125 @@
+#include "tasks/objects.h"
+
+#include <cmath>
+#include <sstream>
+#include <stdexcept>
+
+namespace wambench {
+namespace {
+
+std::string replace_all(std::string s, const std::string& from, const std::string& to) {
+  for (size_t p = s.find(from); p != std::string::npos; p = s.find(from, p + to.size())) s.replace(p, from.size(), to);
+  return s;
+}
+
+ObjectCategory category(std::string name, std::string geoms, double grasp_x, double grasp_z, double grasp_yaw,
+                        double width, double radius, double height) {
+  return ObjectCategory{std::move(name), std::move(geoms), grasp_x, grasp_z, grasp_yaw, width, radius, height};
+}
+
+}  // namespace
+
+std::string object_defaults_xml() {
+  return R"(<default>
+    <default class="object">
+      <geom contype="1" conaffinity="3" condim="4" density="500" friction="1.0 0.01 0.0005"
+            solref="0.004 1" solimp="0.95 0.99 0.001"/>
+    </default>
+    <default class="fixture">
+      <geom contype="1" conaffinity="3" condim="3" friction="1.0 0.005 0.0001"/>
+    </default>
+  </default>)";
+}
+
+std::string object_body_xml(const ObjectCategory& c, const std::string& body) {
+  std::ostringstream s;
+  s << "<body name=\"" << body << "\" pos=\"0 0 0\">\n  <freejoint name=\"" << body << "_joint\"/>\n"
+    << replace_all(c.geoms_xml, "{B}", body) << "\n</body>\n";
+  return s.str();
+}
+
+const ObjectCategory& find_category(const std::vector<ObjectCategory>& categories, const std::string& name) {
+  std::string valid;
+  for (const ObjectCategory& c : categories) {
+    if (c.name == name) return c;
+    valid += (valid.empty() ? "" : ", ") + c.name;
+  }
+  throw std::invalid_argument("unknown object category '" + name + "'; valid: " + valid);
+}
+
+const std::vector<ObjectCategory>& pick_place_train_objects() {
+  static const std::vector<ObjectCategory> kTrain = {
+      category("cube", R"(<geom name="{B}_body" class="object" type="box" size="0.022 0.022 0.022" pos="0 0 0.022"/>)",
+               0, 0.022, 0, 0.044, 0.032, 0.044),
+      category("can", R"(<geom name="{B}_body" class="object" type="cylinder" size="0.026 0.045" pos="0 0 0.045"/>
+<geom name="{B}_accent_lid" type="cylinder" size="0.024 0.001" pos="0 0 0.0905" rgba="0.8 0.8 0.82 1" contype="0" conaffinity="0" mass="0"/>)",
+               0, 0.05, 0, 0.052, 0.03, 0.09),
+      category("mug", R"(<geom name="{B}_body" class="object" type="cylinder" size="0.032 0.04" pos="0 0 0.04"/>
+<geom name="{B}_handle_top" class="object" type="box" size="0.014 0.006 0.005" pos="0.044 0 0.068"/>
+<geom name="{B}_handle_side" class="object" type="box" size="0.005 0.006 0.024" pos="0.053 0 0.044"/>
+<geom name="{B}_handle_bottom" class="object" type="box" size="0.014 0.006 0.005" pos="0.044 0 0.02"/>)",
+               0, 0.045, 0, 0.064, 0.06, 0.08),
+      category("bottle", R"(<geom name="{B}_body" class="object" type="cylinder" size="0.024 0.055" pos="0 0 0.055"/>
+<geom name="{B}_shoulder" class="object" type="sphere" size="0.024" pos="0 0 0.11"/>
+<geom name="{B}_neck" class="object" type="cylinder" size="0.011 0.02" pos="0 0 0.14"/>
+<geom name="{B}_accent_cap" type="cylinder" size="0.012 0.006" pos="0 0 0.162" rgba="0.9 0.9 0.9 1" contype="0" conaffinity="0" mass="0"/>)",
+               0, 0.07, 0, 0.048, 0.03, 0.168),
+  };
+  return kTrain;
+}
+
+const std::vector<ObjectCategory>& pick_place_heldout_objects() {
+  static const std::vector<ObjectCategory> kHeldOut = {
+      category("banana", R"(<geom name="{B}_mid" class="object" type="capsule" size="0.017" fromto="-0.03 0 0.017 0.03 0 0.017"/>
+<geom name="{B}_left" class="object" type="capsule" size="0.015" fromto="-0.03 0 0.017 -0.07 0.025 0.017"/>
+<geom name="{B}_right" class="object" type="capsule" size="0.015" fromto="0.03 0 0.017 0.07 0.025 0.017"/>
+<geom name="{B}_accent_tip" type="sphere" size="0.008" pos="0.072 0.026 0.017" rgba="0.25 0.2 0.1 1" contype="0" conaffinity="0" mass="0"/>)",
+               0, 0.018, 0, 0.034, 0.08, 0.034),
+      category("duck", R"(<geom name="{B}_body" class="object" type="ellipsoid" size="0.042 0.03 0.027" pos="0 0 0.027"/>
+<geom name="{B}_head" class="object" type="sphere" size="0.019" pos="0.03 0 0.066"/>
+<geom name="{B}_accent_beak" class="object" type="ellipsoid" size="0.014 0.008 0.005" pos="0.054 0 0.064" rgba="1 0.55 0.1 1"/>)",
+               -0.005, 0.028, 0, 0.06, 0.05, 0.085),
+      category("hammer", R"(<geom name="{B}_accent_handle" class="object" type="capsule" size="0.012" fromto="-0.09 0 0.012 0.045 0 0.012" rgba="0.55 0.38 0.2 1"/>
+<geom name="{B}_head" class="object" type="box" size="0.016 0.045 0.016" pos="0.062 0 0.016"/>)",
+               -0.02, 0.013, 0, 0.024, 0.1, 0.032),
+      category("apple", R"(<geom name="{B}_body" class="object" type="sphere" size="0.034" pos="0 0 0.034"/>
+<geom name="{B}_accent_stem" type="capsule" size="0.003" fromto="0 0 0.066 0.004 0 0.08" rgba="0.35 0.25 0.1 1" contype="0" conaffinity="0" mass="0"/>)",
+               0, 0.034, 0, 0.068, 0.04, 0.08),
+  };
+  return kHeldOut;
+}
+
+const std::vector<ContainerSpec>& containers() {
+  static const std::vector<ContainerSpec> kContainers = {
+      {"bowl", 0.068, 0.05, 0.082},
+      {"plate", 0.082, 0.016, 0.094},
+  };
+  return kContainers;
+}
+
+const ContainerSpec& find_container(const std::string& name) {
+  for (const ContainerSpec& c : containers())
+    if (c.name == name) return c;
+  throw std::invalid_argument("unknown container '" + name + "'; valid: bowl, plate");
+}
+
+std::string container_body_xml(const ContainerSpec& spec, const std::string& body) {
+  std::ostringstream s;
+  const double wall_t = 0.006;  // half thickness of a wall segment (m)
+  const int segments = spec.name == "bowl" ? 14 : 18;
+  const double ring_r = spec.inner_radius_m + wall_t;
+  const double half_chord = ring_r * std::tan(M_PI / segments) + 0.002;
+  s << "<body name=\"" << body << "\" pos=\"0 0 0\">\n";
+  s << "  <geom name=\"" << body << "_base\" class=\"fixture\" type=\"cylinder\" size=\"" << spec.outer_radius_m
+    << " 0.004\" pos=\"0 0 0.004\"/>\n";
+  for (int k = 0; k < segments; ++k) {
+    const double a = 2 * M_PI * k / segments;
+    s << "  <geom name=\"" << body << "_wall" << k << "\" class=\"fixture\" type=\"box\" size=\"" << wall_t << " "
+      << half_chord << " " << spec.wall_height_m / 2 << "\" pos=\"" << ring_r * std::cos(a) << " "
+      << ring_r * std::sin(a) << " " << spec.wall_height_m / 2 << "\" euler=\"0 0 " << a << "\"/>\n";
+  }
+  s << "</body>\n";
+  return s.str();
+}
+
+}  // namespace wambench

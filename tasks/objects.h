@@ -1,0 +1,53 @@
+// A library of recognizable object categories built from MuJoCo primitives, for the object
+// semantics axis, and containers. Every category is a free body whose origin is the centre of its
+// base (resting on the table means origin z = 0) with +x along the object's long axis.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace wambench {
+
+/// A graspable object category.
+struct ObjectCategory {
+  std::string name;   ///< the instruction noun, e.g. "mug"
+  /// Geoms of the body as MJCF; "{B}" is replaced by the body name. Geoms named "{B}_accent*" keep
+  /// their colour; every other geom takes the episode's sampled colour.
+  std::string geoms_xml;
+  double grasp_x_m = 0;      ///< grasp point in the body frame (m): x
+  double grasp_z_m = 0;      ///< height of the tool centre point at the grasp (m above the base)
+  double grasp_yaw_rad = 0;  ///< hand yaw relative to the body's yaw at the grasp (fingers close along
+                             ///< the hand's y axis, so 0 closes across the object's y extent)
+  double grasp_width_m = 0;  ///< object width between the fingers at the grasp (m), < 0.08
+  double radius_m = 0;       ///< footprint radius for non-overlapping placement (m)
+  double height_m = 0;       ///< overall height above the base (m)
+};
+
+/// Free-body MJCF of `category` named `body` at (x, y, 0), class "object" geoms.
+std::string object_body_xml(const ObjectCategory& category, const std::string& body);
+
+/// Category by name from a list. @throws std::invalid_argument listing the names.
+const ObjectCategory& find_category(const std::vector<ObjectCategory>& categories, const std::string& name);
+
+/// pick_place train categories: cube, can, mug, bottle.
+const std::vector<ObjectCategory>& pick_place_train_objects();
+/// pick_place held-out categories, disjoint from train: banana, duck, hammer, apple.
+const std::vector<ObjectCategory>& pick_place_heldout_objects();
+
+/// An open container built from a base disc and a ring of wall segments (a static body).
+struct ContainerSpec {
+  std::string name;          ///< "bowl" or "plate"
+  double inner_radius_m;     ///< radius of the free floor inside the wall (m)
+  double wall_height_m;      ///< rim height above the table (m)
+  double outer_radius_m;     ///< footprint radius (m)
+};
+const std::vector<ContainerSpec>& containers();
+const ContainerSpec& find_container(const std::string& name);
+/// Static-body MJCF of a container named `body`; geoms "{body}_*" take the sampled colour.
+std::string container_body_xml(const ContainerSpec& spec, const std::string& body);
+
+/// Shared MJCF defaults for task objects (class "object": collides with world, robot and objects;
+/// density 500 kg/m^3; torsional friction so grasps hold). Include once in the task's scene.
+std::string object_defaults_xml();
+
+}  // namespace wambench

@@ -1,0 +1,290 @@
+#include "tasks/pick_place.h"
+
+#include <cmath>
+
+#include "sim/model.h"
+#include "tasks/objects.h"
+#include "tasks/registry.h"
+
+namespace wambench {
+namespace {
+
+using variation::Rect;
+using variation::Region;
+
+constexpr int kHorizon = 160;  // control steps (16 s); the expert needs <= ~80 (see results/scripted_expert.md)
+
+std::string body_name(const std::string& category) { return "object_" + category; }
+std::string container_name(const std::string& kind) { return "container_" + kind; }
+
+class PickPlace final : public Task {
+ public:
+  std::string name() const override { return "pick_place"; }
+
+  const std::vector<std::string>& subgoals() const override {
+    static const std::vector<std::string> kSubgoals = {"reached", "grasped", "lifted", "over_target", "placed"};
+    return kSubgoals;
+  }
+
+  int horizon_steps() const override { return kHorizon; }
+
+  TaskScene scene() const override {
+    TaskScene s;
+    s.defaults = object_defaults_xml();
+    for (const auto* list : {&pick_place_train_objects(), &pick_place_heldout_objects()})
+      for (const ObjectCategory& c : *list) s.worldbody += object_body_xml(c, body_name(c.name));
+    for (const ContainerSpec& c : containers()) s.worldbody += container_body_xml(c, container_name(c.name));
+    return s;
+  }
+
+  void bind(const mjModel* m) override {
+    Task::bind(m);
+    std::vector<std::string> bodies;
+    for (const auto* list : {&pick_place_train_objects(), &pick_place_heldout_objects()})
+      for (const ObjectCategory& c : *list) bodies.push_back(body_name(c.name));
+    objects_.bind(m, bodies);
+    for (const ContainerSpec& c : containers()) container_ids_.push_back(require_id(m, mjOBJ_BODY, container_name(c.name)));
+    left_finger_ = require_id(m, mjOBJ_GEOM, "left_finger_geom");
+    right_finger_ = require_id(m, mjOBJ_GEOM, "right_finger_geom");
+    ee_site_ = require_id(m, mjOBJ_SITE, "ee");
+  }
+
+  std::unique_ptr<Expert> make_expert(const Variation& v, double noise_std, uint64_t seed) const override;
+
+  const ObjectCategory& category_of(const Variation& v) const {
+    const std::string& name = v.object("object").category;
+    for (const auto* list : {&pick_place_train_objects(), &pick_place_heldout_objects()})
+      for (const ObjectCategory& c : *list)
+        if (c.name == name) return c;
+    return find_category(pick_place_train_objects(), name);  // throws listing names
+  }
+
+ protected:
+  void sample_task_variation(const HeldOutAxes& held_out, AxisStreams& rng, Variation* v) const override {
+    const auto& categories = held_out.object ? pick_place_heldout_objects() : pick_place_train_objects();
+    const ObjectCategory& cat = categories[rng.object.uniform_index(categories.size())];
+    const ContainerSpec& box = containers()[rng.object.uniform_index(containers().size())];
+    auto [color_name, rgb] = sample_palette_color(rng.object);
+    auto [box_color_name, box_rgb] = sample_palette_color(rng.object);
+    if (box_color_name == color_name) {  // keep the two objects distinguishable by colour
+      const auto& palette = variation::object_palette();
+      size_t k = 0;
+      while (palette[k].name == color_name) ++k;
+      box_color_name = palette[k].name;
+      box_rgb = palette[k].distribution.sample(rng.object);
+    }
+    v->objects = {{"object", cat.name, color_name, rgb}, {"container", box.name, box_color_name, box_rgb}};
+
+    const Region region = held_out.position ? pick_place_heldout_region() : pick_place_train_region();
+    const auto xy = variation::sample_non_overlapping({region, region}, {cat.radius_m, box.outer_radius_m}, 0.04,
+                                                      rng.position);
+    v->placements = {{"object", xy[0][0], xy[0][1], rng.position.uniform(-M_PI, M_PI)},
+                     {"container", xy[1][0], xy[1][1], rng.position.uniform(-M_PI, M_PI)}};
+    const char* preposition = box.name == "bowl" ? "in" : "on";
+    v->instruction = "put the " + describe(v->objects[0]) + " " + preposition + " the " + describe(v->objects[1]);
+  }
+
+  void apply_task_variation(const Variation& v, mjModel* m, mjData* d) override {
+    const ObjectChoice& obj = v.object("object");
+    const Placement& op = v.placement("object");
+    objects_.activate(body_name(obj.category), {op.x_m, op.y_m, 0.0005, op.yaw_rad}, obj.rgb, m, d);
+    const ObjectChoice& box = v.object("container");
+    const Placement& bp = v.placement("container");
+    container_ = require_id(m, mjOBJ_BODY, container_name(box.category));
+    spec_ = find_container(box.category);
+    for (int id : container_ids_) m->body_pos[3 * id + 2] = -3.0;  // park all containers
+    m->body_pos[3 * container_] = bp.x_m;
+    m->body_pos[3 * container_ + 1] = bp.y_m;
+    m->body_pos[3 * container_ + 2] = 0.0;
+    m->body_quat[4 * container_] = std::cos(bp.yaw_rad / 2);
+    m->body_quat[4 * container_ + 3] = std::sin(bp.yaw_rad / 2);
+    set_body_color(m, container_, box.rgb);
+  }
+
+  void after_step(const mjModel*, mjData* d) override { objects_.pin_parked(d); }
+
+  bool finger_touches_object(const mjModel* m, const mjData* d) const {
+    const int body = objects_.active_body();
+    for (int i = 0; i < d->ncon; ++i) {
+      const mjContact& c = d->contact[i];
+      const bool finger = c.geom1 == left_finger_ || c.geom1 == right_finger_ || c.geom2 == left_finger_ ||
+                          c.geom2 == right_finger_;
+      if (finger && (m->geom_bodyid[c.geom1] == body || m->geom_bodyid[c.geom2] == body)) return true;
+    }
+    return false;
+  }
+
+  bool grasped(const mjModel* m, const mjData* d) const {
+    const int body = objects_.active_body();
+    bool left = false, right = false;
+    for (int i = 0; i < d->ncon; ++i) {
+      const mjContact& c = d->contact[i];
+      const bool has_body = m->geom_bodyid[c.geom1] == body || m->geom_bodyid[c.geom2] == body;
+      if (!has_body) continue;
+      left |= c.geom1 == left_finger_ || c.geom2 == left_finger_;
+      right |= c.geom1 == right_finger_ || c.geom2 == right_finger_;
+    }
+    return left && right;
+  }
+
+  double horizontal_offset(const mjData* d) const {
+    const Eigen::Vector3d o = body_pos(d, objects_.active_body());
+    const Eigen::Vector3d c = body_pos(d, container_);
+    return std::hypot(o.x() - c.x(), o.y() - c.y());
+  }
+
+  bool success_condition(const mjModel* m, const mjData* d) const override {
+    const int body = objects_.active_body();
+    const Eigen::Vector3d o = body_pos(d, body);
+    const double speed = Eigen::Map<const Eigen::Vector3d>(d->qvel + m->jnt_dofadr[m->body_jntadr[body]]).norm();
+    const Eigen::Vector3d ee(d->site_xpos + 3 * ee_site_);
+    const double opening = d->qpos[m->jnt_qposadr[mj_name2id(m, mjOBJ_JOINT, "finger_joint1")]] * 2;
+    return horizontal_offset(d) <= spec_.inner_radius_m - 0.012  // on the container's free floor
+           && o.z() < 0.045                                      // resting low, not on the rim
+           && speed < 0.05                                       // at rest (m/s)
+           && opening > 0.05 && !finger_touches_object(m, d)     // released
+           && (ee - o).norm() > 0.06;                            // gripper away
+  }
+
+  int progress_now(const mjModel* m, const mjData* d) const override {
+    if (success_condition(m, d)) return 5;
+    const Eigen::Vector3d o = body_pos(d, objects_.active_body());
+    const bool held = grasped(m, d);
+    if (held && o.z() > spec_.wall_height_m + 0.01 && horizontal_offset(d) <= spec_.inner_radius_m) return 4;
+    if (held && o.z() > 0.04) return 3;
+    if (held) return 2;
+    const Eigen::Vector3d ee(d->site_xpos + 3 * ee_site_);
+    if ((ee - o).norm() < 0.06) return 1;
+    return 0;
+  }
+
+ private:
+  friend class PickPlaceExpert;
+  FreeBodyPool objects_;
+  std::vector<int> container_ids_;
+  int container_ = -1;
+  ContainerSpec spec_{};
+  int left_finger_ = -1, right_finger_ = -1, ee_site_ = -1;
+};
+
+// The scripted expert: reach above the grasp point -> descend -> close -> lift -> carry over the
+// container -> lower -> open -> retreat. Waypoints are recomputed from the object's true pose.
+class PickPlaceExpert final : public Expert {
+ public:
+  PickPlaceExpert(const PickPlace& task, const ObjectCategory& cat, double noise_std, uint64_t seed)
+      : task_(task), cat_(cat), noise_std_(noise_std), rng_(seed) {}
+
+  Action act(const Env& env, PhaseLabel* phase) override {
+    const mjData* d = env.data();
+    const int body = task_.objects_.active_body();
+    const Eigen::Vector3d obj = body_pos(d, body);
+    const double obj_yaw = body_yaw(d, body);
+    const double hand_yaw = wrap_grasp_yaw(obj_yaw + cat_.grasp_yaw_rad);
+    const Eigen::Vector3d grasp =
+        obj + Eigen::AngleAxisd(obj_yaw, Eigen::Vector3d::UnitZ()) * Eigen::Vector3d(cat_.grasp_x_m, 0, 0) +
+        Eigen::Vector3d(0, 0, cat_.grasp_z_m);
+    const Eigen::Vector3d box = body_pos(d, task_.container_);
+    const double carry_z = task_.spec_.wall_height_m + cat_.grasp_z_m + 0.09;
+    Action a{};
+    ++steps_in_phase_;
+    switch (stage_) {
+      case Stage::kReach: {
+        const Eigen::Vector3d target = grasp + Eigen::Vector3d(0, 0, 0.10);
+        a = servo_action(env, target, ee_down_rotation(hand_yaw), -1);
+        *phase = {CoarsePhase::kTransit, "reach"};
+        if ((ee_position_error(env, target) < 0.012 && ee_rotation_error(env, ee_down_rotation(hand_yaw)) < 0.06) ||
+            steps_in_phase_ > 40)
+          next(Stage::kDescend);
+        break;
+      }
+      case Stage::kDescend: {
+        a = servo_action(env, grasp, ee_down_rotation(hand_yaw), -1);
+        *phase = {CoarsePhase::kInteraction, "grasp"};
+        if (ee_position_error(env, grasp) < 0.006 || steps_in_phase_ > 25) next(Stage::kClose);
+        break;
+      }
+      case Stage::kClose: {
+        a = servo_action(env, grasp, ee_down_rotation(hand_yaw), 1);
+        *phase = {CoarsePhase::kInteraction, "grasp"};
+        if (steps_in_phase_ >= 5) {
+          const auto ee = env.controller().ee_pos_m(d);
+          hold_offset_ = obj - Eigen::Vector3d(ee[0], ee[1], ee[2]);
+          carry_yaw_ = hand_yaw;
+          next(Stage::kLift);
+        }
+        break;
+      }
+      case Stage::kLift: {
+        const auto ee = env.controller().ee_pos_m(d);
+        const Eigen::Vector3d target(ee[0], ee[1], carry_z);
+        a = servo_action(env, target, ee_down_rotation(carry_yaw_), 1);
+        *phase = {CoarsePhase::kInteraction, "lift"};
+        if (std::abs(ee[2] - carry_z) < 0.015 || steps_in_phase_ > 20) next(Stage::kMove);
+        break;
+      }
+      case Stage::kMove: {
+        const Eigen::Vector3d target(box.x() - hold_offset_.x(), box.y() - hold_offset_.y(), carry_z);
+        a = servo_action(env, target, ee_down_rotation(carry_yaw_), 1);
+        *phase = {CoarsePhase::kTransit, "move"};
+        if (ee_position_error(env, target) < 0.01 || steps_in_phase_ > 40) next(Stage::kLower);
+        break;
+      }
+      case Stage::kLower: {
+        const double place_z = -hold_offset_.z() + 0.008 + 0.015;
+        const Eigen::Vector3d target(box.x() - hold_offset_.x(), box.y() - hold_offset_.y(), place_z);
+        a = servo_action(env, target, ee_down_rotation(carry_yaw_), 1);
+        *phase = {CoarsePhase::kInteraction, "place"};
+        if (ee_position_error(env, target) < 0.008 || steps_in_phase_ > 25) next(Stage::kRelease);
+        break;
+      }
+      case Stage::kRelease: {
+        const auto ee = env.controller().ee_pos_m(d);
+        a = servo_action(env, Eigen::Vector3d(ee[0], ee[1], ee[2]), ee_down_rotation(carry_yaw_), -1);
+        *phase = {CoarsePhase::kInteraction, "release"};
+        if (steps_in_phase_ >= 4) next(Stage::kRetreat);
+        break;
+      }
+      case Stage::kRetreat: {
+        const auto ee = env.controller().ee_pos_m(d);
+        const Eigen::Vector3d target(ee[0], ee[1], std::max(0.25, carry_z));
+        a = servo_action(env, target, ee_down_rotation(carry_yaw_), -1);
+        *phase = {CoarsePhase::kTransit, "retreat"};
+        break;
+      }
+    }
+    add_action_noise(&a, noise_std_, rng_);
+    return a;
+  }
+
+ private:
+  enum class Stage { kReach, kDescend, kClose, kLift, kMove, kLower, kRelease, kRetreat };
+  void next(Stage s) {
+    stage_ = s;
+    steps_in_phase_ = 0;
+  }
+
+  const PickPlace& task_;
+  const ObjectCategory& cat_;
+  double noise_std_;
+  Rng rng_;
+  Stage stage_ = Stage::kReach;
+  int steps_in_phase_ = 0;
+  Eigen::Vector3d hold_offset_ = Eigen::Vector3d::Zero();
+  double carry_yaw_ = 0;
+};
+
+std::unique_ptr<Expert> PickPlace::make_expert(const Variation& v, double noise_std, uint64_t seed) const {
+  return std::make_unique<PickPlaceExpert>(*this, category_of(v), noise_std, seed);
+}
+
+}  // namespace
+
+Region pick_place_train_region() { return Region{{Rect{0.40, 0.62, -0.20, 0.20}}}; }
+
+Region pick_place_heldout_region() {
+  return Region{{Rect{0.32, 0.62, 0.26, 0.36}, Rect{0.32, 0.62, -0.36, -0.26}}};
+}
+
+std::unique_ptr<Task> make_pick_place() { return std::make_unique<PickPlace>(); }
+
+}  // namespace wambench

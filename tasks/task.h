@@ -1,0 +1,233 @@
+// The task interface: scene, variation, success / progress / phase, scripted expert.
+//
+// A task reads like a dm_control composer task (STYLE.md): build scene -> sample variation ->
+// apply it (model fields, initial state) -> success / progress each control step -> expert.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <Eigen/Dense>
+#include <mujoco/mujoco.h>
+#include <nlohmann/json.hpp>
+
+#include "sim/env.h"
+#include "tasks/background.h"
+#include "tasks/split.h"
+#include "tasks/variation.h"
+
+namespace wambench {
+
+/// The semantic choice for one role of a task (e.g. role "object" = a red mug).
+struct ObjectChoice {
+  std::string role;        ///< task-defined role: "object", "container", "handle", ...
+  std::string category;    ///< category / shape name, e.g. "mug", "bar_handle"
+  std::string color_name;  ///< palette name used in the instruction, e.g. "red"
+  variation::Rgb rgb{};    ///< sampled colour
+};
+
+/// Where one role starts on the table.
+struct Placement {
+  std::string role;
+  double x_m = 0, y_m = 0;  ///< world frame (m)
+  double yaw_rad = 0;       ///< rotation about world z (rad)
+};
+
+/// Everything sampled at episode initialization. Episode `index` of (task, split) is fully
+/// determined by (base_seed, task, split, index); applying the same Variation gives the same
+/// initial state on every machine.
+struct Variation {
+  std::string task;
+  std::string split;
+  uint64_t base_seed = 0;
+  int64_t index = 0;
+  uint64_t seed = 0;  ///< episode_seed(base_seed, task, split, index)
+  BackgroundVariation background;
+  std::vector<ObjectChoice> objects;
+  std::vector<Placement> placements;
+  std::string instruction;  ///< plain-text instruction naming the objects
+
+  const ObjectChoice& object(const std::string& role) const;
+  const Placement& placement(const std::string& role) const;
+};
+
+nlohmann::json to_json(const Variation& v);
+/// @throws nlohmann::json::exception naming the missing / mistyped field.
+Variation variation_from_json(const nlohmann::json& j);
+
+/// Coarse phase of a control step (what HarmoWAM's gate should discover).
+enum class CoarsePhase { kTransit, kInteraction };
+const char* to_string(CoarsePhase phase);
+
+/// Phase label of one control step, emitted by the scripted expert.
+struct PhaseLabel {
+  CoarsePhase coarse = CoarsePhase::kTransit;
+  std::string fine = "reach";  ///< reach, grasp, lift, move, place, release, retreat, pull, insert, press, tilt, ...
+};
+
+/// Success and progress of the current episode.
+struct TaskStatus {
+  bool success = false;        ///< latched: the success condition held for kSuccessDwellS of sim time
+  bool condition = false;      ///< the success condition holds at this step
+  double condition_held_s = 0; ///< how long the condition has held continuously (s)
+  int progress = 0;            ///< furthest sub-goal reached: 0 = none, k = subgoals()[k-1]
+  std::string progress_name = "none";
+};
+
+class Task;
+
+/// Random streams of one episode, one per variation axis (see Task::sample_variation).
+struct AxisStreams {
+  Rng background;
+  Rng position;
+  Rng object;
+};
+
+/// A privileged-state scripted expert for one episode (the `scripted` policy, the oracle row).
+class Expert {
+ public:
+  virtual ~Expert() = default;
+  /// Next action given the simulator state; writes this step's phase label.
+  virtual Action act(const Env& env, PhaseLabel* phase) = 0;
+};
+
+/// Task-specific MJCF fragments, composed with the arena, backgrounds and robot by compose_scene().
+struct TaskScene {
+  std::string defaults;   ///< <default> blocks
+  std::string assets;     ///< children of <asset>
+  std::string worldbody;  ///< children of <worldbody>
+  std::string extra;      ///< other top-level sections (<equality>, <contact>, ...)
+};
+
+/// Full MJCF document: compiler/option settings, arena, backgrounds, robot and the task's fragments.
+std::string compose_scene(const std::string& model_name, const TaskScene& scene);
+
+/// Base class of the six tasks.
+class Task {
+ public:
+  /// How long the success condition must hold (s of sim time) before success is declared.
+  static constexpr double kSuccessDwellS = 0.5;
+
+  virtual ~Task() = default;
+  virtual std::string name() const = 0;
+  virtual TaskScene scene() const = 0;
+  /// Sub-goals in order, e.g. {"reached", "grasped", "lifted", "over_target", "placed"}.
+  virtual const std::vector<std::string>& subgoals() const = 0;
+  /// Maximum control steps of an episode.
+  virtual int horizon_steps() const = 0;
+
+  /// Resolves ids in the compiled scene. Call once after compiling scene(). Overrides must call
+  /// Task::bind first.
+  virtual void bind(const mjModel* model);
+
+  /// Samples the variation of episode `index` of `split`: the background from the split's
+  /// background distribution, then the task's object and position axes. Each axis has its own
+  /// random stream, shared by episode `index` of every split; a split only decides which
+  /// distribution (train or held out) each axis is drawn from. Variation::seed, unique per
+  /// (base_seed, task, split, index), seeds everything else of the episode (e.g. expert noise).
+  Variation sample_variation(Split split, uint64_t base_seed, int64_t index) const;
+
+  /// Applies a variation: model fields (background, colours, fixture poses) and the objects'
+  /// initial state. `data` is already reset with the arm in its ready pose. Resets the status.
+  void apply(const Variation& v, mjModel* model, mjData* data);
+
+  /// Called after every control step: latches success, tracks progress, task upkeep.
+  void update(const mjModel* model, mjData* data, double control_period_s);
+
+  const TaskStatus& status() const { return status_; }
+
+  /// A scripted expert for the episode; `noise_std` adds N(0, noise_std^2) to each action
+  /// component (clipped), drawn from an Rng seeded with `seed`.
+  virtual std::unique_ptr<Expert> make_expert(const Variation& v, double noise_std, uint64_t seed) const = 0;
+
+ protected:
+  /// Samples the task's position and object axes into `v` (objects, placements, instruction):
+  /// object choices (categories, colours) from streams.object, placements from streams.position,
+  /// each from the held-out distribution where `held_out` says so.
+  virtual void sample_task_variation(const HeldOutAxes& held_out, AxisStreams& streams, Variation* v) const = 0;
+  /// Writes the task's part of the variation into the model and the initial state.
+  virtual void apply_task_variation(const Variation& v, mjModel* model, mjData* data) = 0;
+  /// True while the success condition holds (before the dwell time).
+  virtual bool success_condition(const mjModel* model, const mjData* data) const = 0;
+  /// Sub-goals reached at this step (0..subgoals().size()); the status keeps the maximum.
+  virtual int progress_now(const mjModel* model, const mjData* data) const = 0;
+  /// Upkeep after each control step (e.g. re-pinning parked objects). Default: nothing.
+  virtual void after_step(const mjModel* /*model*/, mjData* /*data*/) {}
+
+ private:
+  std::unique_ptr<BackgroundBinding> background_;
+  TaskStatus status_;
+};
+
+// ------------------------------------------------------------------------------------------------
+// Building blocks shared by tasks.
+
+/// Candidate free bodies for one role, one per category; the episode's category is placed, the
+/// others are parked out of sight (below the floor, collisions off) and re-pinned every step.
+class FreeBodyPool {
+ public:
+  FreeBodyPool() = default;
+  /// `bodies` are body names with a free joint named "<body>_joint".
+  void bind(const mjModel* model, const std::vector<std::string>& bodies);
+  /// Activates `body` at pose (x, y, z, yaw) and parks all others. Sets qpos/qvel and, in the model,
+  /// contype/conaffinity (restored for the active body) and the colour of its non-accent geoms.
+  void activate(const std::string& body, const std::array<double, 4>& xyz_yaw, const variation::Rgb& rgb,
+                mjModel* model, mjData* data);
+  /// Holds parked bodies in place (call after each control step).
+  void pin_parked(mjData* data) const;
+  /// Body id of the active body (-1 if none).
+  int active_body() const { return active_; }
+
+ private:
+  struct Entry {
+    std::string name;
+    int body = -1, qpos = -1, dof = -1;
+    std::vector<int> geoms;
+    std::vector<int> contype, conaffinity;
+    std::array<double, 3> park{};
+  };
+  std::vector<Entry> entries_;
+  int active_ = -1;
+};
+
+/// Sets the colour of every geom of `body` whose name does not contain "_accent".
+void set_body_color(mjModel* model, int body, const variation::Rgb& rgb);
+
+/// Position (world, m) of a body / its orientation as a rotation matrix.
+Eigen::Vector3d body_pos(const mjData* data, int body);
+Eigen::Matrix3d body_rot(const mjData* data, int body);
+/// Yaw of a body's x axis about world z (rad).
+double body_yaw(const mjData* data, int body);
+
+// ------------------------------------------------------------------------------------------------
+// Expert helpers.
+
+/// EE orientation pointing straight down with the fingers closing along the direction `yaw_rad`
+/// + pi/2 (yaw 0 = the ready pose's orientation: hand x along world +x, fingers along world y).
+Eigen::Matrix3d ee_down_rotation(double yaw_rad);
+
+/// Wraps a hand yaw into (-pi/2, pi/2] (a parallel gripper is symmetric under pi).
+double wrap_grasp_yaw(double yaw_rad);
+
+/// One proportional servo action towards an EE pose: the remaining error, saturated at the
+/// per-step maxima, and the gripper command (-1 open .. +1 closed).
+Action servo_action(const Env& env, const Eigen::Vector3d& target_pos, const Eigen::Matrix3d& target_rot,
+                    double gripper);
+
+/// Distance (m) and rotation angle (rad) from the EE to a target pose.
+double ee_position_error(const Env& env, const Eigen::Vector3d& target_pos);
+double ee_rotation_error(const Env& env, const Eigen::Matrix3d& target_rot);
+
+/// Adds N(0, std^2) noise to the six motion components of an action and clips to [-1, 1].
+void add_action_noise(Action* a, double noise_std, Rng& rng);
+
+/// The instruction's colour + noun, e.g. "red mug".
+std::string describe(const ObjectChoice& choice);
+
+/// Samples a colour from the object palette: returns (name, rgb).
+std::pair<std::string, variation::Rgb> sample_palette_color(Rng& rng);
+
+}  // namespace wambench
