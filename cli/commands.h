@@ -15,6 +15,8 @@ using CommandRunner = std::function<int()>;
 
 CommandRunner add_info_command(CLI::App& app);
 CommandRunner add_render_command(CLI::App& app);
+CommandRunner add_episodes_command(CLI::App& app);
+CommandRunner add_experts_command(CLI::App& app);
 
 /// Raised for bad user input detected after parsing (exit code 2, message printed as is).
 class UsageError : public std::runtime_error {

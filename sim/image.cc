@@ -48,4 +48,21 @@ Image hstack(const std::vector<Image>& images) {
   return out;
 }
 
+Image vstack(const std::vector<Image>& images) {
+  int height = 0, width = 0;
+  for (const Image& im : images) {
+    width = std::max(width, im.width);
+    height += im.height;
+  }
+  Image out(height, width);
+  int y0 = 0;
+  for (const Image& im : images) {
+    for (int r = 0; r < im.height; ++r) {
+      std::memcpy(out.at(y0 + r, 0), im.at(r, 0), static_cast<size_t>(im.width) * 3);
+    }
+    y0 += im.height;
+  }
+  return out;
+}
+
 }  // namespace wambench

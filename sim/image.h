@@ -34,4 +34,7 @@ Image read_png(const std::string& path);
 /// Places images side by side (left to right) on a black canvas as tall as the tallest one.
 Image hstack(const std::vector<Image>& images);
 
+/// Places images one above the other (top to bottom) on a black canvas as wide as the widest one.
+Image vstack(const std::vector<Image>& images);
+
 }  // namespace wambench

@@ -31,7 +31,7 @@ Renderer::Renderer(mjModel* model, int max_width, int max_height, const RenderCo
   mjv_defaultCamera(&camera_);
   mjr_defaultContext(&mjr_);
   mjv_makeScene(model, &scene_, 2000);
-  mjr_makeContext(model, &mjr_, mjFONTSCALE_50);
+  mjr_makeContext(model, &mjr_, mjFONTSCALE_100);
   mjr_ready_ = true;
   mjr_setBuffer(mjFB_OFFSCREEN, &mjr_);
   if (mjr_.currentBuffer != mjFB_OFFSCREEN) {
@@ -61,7 +61,7 @@ int Renderer::camera_id(const std::string& name) const {
   throw std::invalid_argument("unknown camera '" + name + "'; this scene has: " + names);
 }
 
-void Renderer::draw(const mjData* data, int camera_id, int height, int width) {
+void Renderer::draw(const mjData* data, int camera_id, int height, int width, const std::string& overlay) {
   if (camera_id < 0 || camera_id >= model_->ncam) {
     throw std::invalid_argument("camera id " + std::to_string(camera_id) + " out of range [0, " +
                                 std::to_string(model_->ncam) + ")");
@@ -77,10 +77,12 @@ void Renderer::draw(const mjData* data, int camera_id, int height, int width) {
   mjv_updateScene(model_, const_cast<mjData*>(data), &option_, nullptr, &camera_, mjCAT_ALL, &scene_);
   const mjrRect viewport = {0, 0, width, height};
   mjr_render(viewport, &scene_, &mjr_);
+  if (!overlay.empty()) mjr_overlay(mjFONT_NORMAL, mjGRID_TOPLEFT, viewport, overlay.c_str(), nullptr, &mjr_);
 }
 
-void Renderer::render(const mjData* data, int camera_id, int height, int width, Image* out) {
-  draw(data, camera_id, height, width);
+void Renderer::render(const mjData* data, int camera_id, int height, int width, Image* out,
+                      const std::string& overlay) {
+  draw(data, camera_id, height, width, overlay);
   const size_t row_bytes = static_cast<size_t>(width) * 3;
   flipped_.resize(row_bytes * height);
   const mjrRect viewport = {0, 0, width, height};

@@ -47,7 +47,9 @@ class Renderer {
   /// Renders camera `camera_id` (a model camera index, 0 <= id < ncam) of the state `data` into
   /// `out`, resized to height x width. Row 0 of `out` is the top of the picture.
   /// @throws std::invalid_argument on an unknown camera or a size beyond the maximum.
-  void render(const mjData* data, int camera_id, int height, int width, Image* out);
+  /// `overlay`, if not empty, is drawn as text in the top-left corner (MuJoCo's font).
+  void render(const mjData* data, int camera_id, int height, int width, Image* out,
+              const std::string& overlay = "");
 
   /// Convenience overload by camera name. @throws std::invalid_argument listing the model's cameras.
   Image render(const mjData* data, const std::string& camera, int height, int width);
@@ -63,7 +65,7 @@ class Renderer {
   const RenderConfig& config() const { return config_; }
 
  private:
-  void draw(const mjData* data, int camera_id, int height, int width);
+  void draw(const mjData* data, int camera_id, int height, int width, const std::string& overlay = "");
 
   const mjModel* model_;
   RenderConfig config_;

@@ -15,7 +15,9 @@ struct ObjectCategory {
   /// their colour; every other geom takes the episode's sampled colour.
   std::string geoms_xml;
   double grasp_x_m = 0;      ///< grasp point in the body frame (m): x
-  double grasp_z_m = 0;      ///< height of the tool centre point at the grasp (m above the base)
+  double grasp_z_m = 0;      ///< height of the tool centre point at the grasp (m above the base);
+                             ///< the palm is 0.041 m above the TCP, so grasp_z_m >= height_m - 0.035
+                             ///< keeps the hand clear of the object's top
   double grasp_yaw_rad = 0;  ///< hand yaw relative to the body's yaw at the grasp (fingers close along
                              ///< the hand's y axis, so 0 closes across the object's y extent)
   double grasp_width_m = 0;  ///< object width between the fingers at the grasp (m), < 0.08

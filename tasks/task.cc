@@ -226,6 +226,12 @@ double wrap_grasp_yaw(double yaw) {
   return yaw;
 }
 
+double natural_yaw(double x_m, double y_m) { return std::atan2(y_m, x_m); }
+
+double closest_grasp_yaw(double yaw_rad, double reference_rad) {
+  return reference_rad + wrap_grasp_yaw(yaw_rad - reference_rad);
+}
+
 namespace {
 Eigen::Vector3d ee_pos(const Env& env) {
   const auto p = env.controller().ee_pos_m(env.data());

@@ -212,6 +212,13 @@ Eigen::Matrix3d ee_down_rotation(double yaw_rad);
 /// Wraps a hand yaw into (-pi/2, pi/2] (a parallel gripper is symmetric under pi).
 double wrap_grasp_yaw(double yaw_rad);
 
+/// The hand yaw the arm reaches most comfortably over table point (x, y): atan2(y, x), i.e. the
+/// ready pose's yaw turned with joint 1 (joint 7 stays mid-range).
+double natural_yaw(double x_m, double y_m);
+
+/// The equivalent hand yaw `yaw_rad + k pi` (parallel gripper symmetry) closest to `reference_rad`.
+double closest_grasp_yaw(double yaw_rad, double reference_rad);
+
 /// One proportional servo action towards an EE pose: the remaining error, saturated at the
 /// per-step maxima, and the gripper command (-1 open .. +1 closed).
 Action servo_action(const Env& env, const Eigen::Vector3d& target_pos, const Eigen::Matrix3d& target_rot,
