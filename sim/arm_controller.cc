@@ -160,8 +160,8 @@ void ArmController::apply_feedforward(const mjModel* model, mjData* data) const 
   for (int i = 0; i < 2; ++i) data->qfrc_applied[finger_dof_[i]] = data->qfrc_bias[finger_dof_[i]];
 }
 
-void ArmController::set_joint_state(const mjModel* model, mjData* data,
-                                    const std::array<double, kArmDof>& q, double gripper_opening_m) {
+void ArmController::write_joint_state(mjData* data, const std::array<double, kArmDof>& q,
+                                      double gripper_opening_m) const {
   for (int i = 0; i < kArmDof; ++i) {
     data->qpos[arm_qpos_[i]] = std::clamp(q[i], qmin_[i], qmax_[i]);
     data->qvel[arm_dof_[i]] = 0;
@@ -171,6 +171,11 @@ void ArmController::set_joint_state(const mjModel* model, mjData* data,
     data->qpos[finger_qpos_[i]] = finger;
     data->qvel[finger_dof_[i]] = 0;
   }
+}
+
+void ArmController::set_joint_state(const mjModel* model, mjData* data,
+                                    const std::array<double, kArmDof>& q, double gripper_opening_m) {
+  write_joint_state(data, q, gripper_opening_m);
   mj_forward(model, data);
   reset(model, data);
   write_controls(model, data, 0, 0);

@@ -97,6 +97,9 @@ class ArmController {
   void set_joint_state(const mjModel* model, mjData* data, const std::array<double, kArmDof>& q,
                        double gripper_opening_m);
 
+  /// Writes the same state into qpos / qvel only (no mj_forward, no re-targeting).
+  void write_joint_state(mjData* data, const std::array<double, kArmDof>& q, double gripper_opening_m) const;
+
   // --- Measurements (world frame, SI) --------------------------------------------------------
   std::array<double, 3> ee_pos_m(const mjData* data) const;
   /// EE orientation as a unit quaternion (w, x, y, z).

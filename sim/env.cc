@@ -50,14 +50,19 @@ Env::Env(ModelPtr model, const EnvConfig& config) : config_(config), model_(std:
 Env::~Env() = default;
 
 void Env::reset(const std::function<void(const mjModel*, mjData*)>& initialize) {
-  mj_resetData(model_.get(), data_.get());
-  controller_->set_joint_state(model_.get(), data_.get(), kReadyJointPosRad, kGripperMaxOpeningM);
+  mjModel* m = model_.get();
+  mjData* d = data_.get();
+  mj_resetData(m, d);
+  controller_->write_joint_state(d, kReadyJointPosRad, kGripperMaxOpeningM);
   if (initialize) {
-    initialize(model_.get(), data_.get());
-    mj_forward(model_.get(), data_.get());
-    controller_->reset(model_.get(), data_.get());
-    controller_->write_controls(model_.get(), data_.get(), 0, 0);
+    // Kinematics only (no collision detection): the initializer may read poses, and objects that
+    // still overlap at their default positions cost nothing before it moves them.
+    mj_kinematics(m, d);
+    initialize(m, d);
   }
+  mj_forward(m, d);
+  controller_->reset(m, d);
+  controller_->write_controls(m, d, 0, 0);
 }
 
 void Env::step(const std::vector<double>& action) { step_checked(action.data(), action.size()); }

@@ -129,7 +129,10 @@ BackgroundBinding::BackgroundBinding(const mjModel* m) {
   }
   for (int b = 0; b < m->nbody; ++b) {
     const char* name = mj_id2name(m, mjOBJ_BODY, b);
-    if (name && std::string(name).rfind("distractor_", 0) == 0) distractor_bodies_.push_back(b);
+    if (name && std::string(name).rfind("distractor_", 0) == 0) {
+      distractor_bodies_.push_back(b);
+      distractor_park_.push_back({m->body_pos[3 * b], m->body_pos[3 * b + 1], m->body_pos[3 * b + 2]});
+    }
   }
   if (distractor_bodies_.empty()) {
     throw ModelLoadError("the scene has no distractor pool (include assets/backgrounds.xml)");
@@ -161,9 +164,10 @@ void BackgroundBinding::apply(const BackgroundVariation& v, mjModel* m) const {
     m->light_diffuse[3 * key_light_ + i] = static_cast<float>(v.light_intensity * v.light_rgb[i]);
   }
 
-  // Park every distractor, then place the chosen ones.
-  for (int b : distractor_bodies_) {
-    m->body_pos[3 * b + 2] = -3.0;
+  // Park every distractor where the MJCF put it (so the model never depends on earlier
+  // episodes), then place the chosen ones.
+  for (size_t i = 0; i < distractor_bodies_.size(); ++i) {
+    for (int k = 0; k < 3; ++k) m->body_pos[3 * distractor_bodies_[i] + k] = distractor_park_[i][k];
   }
   for (const DistractorPlacement& d : v.distractors) {
     const int b = mj_name2id(m, mjOBJ_BODY, d.name.c_str());

@@ -2,6 +2,7 @@
 // light's direction / intensity / colour, and distractor objects placed around the workspace.
 #pragma once
 
+#include <array>
 #include <string>
 #include <vector>
 
@@ -80,6 +81,7 @@ class BackgroundBinding {
   int table_geom_ = -1, floor_mat_ = -1, wall_mat_ = -1, key_light_ = -1;
   std::vector<std::pair<std::string, int>> family_mats_;
   std::vector<int> distractor_bodies_;  // all pool bodies
+  std::vector<std::array<double, 3>> distractor_park_;  // their parking positions (from the MJCF)
 };
 
 nlohmann::json to_json(const BackgroundVariation& v);

@@ -13,6 +13,5 @@ namespace {
 __attribute__((weak)) std::unique_ptr<Task> make_stack_blocks() { pending("stack_blocks"); }
 __attribute__((weak)) std::unique_ptr<Task> make_open_drawer() { pending("open_drawer"); }
 __attribute__((weak)) std::unique_ptr<Task> make_peg_insert() { pending("peg_insert"); }
-__attribute__((weak)) std::unique_ptr<Task> make_press_button() { pending("press_button"); }
 __attribute__((weak)) std::unique_ptr<Task> make_pour() { pending("pour"); }
 }  // namespace wambench

@@ -92,7 +92,11 @@ class PickPlace final : public Task {
     const Placement& bp = v.placement("container");
     container_ = require_id(m, mjOBJ_BODY, container_name(box.category));
     spec_ = find_container(box.category);
-    for (int id : container_ids_) m->body_pos[3 * id + 2] = -3.0;  // park all containers
+    for (int id : container_ids_) {  // park all containers (far below the floor, out of reach)
+      m->body_pos[3 * id] = -3.0;
+      m->body_pos[3 * id + 1] = 0.0;
+      m->body_pos[3 * id + 2] = -3.0;
+    }
     m->body_pos[3 * container_] = bp.x_m;
     m->body_pos[3 * container_ + 1] = bp.y_m;
     m->body_pos[3 * container_ + 2] = 0.0;

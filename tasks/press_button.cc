@@ -1,0 +1,408 @@
+// press_button: press a small spring-loaded button until it clicks, then let go.
+// Mechanics, success definition and variation axes: see press_button.h.
+#include "tasks/press_button.h"
+
+#include <algorithm>
+#include <cmath>
+#include <sstream>
+#include <stdexcept>
+
+#include "sim/model.h"
+#include "tasks/objects.h"
+#include "tasks/registry.h"
+
+namespace wambench {
+namespace {
+
+using variation::IntervalSet;
+using variation::Rect;
+using variation::Region;
+
+// Control steps (8 s). The noise-free expert latches success by step <= 20 on every split; the horizon
+// leaves > 30 % margin over its worst successful episode.
+constexpr int kHorizon = 80;
+
+// The finger pads' lower faces lie 7 mm below the TCP (assets/robot/panda.xml: pad bottom at
+// 0.0584 + 0.052 = 0.1104 m in the hand frame, the "ee" site at 0.1034 m).
+constexpr double kFingertipBelowTcpM = 0.007;
+// How far the expert pushes the cap (m): past the click depth (8 mm), short of the stop (12 mm).
+constexpr double kExpertPressDepthM = 0.0105;
+
+std::string replace_all(std::string s, const std::string& from, const std::string& to) {
+  for (size_t p = s.find(from); p != std::string::npos; p = s.find(from, p + to.size())) s.replace(p, from.size(), to);
+  return s;
+}
+
+std::string button_body(const std::string& cap) { return "button_" + cap; }
+std::string cap_body(const std::string& cap) { return "button_" + cap + "_cap"; }
+std::string cap_joint(const std::string& cap) { return "button_" + cap + "_press"; }
+std::string housing_geom(const std::string& cap, const std::string& housing) {
+  return "button_" + cap + "_housing_" + housing;
+}
+
+// Static housing (both shapes; one is shown per episode) with a dark bezel ring around the cap,
+// and the cap on its spring-loaded slide joint. The cap reaches 16 mm into the housing so no gap
+// shows at full travel; cap-housing contacts are excluded (scene().extra), so the cap slides
+// freely through the housing's top.
+std::string button_xml(const ButtonCap& cap) {
+  const std::string b = button_body(cap.name);
+  const std::string c = cap_body(cap.name);
+  const double h = kPressButtonHousingHeightM;
+  const double w = kPressButtonHousingHalfWidthM;
+  std::ostringstream s;
+  s << "<body name=\"" << b << "\" pos=\"0 0 0\">\n"
+    << "  <geom name=\"" << housing_geom(cap.name, "box") << "\" class=\"fixture\" type=\"box\" size=\"" << w << " "
+    << w << " " << h / 2 << "\" pos=\"0 0 " << h / 2 << "\"/>\n"
+    << "  <geom name=\"" << housing_geom(cap.name, "cylinder") << "\" class=\"fixture\" type=\"cylinder\" size=\""
+    << w + 0.003 << " " << h / 2 << "\" pos=\"0 0 " << h / 2 << "\"/>\n"
+    << "  <geom name=\"" << b << "_accent_bezel\" type=\"cylinder\" size=\"" << std::min(cap.radius_m, 0.03) + 0.006
+    << " 0.0008\" pos=\"0 0 " << h + 0.0008 << "\" rgba=\"0.3 0.3 0.32 1\" contype=\"0\" conaffinity=\"0\" mass=\"0\"/>\n"
+    << "  <body name=\"" << c << "\" pos=\"0 0 " << h << "\">\n"
+    << "    <joint name=\"" << cap_joint(cap.name) << "\" type=\"slide\" axis=\"0 0 1\" range=\"" << -kPressButtonTravelM
+    << " 0\" limited=\"true\" stiffness=\"250\" springref=\"" << kPressButtonTravelM
+    << "\" damping=\"2\" solreflimit=\"0.005 1\" solimplimit=\"0.95 0.99 0.001\"/>\n"
+    << replace_all(cap.geoms_xml, "{B}", c) << "\n"
+    << "  </body>\n"
+    << "</body>\n";
+  return s.str();
+}
+
+ButtonCap make_cap(std::string name, std::string geoms, double top, double radius) {
+  return ButtonCap{std::move(name), std::move(geoms), top, radius};
+}
+
+// Hexagonal prism as the union of three boxes at 0, 60, 120 degrees: across flats 2a, side
+// length s = 2a / sqrt(3), each box s x 2a.
+std::string hex_prism_geoms(double across_flats, double z_lo, double z_hi) {
+  const double a = across_flats / 2;
+  const double half_side = a / std::sqrt(3.0);
+  std::ostringstream s;
+  for (int k = 0; k < 3; ++k) {
+    s << "<geom name=\"{B}_prism" << k << "\" class=\"fixture\" type=\"box\" size=\"" << half_side << " " << a << " "
+      << (z_hi - z_lo) / 2 << "\" pos=\"0 0 " << (z_hi + z_lo) / 2 << "\" euler=\"0 0 " << k * M_PI / 3 << "\" mass=\""
+      << (k == 0 ? 0.02 : 0.0) << "\"/>\n";
+  }
+  return s.str();
+}
+
+class PressButton final : public Task {
+ public:
+  std::string name() const override { return "press_button"; }
+
+  const std::vector<std::string>& subgoals() const override {
+    static const std::vector<std::string> kSubgoals = {"reached", "touched", "clicked", "released"};
+    return kSubgoals;
+  }
+
+  int horizon_steps() const override { return kHorizon; }
+
+  TaskScene scene() const override {
+    TaskScene s;
+    s.defaults = object_defaults_xml();
+    s.extra = "  <contact>\n";
+    for (const auto* list : {&press_button_train_caps(), &press_button_heldout_caps()}) {
+      for (const ButtonCap& c : *list) {
+        s.worldbody += button_xml(c);
+        s.extra += "    <exclude body1=\"" + button_body(c.name) + "\" body2=\"" + cap_body(c.name) + "\"/>\n";
+      }
+    }
+    s.extra += "  </contact>\n";
+    return s;
+  }
+
+  void bind(const mjModel* m) override {
+    Task::bind(m);
+    buttons_.clear();
+    for (const auto* list : {&press_button_train_caps(), &press_button_heldout_caps()}) {
+      for (const ButtonCap& c : *list) {
+        Button b;
+        b.cap = &c;
+        b.root = require_id(m, mjOBJ_BODY, button_body(c.name));
+        b.cap_body = require_id(m, mjOBJ_BODY, cap_body(c.name));
+        const int joint = require_id(m, mjOBJ_JOINT, cap_joint(c.name));
+        b.qpos = m->jnt_qposadr[joint];
+        b.dof = m->jnt_dofadr[joint];
+        for (const std::string& housing : press_button_housings()) {
+          const int g = require_id(m, mjOBJ_GEOM, housing_geom(c.name, housing));
+          b.housing_geoms.push_back(g);
+          b.housing_pos_z.push_back(m->geom_pos[3 * g + 2]);
+        }
+        for (int body : {b.root, b.cap_body}) {
+          for (int g = m->body_geomadr[body]; g < m->body_geomadr[body] + m->body_geomnum[body]; ++g) {
+            b.geoms.push_back(g);
+            b.contype.push_back(m->geom_contype[g]);
+            b.conaffinity.push_back(m->geom_conaffinity[g]);
+          }
+        }
+        buttons_.push_back(b);
+      }
+    }
+    robot_root_ = m->body_rootid[require_id(m, mjOBJ_BODY, "link0")];
+    ee_site_ = require_id(m, mjOBJ_SITE, "ee");
+  }
+
+  std::unique_ptr<Expert> make_expert(const Variation& v, double noise_std, uint64_t seed) const override;
+
+  /// Current press depth of the episode's cap (m, >= 0 pressed down).
+  double depth(const mjData* d) const { return -d->qpos[active().qpos]; }
+  /// World position of the top of the episode's cap, centre of its axis, at rest.
+  Eigen::Vector3d cap_top_at_rest(const mjData* d) const {
+    const Button& b = active();
+    const Eigen::Vector3d root = body_pos(d, b.root);
+    return root + Eigen::Vector3d(0, 0, kPressButtonHousingHeightM + b.cap->top_m);
+  }
+  bool clicked() const { return clicked_; }
+
+  bool robot_touches_cap(const mjModel* m, const mjData* d) const {
+    const int cap = active().cap_body;
+    for (int i = 0; i < d->ncon; ++i) {
+      const mjContact& c = d->contact[i];
+      const int b1 = m->geom_bodyid[c.geom1], b2 = m->geom_bodyid[c.geom2];
+      if ((b1 == cap && m->body_rootid[b2] == robot_root_) || (b2 == cap && m->body_rootid[b1] == robot_root_))
+        return true;
+    }
+    return false;
+  }
+
+ protected:
+  void sample_task_variation(const HeldOutAxes& held_out, AxisStreams& rng, Variation* v) const override {
+    const auto& caps = held_out.object ? press_button_heldout_caps() : press_button_train_caps();
+    const ButtonCap& cap = caps[rng.object.uniform_index(caps.size())];
+    const std::string& housing = press_button_housings()[rng.object.uniform_index(press_button_housings().size())];
+    auto [color_name, rgb] = sample_palette_color(rng.object);
+    auto [housing_color_name, housing_rgb] = sample_palette_color(rng.object);
+    if (housing_color_name == color_name) {  // keep the cap distinguishable from its housing
+      const auto& palette = variation::object_palette();
+      size_t k = 0;
+      while (palette[k].name == color_name) ++k;
+      housing_color_name = palette[k].name;
+      housing_rgb = palette[k].distribution.sample(rng.object);
+    }
+    v->objects = {{"button", cap.name, color_name, rgb}, {"housing", housing, housing_color_name, housing_rgb}};
+
+    const Region region = held_out.position ? press_button_heldout_region() : press_button_train_region();
+    const auto xy = region.sample(rng.position);
+    const double yaw = (held_out.position ? press_button_heldout_yaw() : press_button_train_yaw()).sample(rng.position);
+    v->placements = {{"button", xy[0], xy[1], yaw}};
+    v->instruction = "press the " + describe(v->objects[0]) + " button";
+  }
+
+  void apply_task_variation(const Variation& v, mjModel* m, mjData* d) override {
+    const ObjectChoice& cap = v.object("button");
+    const ObjectChoice& housing = v.object("housing");
+    const Placement& p = v.placement("button");
+    active_ = -1;
+    for (size_t i = 0; i < buttons_.size(); ++i) {
+      Button& b = buttons_[i];
+      const bool on = b.cap->name == cap.category;
+      if (on) active_ = static_cast<int>(i);
+      for (size_t k = 0; k < b.geoms.size(); ++k) {
+        m->geom_contype[b.geoms[k]] = on ? b.contype[k] : 0;
+        m->geom_conaffinity[b.geoms[k]] = on ? b.conaffinity[k] : 0;
+      }
+      // Parked buttons: far below the floor (collisions off, never seen).
+      m->body_pos[3 * b.root] = on ? p.x_m : -3.0;
+      m->body_pos[3 * b.root + 1] = on ? p.y_m : -2.0 + 0.5 * static_cast<double>(i);
+      m->body_pos[3 * b.root + 2] = on ? 0.0 : -3.0;
+      m->body_quat[4 * b.root] = on ? std::cos(p.yaw_rad / 2) : 1.0;
+      m->body_quat[4 * b.root + 1] = 0;
+      m->body_quat[4 * b.root + 2] = 0;
+      m->body_quat[4 * b.root + 3] = on ? std::sin(p.yaw_rad / 2) : 0.0;
+      d->qpos[b.qpos] = 0;  // cap at rest against its upper stop
+      d->qvel[b.dof] = 0;
+    }
+    if (active_ < 0) throw std::invalid_argument("press_button: unknown cap '" + cap.category + "'");
+    Button& b = buttons_[active_];
+    set_body_color(m, b.cap_body, cap.rgb);
+    // Show the episode's housing shape, hide the other (moved under the table, invisible, no
+    // collisions).
+    bool found = false;
+    const auto& housings = press_button_housings();
+    for (size_t k = 0; k < housings.size(); ++k) {
+      const int g = b.housing_geoms[k];
+      const bool shown = housings[k] == housing.category;
+      found |= shown;
+      for (int i = 0; i < 3; ++i) m->geom_rgba[4 * g + i] = static_cast<float>(housing.rgb[i]);
+      m->geom_rgba[4 * g + 3] = shown ? 1.0f : 0.0f;
+      m->geom_pos[3 * g + 2] = shown ? b.housing_pos_z[k] : -1.0;
+      if (!shown) m->geom_contype[g] = m->geom_conaffinity[g] = 0;
+    }
+    if (!found) throw std::invalid_argument("press_button: unknown housing '" + housing.category + "'");
+    clicked_ = false;
+  }
+
+  void after_step(const mjModel*, mjData* d) override {
+    if (depth(d) >= kPressButtonClickDepthM) clicked_ = true;
+  }
+
+  bool success_condition(const mjModel* m, const mjData* d) const override {
+    return clicked_ && !robot_touches_cap(m, d) && depth(d) < kPressButtonReleasedDepthM;
+  }
+
+  int progress_now(const mjModel* m, const mjData* d) const override {
+    if (success_condition(m, d)) return 4;
+    if (clicked_) return 3;
+    if (robot_touches_cap(m, d)) return 2;
+    const Eigen::Vector3d top = cap_top_at_rest(d);
+    const Eigen::Vector3d ee(d->site_xpos + 3 * ee_site_);
+    if (std::hypot(ee.x() - top.x(), ee.y() - top.y()) < 0.02 && ee.z() > top.z() && ee.z() < top.z() + 0.10)
+      return 1;
+    return 0;
+  }
+
+ private:
+  friend class PressButtonExpert;
+  struct Button {
+    const ButtonCap* cap = nullptr;
+    int root = -1, cap_body = -1, qpos = -1, dof = -1;
+    std::vector<int> housing_geoms;      // in press_button_housings() order
+    std::vector<double> housing_pos_z;   // their compiled geom_pos z
+    std::vector<int> geoms, contype, conaffinity;
+  };
+  const Button& active() const { return buttons_.at(active_); }
+
+  std::vector<Button> buttons_;
+  int active_ = -1;
+  bool clicked_ = false;  // latch: the cap went past the click depth this episode
+  int robot_root_ = -1, ee_site_ = -1;
+};
+
+// The scripted expert: close the gripper (the closed fingers make a flat pusher) while moving
+// above the cap -> descend to just above it -> press slowly to 10.5 mm (past the 8 mm click depth,
+// short of the 12 mm stop) until the click registers -> lift off -> retreat upwards.
+class PressButtonExpert final : public Expert {
+ public:
+  PressButtonExpert(const PressButton& task, double noise_std, uint64_t seed)
+      : task_(task), noise_std_(noise_std), rng_(seed) {}
+
+  Action act(const Env& env, PhaseLabel* phase) override {
+    const mjData* d = env.data();
+    const Eigen::Vector3d top = task_.cap_top_at_rest(d);
+    // TCP height at which the fingertips are at height z.
+    auto tcp_z = [](double z) { return z + kFingertipBelowTcpM; };
+    const Eigen::Matrix3d rot = ee_down_rotation(0.0);
+    const auto ee = env.controller().ee_pos_m(d);
+    Action a{};
+    ++steps_in_phase_;
+    switch (stage_) {
+      case Stage::kReach: {
+        const Eigen::Vector3d target(top.x(), top.y(), tcp_z(top.z() + 0.06));
+        a = servo_action(env, target, rot, 1);
+        *phase = {CoarsePhase::kTransit, "reach"};
+        // Tolerances: the pusher (22 x 36 mm) pressing within 12 mm of the cap's axis still covers it.
+        const bool above = std::hypot(ee[0] - target.x(), ee[1] - target.y()) < 0.012 && std::abs(ee[2] - target.z()) < 0.02;
+        if ((above && ee_rotation_error(env, rot) < 0.1) || steps_in_phase_ > 40) next(Stage::kDescend);
+        break;
+      }
+      case Stage::kDescend: {
+        const Eigen::Vector3d target(top.x(), top.y(), tcp_z(top.z() + 0.01));
+        a = servo_action(env, target, rot, 1);
+        *phase = {CoarsePhase::kInteraction, "press"};
+        if (ee_position_error(env, target) < 0.008 || steps_in_phase_ > 15) next(Stage::kPress);
+        break;
+      }
+      case Stage::kPress: {
+        const Eigen::Vector3d target(top.x(), top.y(), tcp_z(top.z() - kExpertPressDepthM));
+        a = servo_action(env, target, rot, 1);
+        a[2] = std::clamp(a[2], -0.3, 0.3);  // press at <= 1.5 cm per step
+        *phase = {CoarsePhase::kInteraction, "press"};
+        // The click latch (privileged state) is up to date: Task::update ran after the last step.
+        if (task_.clicked() || steps_in_phase_ > 20) next(Stage::kRelease);
+        break;
+      }
+      case Stage::kRelease: {
+        const Eigen::Vector3d target(top.x(), top.y(), tcp_z(top.z() + 0.03));
+        a = servo_action(env, target, rot, 1);
+        *phase = {CoarsePhase::kInteraction, "release"};
+        if (ee[2] > tcp_z(top.z() + 0.015) || steps_in_phase_ > 8) next(Stage::kRetreat);
+        break;
+      }
+      case Stage::kRetreat: {
+        const Eigen::Vector3d target(top.x(), top.y(), tcp_z(top.z() + 0.10));
+        a = servo_action(env, target, rot, 1);
+        *phase = {CoarsePhase::kTransit, "retreat"};
+        break;
+      }
+    }
+    add_action_noise(&a, noise_std_, rng_);
+    return a;
+  }
+
+ private:
+  enum class Stage { kReach, kDescend, kPress, kRelease, kRetreat };
+  void next(Stage s) {
+    stage_ = s;
+    steps_in_phase_ = 0;
+  }
+
+  const PressButton& task_;
+  double noise_std_;
+  Rng rng_;
+  Stage stage_ = Stage::kReach;
+  int steps_in_phase_ = 0;
+};
+
+std::unique_ptr<Expert> PressButton::make_expert(const Variation&, double noise_std, uint64_t seed) const {
+  return std::make_unique<PressButtonExpert>(*this, noise_std, seed);
+}
+
+}  // namespace
+
+const std::vector<ButtonCap>& press_button_train_caps() {
+  static const std::vector<ButtonCap> kTrain = {
+      make_cap("round",
+               R"(<geom name="{B}_body" class="fixture" type="cylinder" size="0.02 0.016" pos="0 0 0" mass="0.02"/>)",
+               0.016, 0.02),
+      make_cap("square",
+               R"(<geom name="{B}_body" class="fixture" type="box" size="0.018 0.018 0.016" pos="0 0 0" mass="0.02"/>)",
+               0.016, 0.0255),
+  };
+  return kTrain;
+}
+
+const std::vector<ButtonCap>& press_button_heldout_caps() {
+  static const std::vector<ButtonCap> kHeldOut = {
+      // Emergency-stop style: a wide flattened dome on a short stem.
+      make_cap("mushroom",
+               R"(<geom name="{B}_stem" class="fixture" type="cylinder" size="0.011 0.019" pos="0 0 0.003" mass="0.01"/>
+<geom name="{B}_dome" class="fixture" type="ellipsoid" size="0.032 0.032 0.01" pos="0 0 0.022" mass="0.01"/>)",
+               0.032, 0.032),
+      // A tall thin push rod with a light tip.
+      make_cap("plunger",
+               R"(<geom name="{B}_rod" class="fixture" type="cylinder" size="0.009 0.029" pos="0 0 0.013" mass="0.02"/>
+<geom name="{B}_accent_tip" type="cylinder" size="0.0095 0.002" pos="0 0 0.0405" rgba="0.85 0.85 0.87 1" contype="0" conaffinity="0" mass="0"/>)",
+               0.042, 0.0095),
+      make_cap("hexagonal", hex_prism_geoms(0.036, -0.016, 0.016), 0.016, 0.0208),
+  };
+  return kHeldOut;
+}
+
+const ButtonCap& press_button_find_cap(const std::string& name) {
+  std::string valid;
+  for (const auto* list : {&press_button_train_caps(), &press_button_heldout_caps()}) {
+    for (const ButtonCap& c : *list) {
+      if (c.name == name) return c;
+      valid += (valid.empty() ? "" : ", ") + c.name;
+    }
+  }
+  throw std::invalid_argument("unknown button cap '" + name + "'; valid: " + valid);
+}
+
+const std::vector<std::string>& press_button_housings() {
+  static const std::vector<std::string> kHousings = {"box", "cylinder"};
+  return kHousings;
+}
+
+Region press_button_train_region() { return Region{{Rect{0.40, 0.62, -0.20, 0.20}}}; }
+
+Region press_button_heldout_region() {
+  return Region{{Rect{0.32, 0.62, 0.26, 0.36}, Rect{0.32, 0.62, -0.36, -0.26}}};
+}
+
+IntervalSet press_button_train_yaw() { return IntervalSet{{{-0.35, 0.35}}}; }
+
+IntervalSet press_button_heldout_yaw() { return IntervalSet{{{-0.785, -0.45}, {0.45, 0.785}}}; }
+
+std::unique_ptr<Task> make_press_button() { return std::make_unique<PressButton>(); }
+
+}  // namespace wambench

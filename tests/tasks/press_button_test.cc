@@ -1,0 +1,225 @@
+// Tests of press_button: the expert on every split, near misses the success predicate must reject,
+// disjoint held-out distributions, determinism.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <set>
+#include <string>
+
+#include "tasks/expert_rollout.h"
+#include "tasks/registry.h"
+#include "tasks/task_env.h"
+#include "tasks/press_button.h"
+
+namespace wambench {
+namespace {
+
+EnvConfig no_render() {
+  EnvConfig c;
+  c.render = false;
+  return c;
+}
+
+// A fixed scene for hand-made states: a round cap in a box housing at (0.5, 0), yaw 0 (housing
+// edges along world x / y; the closed fingers cover 22 mm along x and 36 mm along y).
+constexpr double kX = 0.50, kY = 0.0;
+Variation fixed_variation(const Task& task) {
+  Variation v = task.sample_variation(Split::kTrain, 0, 0);
+  v.objects[0].category = "round";
+  v.objects[1].category = "box";
+  v.placements[0] = {"button", kX, kY, 0.0};
+  return v;
+}
+
+double cap_top_z() { return kPressButtonHousingHeightM + press_button_find_cap("round").top_m; }
+
+double depth(const TaskEnv& env) {
+  const mjModel* m = env.env().model();
+  return -env.env().data()->qpos[m->jnt_qposadr[mj_name2id(m, mjOBJ_JOINT, "button_round_press")]];
+}
+
+// Moves the TCP towards `target` (world, m) with the gripper closed for `steps` control steps, at
+// most `max_speed` x 5 cm per step along each axis. Returns false if success latched meanwhile.
+bool drive(TaskEnv& env, const Eigen::Vector3d& target, int steps, double max_speed = 1.0) {
+  for (int i = 0; i < steps; ++i) {
+    Action a = servo_action(env.env(), target, ee_down_rotation(0.0), 1.0);
+    for (int k = 0; k < 3; ++k) a[k] = std::clamp(a[k], -max_speed, max_speed);
+    env.step(a);
+    if (env.status().success) return false;
+  }
+  return true;
+}
+
+// The fingertips are 7 mm below the TCP (panda.xml).
+Eigen::Vector3d tcp_for_tips(double x, double y, double tip_z) { return {x, y, tip_z + 0.007}; }
+
+bool robot_touches_body(const TaskEnv& env, const std::string& body) {
+  const mjModel* m = env.env().model();
+  const mjData* d = env.env().data();
+  const int b = mj_name2id(m, mjOBJ_BODY, body.c_str());
+  const int robot = m->body_rootid[mj_name2id(m, mjOBJ_BODY, "link0")];
+  for (int i = 0; i < d->ncon; ++i) {
+    const int b1 = m->geom_bodyid[d->contact[i].geom1], b2 = m->geom_bodyid[d->contact[i].geom2];
+    if ((b1 == b && m->body_rootid[b2] == robot) || (b2 == b && m->body_rootid[b1] == robot)) return true;
+  }
+  return false;
+}
+
+TEST(PressButton, ExpertSucceedsOnEverySplit) {
+  TaskEnv env("press_button", no_render());
+  for (Split split : all_splits()) {
+    for (int64_t i = 0; i < 3; ++i) {
+      const ExpertEpisode ep = run_expert_episode(env, split, i, 0);
+      EXPECT_TRUE(ep.success) << to_string(split) << " episode " << i << " progress " << ep.progress_name
+                              << " error " << ep.error;
+      EXPECT_EQ(ep.progress_name, "released");
+      EXPECT_LE(ep.success_step, static_cast<int>(0.7 * env.task().horizon_steps()));
+      bool pressed = false;
+      for (const PhaseLabel& p : ep.phases) pressed |= p.fine == "press" && p.coarse == CoarsePhase::kInteraction;
+      EXPECT_TRUE(pressed);
+    }
+  }
+}
+
+TEST(PressButton, TouchedButNotClickedIsNotSuccess) {
+  TaskEnv env("press_button", no_render());
+  env.reset(fixed_variation(env.task()));
+  const double top = cap_top_z();
+  ASSERT_TRUE(drive(env, tcp_for_tips(kX, kY, top + 0.05), 25));
+  // Push the cap 2.5 mm down (click depth: 8 mm) and keep it there for 2 s.
+  ASSERT_TRUE(drive(env, tcp_for_tips(kX, kY, top - 0.0025), 20, 0.2));
+  EXPECT_TRUE(robot_touches_body(env, "button_round_cap"));
+  EXPECT_GT(depth(env), 0.001);
+  EXPECT_LT(depth(env), 0.005);
+  EXPECT_EQ(env.status().progress_name, "touched");
+  // Let go: the button never clicked.
+  EXPECT_TRUE(drive(env, tcp_for_tips(kX, kY, top + 0.08), 20));
+  EXPECT_FALSE(env.status().success);
+  EXPECT_LT(env.status().progress, 3);
+}
+
+TEST(PressButton, GripperRestingBesideTheButtonIsNotSuccess) {
+  TaskEnv env("press_button", no_render());
+  env.reset(fixed_variation(env.task()));
+  // Beside the housing (half width 45 mm; the fingers reach 18 mm along y), fingertips on the table.
+  const double y = kY + 0.045 + 0.018 + 0.012;
+  ASSERT_TRUE(drive(env, tcp_for_tips(kX, y, 0.06), 25));
+  EXPECT_TRUE(drive(env, tcp_for_tips(kX, y, 0.002), 25, 0.3));
+  EXPECT_FALSE(robot_touches_body(env, "button_round_cap"));
+  EXPECT_LT(depth(env), 0.001);
+  EXPECT_FALSE(env.status().success);
+  EXPECT_LT(env.status().progress, 2);
+}
+
+TEST(PressButton, PressingTheHousingNextToTheCapIsNotSuccess) {
+  TaskEnv env("press_button", no_render());
+  env.reset(fixed_variation(env.task()));
+  // Pusher centred 34 mm from the cap's axis along x: it covers 23..45 mm, the cap's radius is 20 mm.
+  const double x = kX + 0.034;
+  ASSERT_TRUE(drive(env, tcp_for_tips(x, kY, 0.08), 25));
+  // Push 4 mm into the housing's top face for 2 s.
+  EXPECT_TRUE(drive(env, tcp_for_tips(x, kY, kPressButtonHousingHeightM - 0.004), 20, 0.2));
+  EXPECT_TRUE(robot_touches_body(env, "button_round"));
+  EXPECT_FALSE(robot_touches_body(env, "button_round_cap"));
+  EXPECT_LT(depth(env), 0.001);
+  EXPECT_TRUE(drive(env, tcp_for_tips(x, kY, 0.12), 15));
+  EXPECT_FALSE(env.status().success);
+  EXPECT_LT(env.status().progress, 3);
+}
+
+TEST(PressButton, ClickedButStillHeldIsNotYetSuccessReleasingIs) {
+  TaskEnv env("press_button", no_render());
+  env.reset(fixed_variation(env.task()));
+  const double top = cap_top_z();
+  ASSERT_TRUE(drive(env, tcp_for_tips(kX, kY, top + 0.05), 25));
+  // Press 10.5 mm (past the 8 mm click depth) and hold it down for 2 s: clicked, not released.
+  EXPECT_TRUE(drive(env, tcp_for_tips(kX, kY, top - 0.0105), 20, 0.2));
+  EXPECT_GT(depth(env), kPressButtonClickDepthM);
+  EXPECT_FALSE(env.status().condition);
+  EXPECT_EQ(env.status().progress_name, "clicked");
+  // Let go: success after the 0.5 s dwell.
+  drive(env, tcp_for_tips(kX, kY, top + 0.08), 12);
+  EXPECT_TRUE(env.status().success);
+  EXPECT_EQ(env.status().progress_name, "released");
+  // A new episode resets the click latch.
+  env.reset(fixed_variation(env.task()));
+  EXPECT_FALSE(env.status().success);
+  for (int i = 0; i < 10; ++i) env.step(Action{0, 0, 0, 0, 0, 0, -1});
+  EXPECT_FALSE(env.status().success);
+  EXPECT_FALSE(env.status().condition);
+}
+
+TEST(PressButton, HeldOutDistributionsAreDisjointFromTrain) {
+  std::set<std::string> train, heldout;
+  for (const ButtonCap& c : press_button_train_caps()) train.insert(c.name);
+  for (const ButtonCap& c : press_button_heldout_caps()) heldout.insert(c.name);
+  for (const std::string& n : heldout) EXPECT_EQ(train.count(n), 0u) << n;
+  EXPECT_TRUE(press_button_train_region().disjoint_from(press_button_heldout_region()));
+  // Yaw: disjoint, also modulo the box housing's quarter-turn symmetry.
+  const auto ty = press_button_train_yaw();
+  for (double shift : {-M_PI / 2, 0.0, M_PI / 2}) {
+    variation::IntervalSet shifted;
+    for (const auto& [lo, hi] : press_button_heldout_yaw().intervals) shifted.intervals.push_back({lo + shift, hi + shift});
+    EXPECT_TRUE(ty.disjoint_from(shifted)) << shift;
+  }
+
+  auto task = make_task("press_button");
+  for (Split split : all_splits()) {
+    const HeldOutAxes held = held_out_axes(split);
+    const auto& cats = held.object ? heldout : train;
+    const auto region = held.position ? press_button_heldout_region() : press_button_train_region();
+    const auto yaws = held.position ? press_button_heldout_yaw() : press_button_train_yaw();
+    for (int64_t i = 0; i < 500; ++i) {
+      const Variation v = task->sample_variation(split, 0, i);
+      const ObjectChoice& cap = v.object("button");
+      const ObjectChoice& housing = v.object("housing");
+      const Placement& p = v.placement("button");
+      ASSERT_EQ(cats.count(cap.category), 1u) << to_string(split) << " " << cap.category;
+      ASSERT_TRUE(housing.category == "box" || housing.category == "cylinder");
+      ASSERT_NE(cap.color_name, housing.color_name);
+      ASSERT_TRUE(region.contains(p.x_m, p.y_m)) << p.x_m << " " << p.y_m;
+      ASSERT_TRUE(yaws.contains(p.yaw_rad)) << p.yaw_rad;
+      // Footprint (circumscribed radius of the box housing) inside the task's placement limits.
+      const double r = kPressButtonHousingHalfWidthM * std::sqrt(2.0);
+      ASSERT_GE(p.x_m - r, 0.25);
+      ASSERT_LE(p.x_m + r, 0.80);
+      ASSERT_LE(std::abs(p.y_m) + r, 0.46);
+      ASSERT_LE(std::hypot(p.x_m, p.y_m), 0.72);
+      ASSERT_EQ(v.instruction, "press the " + cap.color_name + " " + cap.category + " button");
+    }
+  }
+}
+
+TEST(PressButton, VariationAndInitialStateAreDeterministic) {
+  auto task = make_task("press_button");
+  TaskEnv a("press_button", no_render()), b("press_button", no_render());
+  for (Split split : all_splits()) {
+    for (int64_t i : {0, 7}) {
+      EXPECT_EQ(to_json(task->sample_variation(split, 0, i)), to_json(task->sample_variation(split, 0, i)));
+      a.reset(split, i, 0);
+      b.reset(split, i, 0);
+      const mjModel* m = a.env().model();
+      for (int k = 0; k < m->nq; ++k) ASSERT_EQ(a.env().data()->qpos[k], b.env().data()->qpos[k]) << k;
+      // The task's fixtures (model fields) too. (Only the task's bodies: parked background
+      // distractors keep x / y from earlier episodes, which BackgroundBinding leaves alone.)
+      for (int body = 0; body < m->nbody; ++body) {
+        if (std::string(mj_id2name(m, mjOBJ_BODY, body) ? mj_id2name(m, mjOBJ_BODY, body) : "").rfind("button_", 0) != 0)
+          continue;
+        for (int k = 0; k < 3; ++k) ASSERT_EQ(m->body_pos[3 * body + k], b.env().model()->body_pos[3 * body + k]);
+        for (int k = 0; k < 4; ++k) ASSERT_EQ(m->body_quat[4 * body + k], b.env().model()->body_quat[4 * body + k]);
+      }
+    }
+    EXPECT_NE(to_json(task->sample_variation(split, 0, 0)), to_json(task->sample_variation(split, 0, 1)));
+    // Different episodes place the button differently.
+    a.reset(split, 0, 0);
+    b.reset(split, 1, 0);
+    bool differs = false;
+    for (int k = 0; k < 3 * a.env().model()->nbody; ++k)
+      differs |= a.env().model()->body_pos[k] != b.env().model()->body_pos[k];
+    EXPECT_TRUE(differs) << to_string(split);
+  }
+}
+
+}  // namespace
+}  // namespace wambench
