@@ -67,8 +67,8 @@ const char* to_string(CoarsePhase phase) {
 std::string compose_scene(const std::string& model_name, const TaskScene& scene) {
   return "<mujoco model=\"" + model_name + R"(">
   <compiler angle="radian" autolimits="true"/>
-  <option timestep="0.002" integrator="Euler" cone="elliptic" impratio="10"/>
-  <size nconmax="1000" njmax="3000"/>
+  <option timestep="0.002" integrator="Euler" cone="elliptic" impratio="10" jacobian="sparse"/>
+  <size nconmax="300" njmax="1200"/>
   <include file="arena.xml"/>
   <include file="backgrounds.xml"/>
   <include file="robot/panda.xml"/>

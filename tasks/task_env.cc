@@ -16,6 +16,18 @@ TaskEnv::TaskEnv(const std::string& task_name, const EnvConfig& config) : TaskEn
 TaskEnv::TaskEnv(std::unique_ptr<Task> task, const EnvConfig& config)
     : task_(std::move(task)), env_(compile_task_scene(*task_), config) {
   task_->bind(env_.model());
+  const mjModel* m = env_.model();
+  base_geom_group_.assign(m->geom_group, m->geom_group + m->ngeom);
+}
+
+void TaskEnv::hide_parked_bodies() {
+  mjModel* m = env_.mutable_model();
+  const mjData* d = env_.data();
+  for (int g = 0; g < m->ngeom; ++g) {
+    const int body = m->geom_bodyid[g];
+    const bool parked = body > 0 && d->xpos[3 * body + 2] < -1.0;
+    m->geom_group[g] = base_geom_group_[g] + (parked && base_geom_group_[g] < 3 ? 3 : 0);
+  }
 }
 
 const Variation& TaskEnv::reset(Split split, int64_t index, uint64_t base_seed) {
@@ -27,6 +39,7 @@ void TaskEnv::reset(const Variation& variation) {
   variation_ = variation;
   steps_ = 0;
   env_.reset([&](const mjModel*, mjData* d) { task_->apply(variation_, env_.mutable_model(), d); });
+  hide_parked_bodies();
 }
 
 void TaskEnv::step(const Action& action) {

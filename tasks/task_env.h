@@ -43,8 +43,13 @@ class TaskEnv {
   const Task& task() const { return *task_; }
 
  private:
+  /// Moves the geoms of bodies parked below the floor (z < -1 m: unused categories, fixtures and
+  /// distractors) into hidden geom groups (+3), so renderers skip them; restores the others.
+  void hide_parked_bodies();
+
   std::unique_ptr<Task> task_;
   Env env_;
+  std::vector<int> base_geom_group_;  // geom groups as compiled
   Variation variation_;
   int steps_ = 0;
 };

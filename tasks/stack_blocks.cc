@@ -1,0 +1,481 @@
+#include "tasks/stack_blocks.h"
+
+#include <algorithm>
+#include <cmath>
+#include <sstream>
+#include <stdexcept>
+
+#include "sim/model.h"
+#include "tasks/objects.h"
+#include "tasks/registry.h"
+
+namespace wambench {
+namespace {
+
+using variation::Rect;
+using variation::Region;
+
+// Control steps (12 s at 10 Hz). The noise-free expert's slowest successful episode over 50
+// episodes of every split latches success at step 50 (42 % of the horizon); the rest leaves room
+// for one re-grasp / re-place.
+constexpr int kHorizon = 120;
+
+const std::vector<std::string> kRoles = {"top", "bottom"};
+
+// --- Success thresholds (SI) --------------------------------------------------------------------
+constexpr double kMaxCentreOffsetM = 0.015;  // horizontal distance between the block centres (m)
+constexpr double kMaxSeatGapM = 0.006;       // |top base - bottom top face| (m): seated, not hovering
+constexpr double kMinUprightCos = 0.985;     // cos(10 deg): z axes of both blocks near vertical
+constexpr double kMaxRestSpeedMps = 0.05;    // linear speed of both blocks (m/s)
+constexpr double kMaxBottomLiftM = 0.006;    // the bottom block's base stays on the table (m)
+constexpr double kMinEeClearanceM = 0.06;    // TCP to top block centre after release (m)
+constexpr double kReleaseMarginM = 0.008;    // gripper open at least grasp width + this (m)
+
+// Collision bits of secondary boxes of multi-box blocks (hex prism, puck). Objects and the world are
+// contype 1 / conaffinity 3, the robot contype 2 / conaffinity 1 (assets/arena.xml,
+// assets/robot/panda.xml); a pair collides if (contype_a & conaffinity_b) || (contype_b &
+// conaffinity_a). A side slab (contype 4, conaffinity 3) collides with the table, the robot and the
+// main box of the other block, but not with the other block's side slabs: stacked multi-box blocks
+// touch through 3 to 5 box pairs instead of 9 to 16, which keeps the contact count (and the
+// solver's cost) low. Every face of a block is still backed by a box that the other block touches.
+const char* const kSideSlab = " contype=\"4\" conaffinity=\"3\"";
+
+std::string replace_all(std::string s, const std::string& from, const std::string& to) {
+  for (size_t p = s.find(from); p != std::string::npos; p = s.find(from, p + to.size())) s.replace(p, from.size(), to);
+  return s;
+}
+
+std::string fmt(double x) {
+  std::ostringstream s;
+  s.precision(6);
+  s << x;
+  return s.str();
+}
+
+// A box collision geom (half sizes hx, hy, hz) centred at height hz, rotated by `yaw` about z.
+std::string box_geom(const std::string& name, double hx, double hy, double hz, double yaw, const std::string& extra) {
+  return "<geom name=\"{B}_" + name + "\" class=\"object\" type=\"box\" size=\"" + fmt(hx) + " " + fmt(hy) + " " +
+         fmt(hz) + "\" pos=\"0 0 " + fmt(hz) + "\" euler=\"0 0 " + fmt(yaw) + "\"" + extra + "/>\n";
+}
+
+BlockCategory cube(const std::string& key, const std::string& name, double edge) {
+  BlockCategory c;
+  c.key = key;
+  c.name = name;
+  c.geoms_xml = box_geom("body", edge / 2, edge / 2, edge / 2, 0, "");
+  c.height_m = edge;
+  c.grasp_width_m = edge;
+  c.symmetry_rad = M_PI / 2;
+  c.radius_m = edge / std::sqrt(2.0);
+  return c;
+}
+
+// A brick lying flat: long side along the body's x; grasped across its width (body y).
+BlockCategory brick(double length, double width, double height) {
+  BlockCategory c;
+  c.key = "brick";
+  c.name = "brick";
+  c.geoms_xml = box_geom("body", length / 2, width / 2, height / 2, 0, "");
+  c.height_m = height;
+  c.grasp_width_m = width;
+  c.symmetry_rad = M_PI;
+  c.radius_m = std::hypot(length, width) / 2;
+  return c;
+}
+
+// A regular hexagonal prism as the union of three boxes rotated by 60 degrees (each box spans
+// two opposite flats and ends at the vertices); flats face the body's +-y. Slab 0 collides with
+// everything; slabs 1 and 2 are "side slabs" (kSideSlab), which skip only other blocks' side slabs.
+BlockCategory hex_prism(double across_flats, double height) {
+  BlockCategory c;
+  c.key = "hex_prism";
+  c.name = "hex prism";
+  const double circumradius = across_flats / std::sqrt(3.0);
+  for (int k = 0; k < 3; ++k)
+    c.geoms_xml += box_geom("slab" + std::to_string(k), circumradius / 2, across_flats / 2, height / 2, k * M_PI / 3,
+                            k == 0 ? "" : kSideSlab);
+  c.height_m = height;
+  c.grasp_width_m = across_flats;
+  c.symmetry_rad = M_PI / 3;
+  c.radius_m = circumradius;
+  return c;
+}
+
+// A puck: a rendered cylinder (no collision, no mass) around an invisible (geom group 3) regular
+// octagonal prism of four boxes, which carries mass and contacts; flats face the body's +-y. The
+// diagonal slabs (45, 135 degrees) touch only the robot (contype 0, conaffinity 2: fingers can close
+// on any pair of flats); the other two, a cross, carry the contacts with the table and the other
+// block (the cross supports in every direction); slab 2 is a side slab (kSideSlab).
+BlockCategory puck(double across_flats, double height) {
+  BlockCategory c;
+  c.key = "puck";
+  c.name = "puck";
+  const double side = across_flats * std::tan(M_PI / 8);
+  for (int k = 0; k < 4; ++k)
+    c.geoms_xml += box_geom("slab" + std::to_string(k), side / 2, across_flats / 2, height / 2, k * M_PI / 4,
+                            k % 2 ? " group=\"3\" contype=\"0\" conaffinity=\"2\""
+                                  : k == 2 ? std::string(" group=\"3\"") + kSideSlab : " group=\"3\"");
+  // Visual radius between the octagon's inradius and circumradius (the fingers close on flats).
+  const double visual_r = 0.5 * across_flats * (1 + 1 / std::cos(M_PI / 8)) / 2;
+  c.geoms_xml += "<geom name=\"{B}_visual\" type=\"cylinder\" size=\"" + fmt(visual_r) + " " + fmt(height / 2) +
+                 "\" pos=\"0 0 " + fmt(height / 2) + "\" contype=\"0\" conaffinity=\"0\" mass=\"0\"/>\n";
+  c.height_m = height;
+  c.grasp_width_m = across_flats;
+  c.symmetry_rad = M_PI / 4;
+  c.radius_m = 0.5 * across_flats / std::cos(M_PI / 8);
+  return c;
+}
+
+// `slot` spreads the bodies' default poses (qpos0, the state before a variation is applied) on the
+// floor behind the back wall, 1 cm above it, so they touch nothing there.
+std::string block_body_xml(const BlockCategory& c, const std::string& body, int slot) {
+  return "<body name=\"" + body + "\" pos=\"-1.5 " + fmt(-1.5 + 0.25 * slot) + " -0.74\">\n  <freejoint name=\"" +
+         body + "_joint\"/>\n" + replace_all(c.geoms_xml, "{B}", body) + "</body>\n";
+}
+
+// The instruction's noun phrase: size adjective, colour, noun ("small red cube").
+std::string noun_phrase(const ObjectChoice& o) {
+  const std::string small = "small ";
+  if (o.category.rfind(small, 0) == 0) return small + o.color_name + " " + o.category.substr(small.size());
+  return describe(o);
+}
+
+// Hand yaw for grasping a block of yaw `yaw` with rotational symmetry `sym`: the equivalent yaw
+// of smallest magnitude, in (-sym/2, sym/2] (fingers close across the body's y).
+double grasp_yaw(double yaw, double sym) {
+  double y = std::fmod(yaw, sym);
+  if (y > sym / 2) y -= sym;
+  if (y <= -sym / 2) y += sym;
+  return wrap_grasp_yaw(y);
+}
+
+const std::vector<std::string> kTemplates = {"stack the {A} on the {B}", "put the {A} on top of the {B}",
+                                             "place the {A} on the {B}"};
+
+class StackBlocks final : public Task {
+ public:
+  std::string name() const override { return "stack_blocks"; }
+
+  const std::vector<std::string>& subgoals() const override {
+    static const std::vector<std::string> kSubgoals = {"reached", "grasped", "lifted", "aligned", "stacked"};
+    return kSubgoals;
+  }
+
+  int horizon_steps() const override { return kHorizon; }
+
+  TaskScene scene() const override {
+    TaskScene s;
+    s.defaults = object_defaults_xml();
+    int slot = 0;
+    for (const std::string& role : kRoles)
+      for (const auto* list : {&stack_blocks_train_blocks(), &stack_blocks_heldout_blocks()})
+        for (const BlockCategory& c : *list)
+          s.worldbody += block_body_xml(c, stack_blocks_body_name(role, c.name), slot++);
+    return s;
+  }
+
+  void bind(const mjModel* m) override {
+    Task::bind(m);
+    for (const std::string& role : kRoles) {
+      std::vector<std::string> bodies;
+      for (const auto* list : {&stack_blocks_train_blocks(), &stack_blocks_heldout_blocks()})
+        for (const BlockCategory& c : *list) bodies.push_back(stack_blocks_body_name(role, c.name));
+      (role == "top" ? top_ : bottom_).bind(m, bodies);
+    }
+    left_finger_ = require_id(m, mjOBJ_GEOM, "left_finger_geom");
+    right_finger_ = require_id(m, mjOBJ_GEOM, "right_finger_geom");
+    table_ = require_id(m, mjOBJ_GEOM, "table");
+    ee_site_ = require_id(m, mjOBJ_SITE, "ee");
+    finger_qpos_ = m->jnt_qposadr[require_id(m, mjOBJ_JOINT, "finger_joint1")];
+  }
+
+  std::unique_ptr<Expert> make_expert(const Variation& v, double noise_std, uint64_t seed) const override;
+
+ protected:
+  void sample_task_variation(const HeldOutAxes& held_out, AxisStreams& rng, Variation* v) const override {
+    const auto& cats = held_out.object ? stack_blocks_heldout_blocks() : stack_blocks_train_blocks();
+    const BlockCategory& top = cats[rng.object.uniform_index(cats.size())];
+    const BlockCategory& bottom = cats[rng.object.uniform_index(cats.size())];
+    auto [top_color, top_rgb] = sample_palette_color(rng.object);
+    auto [bottom_color, bottom_rgb] = sample_palette_color(rng.object);
+    if (bottom_color == top_color) {  // the instruction must tell the two blocks apart
+      const auto& palette = variation::object_palette();
+      size_t k = 0;
+      while (palette[k].name == top_color) ++k;
+      bottom_color = palette[k].name;
+      bottom_rgb = palette[k].distribution.sample(rng.object);
+    }
+    const std::string& tmpl = kTemplates[rng.object.uniform_index(kTemplates.size())];
+    v->objects = {{"top", top.name, top_color, top_rgb}, {"bottom", bottom.name, bottom_color, bottom_rgb}};
+
+    const Region region = held_out.position ? stack_blocks_heldout_region() : stack_blocks_train_region();
+    // 4 cm between footprints: the open fingers (0.058 m from the TCP) clear the other block.
+    const auto xy =
+        variation::sample_non_overlapping({region, region}, {top.radius_m, bottom.radius_m}, 0.04, rng.position);
+    v->placements = {{"top", xy[0][0], xy[0][1], rng.position.uniform(-M_PI, M_PI)},
+                     {"bottom", xy[1][0], xy[1][1], rng.position.uniform(-M_PI, M_PI)}};
+    v->instruction =
+        replace_all(replace_all(tmpl, "{A}", noun_phrase(v->objects[0])), "{B}", noun_phrase(v->objects[1]));
+  }
+
+  void apply_task_variation(const Variation& v, mjModel* m, mjData* d) override {
+    for (const std::string& role : kRoles) {
+      const ObjectChoice& o = v.object(role);
+      const Placement& p = v.placement(role);
+      (role == "top" ? top_cat_ : bottom_cat_) = stack_blocks_find_block(o.category);
+      (role == "top" ? top_ : bottom_)
+          .activate(stack_blocks_body_name(role, o.category), {p.x_m, p.y_m, 0.0005, p.yaw_rad}, o.rgb, m, d);
+    }
+  }
+
+  void after_step(const mjModel*, mjData* d) override {
+    top_.pin_parked(d);
+    bottom_.pin_parked(d);
+  }
+
+  bool success_condition(const mjModel* m, const mjData* d) const override {
+    const int top = top_.active_body(), bottom = bottom_.active_body();
+    const Eigen::Vector3d t = body_pos(d, top), b = body_pos(d, bottom);
+    const Eigen::Vector3d ee(d->site_xpos + 3 * ee_site_);
+    const Eigen::Vector3d top_centre = t + body_rot(d, top).col(2) * (top_cat_.height_m / 2);
+    const double opening = 2 * d->qpos[finger_qpos_];
+    return horizontal_offset(d) <= kMaxCentreOffsetM                                  // centred
+           && std::abs(t.z() - (b.z() + bottom_cat_.height_m)) <= kMaxSeatGapM          // seated on the top face
+           && body_rot(d, top)(2, 2) >= kMinUprightCos && body_rot(d, bottom)(2, 2) >= kMinUprightCos  // flat
+           && b.z() <= kMaxBottomLiftM                                                 // bottom on the table
+           && touching(m, d, top, bottom) && !touches_table(m, d, top)                 // resting on the bottom only
+           && speed(m, d, top) < kMaxRestSpeedMps && speed(m, d, bottom) < kMaxRestSpeedMps  // at rest
+           && opening >= std::min(top_cat_.grasp_width_m + kReleaseMarginM, 0.075)     // gripper open
+           && !finger_touches(m, d, top) && !finger_touches(m, d, bottom)              // released
+           && (ee - top_centre).norm() >= kMinEeClearanceM;                            // gripper away
+  }
+
+  int progress_now(const mjModel* m, const mjData* d) const override {
+    if (success_condition(m, d)) return 5;
+    const int top = top_.active_body();
+    const Eigen::Vector3d t = body_pos(d, top), b = body_pos(d, bottom_.active_body());
+    const bool held = grasped(m, d);
+    if (held && horizontal_offset(d) <= kMaxCentreOffsetM && t.z() >= b.z() + bottom_cat_.height_m - 0.002) return 4;
+    if (held && t.z() > 0.02) return 3;
+    if (held) return 2;
+    const Eigen::Vector3d ee(d->site_xpos + 3 * ee_site_);
+    const Eigen::Vector3d top_centre = t + body_rot(d, top).col(2) * (top_cat_.height_m / 2);
+    if ((ee - top_centre).norm() < 0.05) return 1;
+    return 0;
+  }
+
+ private:
+  friend class StackBlocksExpert;
+
+  double horizontal_offset(const mjData* d) const {
+    const Eigen::Vector3d t = body_pos(d, top_.active_body()), b = body_pos(d, bottom_.active_body());
+    return std::hypot(t.x() - b.x(), t.y() - b.y());
+  }
+
+  static double speed(const mjModel* m, const mjData* d, int body) {
+    return Eigen::Map<const Eigen::Vector3d>(d->qvel + m->jnt_dofadr[m->body_jntadr[body]]).norm();
+  }
+
+  static bool touching(const mjModel* m, const mjData* d, int body_a, int body_b) {
+    for (int i = 0; i < d->ncon; ++i) {
+      const int b1 = m->geom_bodyid[d->contact[i].geom1], b2 = m->geom_bodyid[d->contact[i].geom2];
+      if ((b1 == body_a && b2 == body_b) || (b1 == body_b && b2 == body_a)) return true;
+    }
+    return false;
+  }
+
+  bool touches_table(const mjModel* m, const mjData* d, int body) const {
+    for (int i = 0; i < d->ncon; ++i) {
+      const mjContact& c = d->contact[i];
+      if ((c.geom1 == table_ && m->geom_bodyid[c.geom2] == body) ||
+          (c.geom2 == table_ && m->geom_bodyid[c.geom1] == body))
+        return true;
+    }
+    return false;
+  }
+
+  bool finger_touches(const mjModel* m, const mjData* d, int body) const {
+    for (int i = 0; i < d->ncon; ++i) {
+      const mjContact& c = d->contact[i];
+      const bool finger = c.geom1 == left_finger_ || c.geom1 == right_finger_ || c.geom2 == left_finger_ ||
+                          c.geom2 == right_finger_;
+      if (finger && (m->geom_bodyid[c.geom1] == body || m->geom_bodyid[c.geom2] == body)) return true;
+    }
+    return false;
+  }
+
+  bool grasped(const mjModel* m, const mjData* d) const {
+    const int body = top_.active_body();
+    bool left = false, right = false;
+    for (int i = 0; i < d->ncon; ++i) {
+      const mjContact& c = d->contact[i];
+      if (m->geom_bodyid[c.geom1] != body && m->geom_bodyid[c.geom2] != body) continue;
+      left |= c.geom1 == left_finger_ || c.geom2 == left_finger_;
+      right |= c.geom1 == right_finger_ || c.geom2 == right_finger_;
+    }
+    return left && right;
+  }
+
+  FreeBodyPool top_, bottom_;
+  BlockCategory top_cat_, bottom_cat_;
+  int left_finger_ = -1, right_finger_ = -1, table_ = -1, ee_site_ = -1, finger_qpos_ = -1;
+};
+
+// The scripted expert: reach above the top block -> descend -> close -> lift -> carry over the
+// bottom block -> lower until seated -> open -> retreat. Targets are recomputed every step from the
+// blocks' true poses; while carrying, the EE is servoed so that the HELD block (not the hand) lines
+// up with the bottom block, which absorbs any offset of the grasp.
+class StackBlocksExpert final : public Expert {
+ public:
+  StackBlocksExpert(const StackBlocks& task, double noise_std, uint64_t seed)
+      : task_(task), noise_std_(noise_std), rng_(seed) {}
+
+  Action act(const Env& env, PhaseLabel* phase) override {
+    const mjData* d = env.data();
+    const BlockCategory& top_cat = task_.top_cat_;
+    const BlockCategory& bottom_cat = task_.bottom_cat_;
+    const int top = task_.top_.active_body();
+    const Eigen::Vector3d t = body_pos(d, top);
+    const Eigen::Vector3d b = body_pos(d, task_.bottom_.active_body());
+    const auto ee_a = env.controller().ee_pos_m(d);
+    const Eigen::Vector3d ee(ee_a[0], ee_a[1], ee_a[2]);
+    const double grasp_z = top_cat.height_m / 2;  // TCP at half the block's height
+    const double seat_z = b.z() + bottom_cat.height_m;  // bottom's top face (world z, m)
+    const double carry_clearance = 0.04;  // top block's base above the bottom's top face while moving (m)
+    const double offset = std::hypot(b.x() - t.x(), b.y() - t.y());  // top block to bottom block, horizontal (m)
+    const mjModel* m = env.model();
+    Action a{};
+    ++steps_in_phase_;
+    switch (stage_) {
+      case Stage::kReach: {
+        hand_yaw_ = grasp_yaw(body_yaw(d, top), top_cat.symmetry_rad);
+        const Eigen::Vector3d target = t + Eigen::Vector3d(0, 0, grasp_z + 0.10);
+        a = servo_action(env, target, ee_down_rotation(hand_yaw_), -1);
+        *phase = {CoarsePhase::kTransit, "reach"};
+        if ((ee_position_error(env, target) < 0.012 && ee_rotation_error(env, ee_down_rotation(hand_yaw_)) < 0.05) ||
+            steps_in_phase_ > 40)
+          next(Stage::kDescend);
+        break;
+      }
+      case Stage::kDescend: {
+        hand_yaw_ = grasp_yaw(body_yaw(d, top), top_cat.symmetry_rad);
+        const Eigen::Vector3d target = t + Eigen::Vector3d(0, 0, grasp_z);
+        a = servo_action(env, target, ee_down_rotation(hand_yaw_), -1);
+        *phase = {CoarsePhase::kInteraction, "grasp"};
+        if (ee_position_error(env, target) < 0.005 || steps_in_phase_ > 25) next(Stage::kClose);
+        break;
+      }
+      case Stage::kClose: {
+        const Eigen::Vector3d target = t + Eigen::Vector3d(0, 0, grasp_z);
+        a = servo_action(env, target, ee_down_rotation(hand_yaw_), 1);
+        *phase = {CoarsePhase::kInteraction, "grasp"};
+        if (steps_in_phase_ >= 5) next(Stage::kLift);
+        break;
+      }
+      case Stage::kLift: {
+        const double lift_z = ee.z() + (seat_z + carry_clearance - t.z());
+        const Eigen::Vector3d target(ee.x(), ee.y(), std::max(lift_z, ee.z()));
+        a = servo_action(env, target, ee_down_rotation(hand_yaw_), 1);
+        *phase = {CoarsePhase::kInteraction, "lift"};
+        if (steps_in_phase_ >= 3 && !task_.grasped(m, d)) next(Stage::kReach);  // missed: grasp again
+        else if (t.z() > seat_z + carry_clearance - 0.01 || steps_in_phase_ > 20) next(Stage::kMove);
+        break;
+      }
+      case Stage::kMove: {
+        const Eigen::Vector3d target(ee.x() + b.x() - t.x(), ee.y() + b.y() - t.y(),
+                                     ee.z() + (seat_z + carry_clearance - t.z()));
+        a = servo_action(env, target, ee_down_rotation(hand_yaw_), 1);
+        *phase = {CoarsePhase::kTransit, "move"};
+        if (!task_.grasped(m, d)) next(Stage::kReach);  // dropped: pick it up again
+        else if (offset < 0.004 || steps_in_phase_ > 40) next(Stage::kLower);
+        break;
+      }
+      case Stage::kLower: {
+        // Lower until the block's base is 3 mm above the bottom's top face, correcting x-y.
+        const double gap = t.z() - seat_z;
+        const Eigen::Vector3d target(ee.x() + b.x() - t.x(), ee.y() + b.y() - t.y(), ee.z() - (gap - 0.003));
+        a = servo_action(env, target, ee_down_rotation(hand_yaw_), 1);
+        for (int i = 2; i < 3; ++i) a[i] = std::max(a[i], -0.5);  // descend at <= 2.5 cm per step
+        *phase = {CoarsePhase::kInteraction, "place"};
+        if (!task_.grasped(m, d)) next(Stage::kReach);
+        else if ((gap < 0.006 && offset < 0.005) || steps_in_phase_ > 30) next(Stage::kRelease);
+        break;
+      }
+      case Stage::kRelease: {
+        a = servo_action(env, ee, ee_down_rotation(hand_yaw_), -1);
+        *phase = {CoarsePhase::kInteraction, "release"};
+        if (steps_in_phase_ >= 4) next(Stage::kRetreat);
+        break;
+      }
+      case Stage::kRetreat: {
+        const Eigen::Vector3d target(ee.x(), ee.y(), std::max(0.25, seat_z + 0.15));
+        a = servo_action(env, target, ee_down_rotation(hand_yaw_), -1);
+        *phase = {CoarsePhase::kTransit, "retreat"};
+        // Once clear of the stack, check it; if the block is off-centre, not seated or tipped,
+        // pick it up and place it again.
+        const bool stacked = offset < 0.01 && std::abs(t.z() - seat_z) < 0.005 && body_rot(d, top)(2, 2) > 0.99;
+        if (ee.z() > t.z() + top_cat.height_m + 0.08 && !stacked) next(Stage::kReach);
+        break;
+      }
+    }
+    add_action_noise(&a, noise_std_, rng_);
+    return a;
+  }
+
+ private:
+  enum class Stage { kReach, kDescend, kClose, kLift, kMove, kLower, kRelease, kRetreat };
+  void next(Stage s) {
+    stage_ = s;
+    steps_in_phase_ = 0;
+  }
+
+  const StackBlocks& task_;
+  double noise_std_;
+  Rng rng_;
+  Stage stage_ = Stage::kReach;
+  int steps_in_phase_ = 0;
+  double hand_yaw_ = 0;
+};
+
+std::unique_ptr<Expert> StackBlocks::make_expert(const Variation& v, double noise_std, uint64_t seed) const {
+  if (v.object("top").category != top_cat_.name || v.object("bottom").category != bottom_cat_.name)
+    throw std::logic_error("stack_blocks: make_expert for a variation that is not the applied one");
+  return std::make_unique<StackBlocksExpert>(*this, noise_std, seed);
+}
+
+}  // namespace
+
+const std::vector<BlockCategory>& stack_blocks_train_blocks() {
+  static const std::vector<BlockCategory> kTrain = {cube("cube", "cube", 0.05), cube("small_cube", "small cube", 0.04)};
+  return kTrain;
+}
+
+const std::vector<BlockCategory>& stack_blocks_heldout_blocks() {
+  static const std::vector<BlockCategory> kHeldOut = {puck(0.06, 0.03), brick(0.07, 0.04, 0.035),
+                                                      hex_prism(0.046, 0.045)};
+  return kHeldOut;
+}
+
+const BlockCategory& stack_blocks_find_block(const std::string& name) {
+  std::string valid;
+  for (const auto* list : {&stack_blocks_train_blocks(), &stack_blocks_heldout_blocks()})
+    for (const BlockCategory& c : *list) {
+      if (c.name == name) return c;
+      valid += (valid.empty() ? "" : ", ") + c.name;
+    }
+  throw std::invalid_argument("unknown stack_blocks block '" + name + "'; valid: " + valid);
+}
+
+std::string stack_blocks_body_name(const std::string& role, const std::string& category_name) {
+  return role + "_" + stack_blocks_find_block(category_name).key;
+}
+
+Region stack_blocks_train_region() { return Region{{Rect{0.40, 0.62, -0.20, 0.20}}}; }
+
+Region stack_blocks_heldout_region() {
+  return Region{{Rect{0.32, 0.62, 0.26, 0.36}, Rect{0.32, 0.62, -0.36, -0.26}}};
+}
+
+std::unique_ptr<Task> make_stack_blocks() { return std::make_unique<StackBlocks>(); }
+
+}  // namespace wambench
