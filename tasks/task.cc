@@ -164,27 +164,26 @@ void FreeBodyPool::activate(const std::string& body, const std::array<double, 4>
       q[6] = std::sin(p[3] / 2);
       set_body_color(m, e.body, rgb);
     } else {
-      q[0] = e.park[0];
-      q[1] = e.park[1];
-      q[2] = e.park[2];
-      q[3] = 1;
-      q[4] = q[5] = q[6] = 0;
+      park(e, d);
     }
     for (int k = 0; k < 6; ++k) d->qvel[e.dof + k] = 0;
   }
   if (active_ < 0) throw std::invalid_argument("FreeBodyPool: no body named '" + body + "'");
 }
 
+void FreeBodyPool::park(const Entry& e, mjData* d) {
+  mjtNum* q = d->qpos + e.qpos;
+  q[0] = e.park[0];
+  q[1] = e.park[1];
+  q[2] = e.park[2];
+  q[3] = 1;
+  q[4] = q[5] = q[6] = 0;
+  for (int k = 0; k < 6; ++k) d->qvel[e.dof + k] = 0;
+}
+
 void FreeBodyPool::pin_parked(mjData* d) const {
   for (const Entry& e : entries_) {
-    if (e.body == active_) continue;
-    mjtNum* q = d->qpos + e.qpos;
-    q[0] = e.park[0];
-    q[1] = e.park[1];
-    q[2] = e.park[2];
-    q[3] = 1;
-    q[4] = q[5] = q[6] = 0;
-    for (int k = 0; k < 6; ++k) d->qvel[e.dof + k] = 0;
+    if (e.body != active_) park(e, d);
   }
 }
 

@@ -189,6 +189,8 @@ class FreeBodyPool {
     std::vector<int> contype, conaffinity;
     std::array<double, 3> park{};
   };
+  static void park(const Entry& e, mjData* data);  // parking pose, zero velocity
+
   std::vector<Entry> entries_;
   int active_ = -1;
 };
