@@ -17,6 +17,9 @@ CommandRunner add_info_command(CLI::App& app);
 CommandRunner add_render_command(CLI::App& app);
 CommandRunner add_episodes_command(CLI::App& app);
 CommandRunner add_experts_command(CLI::App& app);
+CommandRunner add_eval_command(CLI::App& app);
+CommandRunner add_report_command(CLI::App& app);
+CommandRunner add_compare_command(CLI::App& app);
 
 /// Raised for bad user input detected after parsing (exit code 2, message printed as is).
 class UsageError : public std::runtime_error {

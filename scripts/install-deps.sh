@@ -15,6 +15,10 @@ PACKAGES=(
   libcli11-dev             # command-line parsing
   libspdlog-dev libfmt-dev # logging
   nlohmann-json3-dev       # JSON
+  libboost-dev             # Boost.Math: binomial / normal / hypergeometric distributions (statistics)
+  gnuplot-nox              # report plots (SVG)
+  libhdf5-dev              # episode trajectories (HDF5, readable with h5py)
+  libavcodec-dev libavformat-dev libswscale-dev libavutil-dev  # rollout videos (MP4)
   libgtest-dev libgmock-dev libbenchmark-dev  # tests and benchmarks
   python3                  # test helpers
 )

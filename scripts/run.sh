@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
-# README's main-job command: install + configure + build, then run the main job.
-# Until the evaluation runner exists, the main job renders the default scene from both cameras
-# into results/runs/default_scene.png (software rendering unless a GPU is available).
+# README's main-job command: install + configure + build, then run the evaluation sweep of
+# eval/configs/default.json (every bundled policy on every task x split; software rendering unless
+# a GPU is available). Extra arguments go to `wambench eval` (e.g. --episodes 5, --out DIR).
+# Results: results/runs/eval-<UTC time>/ (episodes.jsonl, manifest.json, summary.json, report.md).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/build.sh
 BUILD_DIR="${WAMBENCH_BUILD_DIR:-build}"
-mkdir -p results/runs
 "$BUILD_DIR/cli/wambench" info
-"$BUILD_DIR/cli/wambench" render --out results/runs/default_scene.png --camera all --size 256 "$@"
+"$BUILD_DIR/cli/wambench" eval "$@"

@@ -1,0 +1,269 @@
+// `wambench eval`, `wambench report`, `wambench compare`: the evaluation sweep and its reports.
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <ctime>
+#include <filesystem>
+#include <fstream>
+#include <iomanip>
+#include <iostream>
+#include <mutex>
+#include <sstream>
+#include <thread>
+
+#include <mujoco/mujoco.h>
+
+#include "cli/commands.h"
+#include "eval/compare.h"
+#include "eval/config.h"
+#include "eval/report.h"
+#include "eval/runner.h"
+#include "eval/store.h"
+#include "sim/gl_context.h"
+
+namespace wambench::cli {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct EvalOptions {
+  std::string config;
+  std::vector<std::string> policies, tasks, splits;
+  int episodes = -1, workers = -1, record_video = -1;
+  int64_t seed = -1;
+  std::string out, resume;
+  bool no_trajectories = false;
+};
+
+std::string now_iso8601() {
+  const std::time_t t = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+std::string default_config_path() { return (fs::path(WAMBENCH_SOURCE_DIR) / "eval/configs/default.json").string(); }
+
+nlohmann::json read_json_file(const std::string& path, const std::string& what) {
+  std::ifstream f(path);
+  if (!f) throw UsageError("cannot read " + what + " '" + path + "'");
+  try {
+    return nlohmann::json::parse(f);
+  } catch (const nlohmann::json::parse_error& e) {
+    throw UsageError(path + ": malformed JSON: " + e.what());
+  }
+}
+
+void write_json_atomic(const fs::path& path, const nlohmann::json& j) {
+  const fs::path tmp = path.string() + ".tmp";
+  {
+    std::ofstream f(tmp);
+    if (!f) throw std::runtime_error("cannot write '" + tmp.string() + "'");
+    f << j.dump(2) << "\n";
+  }
+  fs::rename(tmp, path);
+}
+
+nlohmann::json machine_info() {
+  utsname u{};
+  uname(&u);
+  return {{"hostname", u.nodename},
+          {"system", std::string(u.sysname) + " " + u.release},
+          {"arch", u.machine},
+          {"hardware_threads", std::thread::hardware_concurrency()}};
+}
+
+std::string gl_renderer_string(const EvalConfig& c) {
+  bool renders = c.record_video > 0;
+  for (const PolicySpec& p : c.policies) renders |= make_policy(p)->needs_images();
+  if (!renders) return "not used (no policy reads images, no video recorded)";
+  try {
+    auto ctx = GlContext::create();
+    return std::string(to_string(ctx->backend())) + ": " + ctx->renderer();
+  } catch (const std::exception& e) {
+    return std::string("unavailable: ") + e.what();
+  }
+}
+
+// A single updating line on a terminal; plain lines (every 5 %) otherwise.
+class ProgressPrinter {
+ public:
+  ProgressPrinter() : tty_(isatty(fileno(stderr)) != 0) {}
+  void operator()(const SweepProgress& p) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    const size_t step = std::max<size_t>(1, p.total / 20);
+    if (!tty_ && p.done != p.total && p.done % step != 0) return;
+    std::ostringstream s;
+    s << "eval: " << p.done << "/" << p.total << " episodes, success " << std::fixed << std::setprecision(1)
+      << 100.0 * p.successes / std::max<size_t>(1, p.done) << " %";
+    if (p.errors) s << ", " << p.errors << " errors";
+    s << ", " << std::setprecision(2) << p.episodes_per_s << " ep/s, ETA " << std::setprecision(0) << p.eta_s << " s";
+    if (tty_) std::cerr << "\r" << s.str() << "\033[K" << std::flush;
+    else std::cerr << s.str() << "\n";
+  }
+  void finish() {
+    if (tty_) std::cerr << "\n";
+  }
+
+ private:
+  bool tty_;
+  std::mutex mutex_;
+};
+
+int run_eval(const EvalOptions& o) {
+  EvalConfig config;
+  std::string dir;
+  nlohmann::json manifest;
+  const bool resume = !o.resume.empty();
+  if (resume) {
+    if (!o.config.empty() || !o.policies.empty() || !o.tasks.empty() || !o.splits.empty() || o.episodes >= 0 ||
+        o.seed >= 0 || o.record_video >= 0 || !o.out.empty() || o.no_trajectories)
+      throw UsageError("--resume continues a run with the config in its manifest.json; only --workers may be given");
+    dir = o.resume;
+    const std::string mpath = (fs::path(dir) / "manifest.json").string();
+    manifest = read_json_file(mpath, "run manifest");
+    if (!manifest.contains("config")) throw UsageError(mpath + ": no 'config' field; not a wambench run directory");
+    try {
+      config = parse_eval_config(manifest.at("config"), mpath);
+    } catch (const ConfigError& e) {
+      throw UsageError(e.what());
+    }
+    if (o.workers > 0) config.workers = o.workers;
+  } else {
+    const std::string path = o.config.empty() ? default_config_path() : o.config;
+    nlohmann::json j = read_json_file(path, "config file");
+    if (!j.is_object()) throw UsageError(path + ": expected a JSON object at the top level");
+    std::string source = path;
+    auto override_list = [&](const char* key, const std::vector<std::string>& v) {
+      if (v.empty()) return;
+      j[key] = v.size() == 1 && v[0] == "all" ? nlohmann::json("all") : nlohmann::json(v);
+      source = path + " with command-line overrides";
+    };
+    override_list("policies", o.policies);
+    override_list("tasks", o.tasks);
+    override_list("splits", o.splits);
+    if (o.episodes >= 0) j["episodes"] = o.episodes;
+    if (o.workers >= 0) j["workers"] = o.workers;
+    if (o.seed >= 0) j["seed"] = o.seed;
+    if (o.record_video >= 0) j["record_video"] = o.record_video;
+    if (o.no_trajectories) j["record_trajectories"] = false;
+    try {
+      config = parse_eval_config(j, source);
+    } catch (const ConfigError& e) {
+      throw UsageError(e.what());
+    }
+    dir = o.out.empty() ? (fs::path(WAMBENCH_SOURCE_DIR) / "results/runs" / ("eval-" + now_iso8601())).string() : o.out;
+    if (fs::exists(fs::path(dir) / "episodes.jsonl") && fs::file_size(fs::path(dir) / "episodes.jsonl") > 0)
+      throw UsageError("'" + dir + "' already holds a run; continue it with --resume " + dir + " or choose another --out");
+    manifest = {{"config", to_json(config)},
+                {"wambench", {{"version", WAMBENCH_VERSION}, {"git_commit", WAMBENCH_GIT_COMMIT}, {"build_type", WAMBENCH_BUILD_TYPE}}},
+                {"mujoco", mj_versionString()},
+                {"libtorch", WAMBENCH_TORCH_VERSION},
+                {"gl_renderer", gl_renderer_string(config)},
+                {"machine", machine_info()},
+                {"command", "wambench eval"},
+                {"start_time", now_iso8601()},
+                {"end_time", nullptr}};
+  }
+
+  ResultStore store(dir, resume);
+  if (resume) {
+    manifest["resumed"].push_back({{"time", now_iso8601()}, {"git_commit", WAMBENCH_GIT_COMMIT}, {"workers", config.workers}});
+  }
+  write_json_atomic(fs::path(dir) / "manifest.json", manifest);
+
+  const size_t total = sweep_keys(config).size();
+  std::cerr << "eval: " << config.policies.size() << " policies x " << config.tasks.size() << " tasks x "
+            << config.splits.size() << " splits x " << config.episodes << " episodes = " << total << " episodes, "
+            << config.workers << " workers -> " << dir << "\n";
+  ProgressPrinter progress;
+  const SweepSummary s =
+      run_sweep(config, store, (fs::path(dir) / "recordings").string(), [&](const SweepProgress& p) { progress(p); });
+  progress.finish();
+  manifest["end_time"] = now_iso8601();
+  write_json_atomic(fs::path(dir) / "manifest.json", manifest);
+  std::cerr << "eval: ran " << s.ran << " episodes (" << s.resumed << " already done) in " << std::fixed
+            << std::setprecision(1) << s.wall_s << " s; " << s.errors << " errors\n";
+  write_report(dir);
+  std::cout << "wrote " << (fs::path(dir) / "report.md").string() << " and summary.json\n";
+  return 0;
+}
+
+}  // namespace
+
+CommandRunner add_eval_command(CLI::App& app) {
+  auto o = std::make_shared<EvalOptions>();
+  CLI::App* cmd = app.add_subcommand(
+      "eval", "Run an evaluation sweep (policies x tasks x splits x episodes) and write its report. Without "
+              "arguments: eval/configs/default.json");
+  cmd->add_option("--config", o->config, "Sweep config (JSON); default eval/configs/default.json");
+  cmd->add_option("--policies", o->policies, "Policy names (override the config)");
+  cmd->add_option("--tasks", o->tasks, "Task names or 'all' (override the config)");
+  cmd->add_option("--splits", o->splits, "Split names or 'all' (override the config)");
+  cmd->add_option("--episodes", o->episodes, "Episodes per (policy, task, split) cell")->check(CLI::Range(1, 1000000));
+  cmd->add_option("--workers", o->workers, "Worker threads (results never depend on it)")->check(CLI::Range(1, 256));
+  cmd->add_option("--seed", o->seed, "Base seed of the episode list")->check(CLI::NonNegativeNumber);
+  cmd->add_option("--out", o->out, "Run directory (default results/runs/eval-<UTC time>)");
+  cmd->add_option("--resume", o->resume, "Continue the run in this directory (after a crash or kill)");
+  cmd->add_option("--record-video", o->record_video, "MP4s of the first K episodes of each cell")
+      ->check(CLI::Range(0, 1000000));
+  cmd->add_flag("--no-trajectories", o->no_trajectories, "Do not record per-episode state trajectories");
+  return [o]() { return run_eval(*o); };
+}
+
+CommandRunner add_report_command(CLI::App& app) {
+  auto dir = std::make_shared<std::string>();
+  CLI::App* cmd = app.add_subcommand("report", "(Re)write summary.json, report.md and plots of a run directory");
+  cmd->add_option("dir", *dir, "Run directory (holds episodes.jsonl)")->required();
+  return [dir]() {
+    try {
+      write_report(*dir);
+    } catch (const std::runtime_error& e) {
+      throw UsageError(e.what());
+    }
+    std::cout << "wrote " << (fs::path(*dir) / "report.md").string() << " and summary.json\n";
+    return 0;
+  };
+}
+
+CommandRunner add_compare_command(CLI::App& app) {
+  struct Options {
+    std::string baseline, dir;
+    CompareOptions compare;
+  };
+  auto o = std::make_shared<Options>();
+  CLI::App* cmd = app.add_subcommand(
+      "compare", "Compare a run's success rates with a baseline summary; exit 1 on a significant drop");
+  cmd->add_option("--baseline", o->baseline, "Baseline summary.json (e.g. results/baselines/ci.json)")->required();
+  cmd->add_option("dir", o->dir, "Run directory (its summary.json is written if missing)")->required();
+  cmd->add_option("--alpha", o->compare.alpha, "One-sided significance level")->check(CLI::Range(1e-9, 0.5))->capture_default_str();
+  cmd->add_option("--min-drop", o->compare.min_drop, "Smallest drop in success rate that counts (0..1)")
+      ->check(CLI::Range(0.0, 1.0))
+      ->capture_default_str();
+  return [o]() {
+    const nlohmann::json base = read_json_file(o->baseline, "baseline");
+    const fs::path summary_path = fs::path(o->dir) / "summary.json";
+    nlohmann::json cur;
+    try {
+      cur = fs::exists(summary_path) ? read_json_file(summary_path.string(), "summary") : write_report(o->dir);
+    } catch (const std::runtime_error& e) {
+      throw UsageError(e.what());
+    }
+    std::vector<CompareRow> rows;
+    try {
+      rows = compare_summaries(base, cur, o->compare);
+    } catch (const std::invalid_argument& e) {
+      throw UsageError(e.what());
+    }
+    std::cout << format_comparison(rows, o->compare);
+    for (const CompareRow& r : rows)
+      if (r.regression) return 1;
+    return 0;
+  };
+}
+
+}  // namespace wambench::cli

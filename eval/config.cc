@@ -1,0 +1,186 @@
+#include "eval/config.h"
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include "tasks/registry.h"
+#include "tasks/split.h"
+
+namespace wambench {
+namespace {
+
+std::string join(const std::vector<std::string>& v) {
+  std::string out;
+  for (const std::string& s : v) out += (out.empty() ? "" : ", ") + s;
+  return out;
+}
+
+[[noreturn]] void fail(const std::string& source, const std::string& field, const std::string& what) {
+  throw ConfigError(source + ": field '" + field + "': " + what);
+}
+
+std::vector<std::string> split_names() {
+  std::vector<std::string> names;
+  for (Split s : all_splits()) names.push_back(to_string(s));
+  return names;
+}
+
+// "all" or a non-empty list of names from `valid`, without duplicates.
+std::vector<std::string> resolve_names(const nlohmann::json& j, const std::string& source, const std::string& field,
+                                       const std::vector<std::string>& valid) {
+  if (j.is_string() && j.get<std::string>() == "all") return valid;
+  if (!j.is_array() || j.empty())
+    fail(source, field, "expected \"all\" or a non-empty list of names; valid names: " + join(valid));
+  std::vector<std::string> out;
+  for (const auto& e : j) {
+    if (!e.is_string()) fail(source, field, "expected names (strings), got " + e.dump());
+    const std::string n = e.get<std::string>();
+    if (n == "all" && j.size() == 1) return valid;
+    if (std::find(valid.begin(), valid.end(), n) == valid.end())
+      fail(source, field, "unknown name '" + n + "'; valid names: " + join(valid) + " (or \"all\")");
+    if (std::find(out.begin(), out.end(), n) != out.end()) fail(source, field, "'" + n + "' listed twice");
+    out.push_back(n);
+  }
+  return out;
+}
+
+int get_int(const nlohmann::json& j, const std::string& source, const std::string& key, int lo, int hi) {
+  const auto& v = j.at(key);
+  if (!v.is_number_integer()) fail(source, key, "expected an integer in [" + std::to_string(lo) + ", " +
+                                                    std::to_string(hi) + "], got " + v.dump());
+  const int64_t x = v.get<int64_t>();
+  if (x < lo || x > hi)
+    fail(source, key, "must be in [" + std::to_string(lo) + ", " + std::to_string(hi) + "], got " + std::to_string(x));
+  return static_cast<int>(x);
+}
+
+}  // namespace
+
+const std::vector<std::string>& eval_config_keys() {
+  static const std::vector<std::string> kKeys = {"policies", "tasks",          "splits",
+                                                 "episodes", "seed",           "workers",
+                                                 "record_video", "record_trajectories", "image_size"};
+  return kKeys;
+}
+
+std::vector<PolicySpec> resolve_policies(const nlohmann::json& j, const std::string& source) {
+  const std::string field = "policies";
+  if (j.is_string() && j.get<std::string>() == "all") {
+    std::vector<PolicySpec> out;
+    for (const std::string& n : policy_names())
+      if (!policy_needs_checkpoint(n)) out.push_back({n, "", 0.0});
+    return out;
+  }
+  if (!j.is_array() || j.empty())
+    fail(source, field, "expected a non-empty list of policy names or {\"name\", \"checkpoint\"} objects; valid "
+                        "policies: " + join(policy_names()));
+  std::vector<PolicySpec> out;
+  for (const auto& e : j) {
+    PolicySpec spec;
+    if (e.is_string()) {
+      spec.name = e.get<std::string>();
+    } else if (e.is_object()) {
+      for (const auto& [k, v] : e.items()) {
+        if (k == "name" && v.is_string()) spec.name = v.get<std::string>();
+        else if (k == "checkpoint" && v.is_string()) spec.checkpoint = v.get<std::string>();
+        else if (k == "noise_std" && v.is_number()) spec.noise_std = v.get<double>();
+        else if (k == "name" || k == "checkpoint" || k == "noise_std")
+          fail(source, field + "." + k, "wrong type: " + v.dump());
+        else
+          fail(source, field, "unknown key '" + k + "' in a policy entry; valid keys: name, checkpoint, noise_std");
+      }
+    } else {
+      fail(source, field, "expected a policy name or an object, got " + e.dump());
+    }
+    const auto& names = policy_names();
+    if (std::find(names.begin(), names.end(), spec.name) == names.end())
+      fail(source, field, "unknown policy '" + spec.name + "'; valid policies: " + join(names));
+    for (const PolicySpec& p : out)
+      if (p.name == spec.name) fail(source, field, "policy '" + spec.name + "' listed twice");
+    if (policy_needs_checkpoint(spec.name)) {
+      if (spec.checkpoint.empty()) fail(source, field, "policy '" + spec.name + "' needs a \"checkpoint\" file");
+      if (!std::filesystem::is_regular_file(spec.checkpoint))
+        fail(source, field, "checkpoint of '" + spec.name + "' not found: " + spec.checkpoint);
+    } else if (!spec.checkpoint.empty()) {
+      fail(source, field, "policy '" + spec.name + "' takes no checkpoint");
+    }
+    if (!(spec.noise_std >= 0.0 && spec.noise_std <= 1.0))
+      fail(source, field, "noise_std must be in [0, 1], got " + std::to_string(spec.noise_std));
+    out.push_back(spec);
+  }
+  return out;
+}
+
+std::vector<std::string> resolve_tasks(const nlohmann::json& j, const std::string& source) {
+  return resolve_names(j, source, "tasks", task_names());
+}
+
+std::vector<std::string> resolve_splits(const nlohmann::json& j, const std::string& source) {
+  return resolve_names(j, source, "splits", split_names());
+}
+
+EvalConfig parse_eval_config(const nlohmann::json& j, const std::string& source) {
+  if (!j.is_object()) throw ConfigError(source + ": expected a JSON object at the top level");
+  const auto& keys = eval_config_keys();
+  for (const auto& [k, v] : j.items()) {
+    if (std::find(keys.begin(), keys.end(), k) == keys.end())
+      throw ConfigError(source + ": unknown field '" + k + "'; valid fields: " + join(keys));
+  }
+  EvalConfig c;
+  c.policies = j.contains("policies") ? resolve_policies(j.at("policies"), source)
+                                      : std::vector<PolicySpec>{{"scripted", "", 0.0}};
+  c.tasks = resolve_tasks(j.value("tasks", nlohmann::json("all")), source);
+  c.splits = resolve_splits(j.value("splits", nlohmann::json("all")), source);
+  if (j.contains("episodes")) c.episodes = get_int(j, source, "episodes", 1, 1000000);
+  if (j.contains("seed")) {
+    const auto& v = j.at("seed");
+    if (!v.is_number_unsigned() && !(v.is_number_integer() && v.get<int64_t>() >= 0))
+      fail(source, "seed", "expected a non-negative integer, got " + v.dump());
+    c.seed = v.get<uint64_t>();
+  }
+  if (j.contains("workers")) c.workers = get_int(j, source, "workers", 1, 256);
+  if (j.contains("record_video")) c.record_video = get_int(j, source, "record_video", 0, 1000000);
+  if (j.contains("record_trajectories")) {
+    if (!j.at("record_trajectories").is_boolean())
+      fail(source, "record_trajectories", "expected true or false, got " + j.at("record_trajectories").dump());
+    c.record_trajectories = j.at("record_trajectories").get<bool>();
+  }
+  if (j.contains("image_size")) c.image_size = get_int(j, source, "image_size", 16, 1024);
+  return c;
+}
+
+EvalConfig load_eval_config(const std::string& path) {
+  std::ifstream f(path);
+  if (!f) throw ConfigError("cannot read config file '" + path + "'");
+  nlohmann::json j;
+  try {
+    j = nlohmann::json::parse(f);
+  } catch (const nlohmann::json::parse_error& e) {
+    throw ConfigError(path + ": malformed JSON: " + e.what());
+  }
+  return parse_eval_config(j, path);
+}
+
+nlohmann::json to_json(const EvalConfig& c) {
+  nlohmann::json policies = nlohmann::json::array();
+  for (const PolicySpec& p : c.policies) {
+    nlohmann::json e = {{"name", p.name}};
+    if (!p.checkpoint.empty()) e["checkpoint"] = p.checkpoint;
+    if (p.noise_std != 0.0) e["noise_std"] = p.noise_std;
+    policies.push_back(e);
+  }
+  return {{"policies", policies},
+          {"tasks", c.tasks},
+          {"splits", c.splits},
+          {"episodes", c.episodes},
+          {"seed", c.seed},
+          {"workers", c.workers},
+          {"record_video", c.record_video},
+          {"record_trajectories", c.record_trajectories},
+          {"image_size", c.image_size}};
+}
+
+}  // namespace wambench

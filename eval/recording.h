@@ -1,0 +1,52 @@
+// Per-episode recordings of a sweep, under DIR/recordings/<policy>/<task>/<split>/:
+//  - episode_<i>.h5: the state trajectory (HDF5, readable with h5py). Datasets (float64, gzip):
+//    qpos (T+1, nq), qvel (T+1, nv), ctrl (T+1, nu): the initial state, then the state after each of
+//    the T control steps; actions (T, 7): the normalized actions as the policy gave them; success
+//    (T,) uint8: the task's latched success after each step. Attributes (JSON text): "record" (the
+//    episode record), "variation" (the episode's Variation, see tasks/task.h), "phases" (T phase
+//    labels), "diagnostics" (T per-step policy diagnostics); "format" = "wambench-trajectory-1".
+//    Replaying the actions from the variation's initial state reproduces the trajectory exactly.
+//  - episode_<i>.mp4: front-camera video at the control rate (H.264 when FFmpeg has an encoder
+//    for it, MPEG-4 part 2 otherwise), for the first K episodes of each cell (--record-video K).
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "eval/record.h"
+#include "eval/runner.h"
+
+namespace wambench {
+
+/// Path of an episode's recording with extension `ext` ("h5" or "mp4") under `recordings_dir`.
+std::string recording_path(const std::string& recordings_dir, const EpisodeKey& key, const std::string& ext);
+
+/// Writes the recordings of one episode (trajectory and / or video). Thread-safe (HDF5 calls are
+/// serialized). @throws std::runtime_error naming the file on an I/O or encoder error.
+void save_recordings(const std::string& recordings_dir, const EpisodeRecord& record, const EpisodeTrace& trace,
+                     bool trajectory, bool video);
+
+/// A trajectory read back from an .h5 file.
+struct Trajectory {
+  EpisodeRecord record;
+  Variation variation;
+  int steps = 0, nq = 0, nv = 0, nu = 0;
+  std::vector<double> qpos, qvel, ctrl, actions;  ///< row-major, shapes as in the file
+  std::vector<uint8_t> success;
+};
+
+/// @throws std::runtime_error naming the file if it is missing, not a wambench trajectory, or
+/// truncated.
+Trajectory read_trajectory(const std::string& path);
+
+/// Replays a trajectory's actions from its variation's initial state in `env` (same task) and
+/// returns the largest absolute difference between the replayed and the recorded qpos over all
+/// steps (0 for an exact reproduction). @throws std::invalid_argument if the task or model sizes
+/// differ.
+double replay_trajectory(TaskEnv& env, const Trajectory& trajectory);
+
+/// Encodes RGB frames (all the same size, even width and height) as an MP4 at `fps`.
+/// @throws std::runtime_error naming the file on an encoder or I/O error.
+void write_mp4(const std::string& path, const std::vector<Image>& frames, int fps);
+
+}  // namespace wambench

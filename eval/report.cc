@@ -1,0 +1,386 @@
+// summary.json schema:
+// {
+//   "episodes": N, "errors": E, "policies": [...], "tasks": [...], "splits": [...],
+//   "families": {"<policy>": "vla" | ...},
+//   "cells": [{"policy", "task", "split", "successes", "episodes", "errors", "rate", "ci95": [lo, hi],
+//              "outcomes": {"<episode index>": true | false}}],
+//   "by_split": [{"policy", "split", "successes", "episodes", "rate", "ci95"}]   (pooled over tasks)
+//   "ood": [{"policy", "successes", "episodes", "rate", "ci95"}]                 (pooled over ood_splits())
+//   "overall": [{"policy", ...}]                                                 (every split)
+//   "paired": [{"a", "b", "scope", "episodes", "a_only", "b_only", "difference", "p_mcnemar"}]
+//   "headline": {"harmowam", "vs": [{"family", "policy", "points", "relative_percent"}]} | null
+// }
+#include "eval/report.h"
+
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iomanip>
+#include <map>
+#include <set>
+#include <sstream>
+#include <tuple>
+
+#include "eval/stats.h"
+#include "eval/store.h"
+
+namespace wambench {
+namespace {
+
+struct Counts {
+  int64_t successes = 0, episodes = 0, errors = 0;
+};
+
+nlohmann::json rate_json(const Counts& c) {
+  const stats::Interval ci = stats::wilson_interval(c.successes, c.episodes);
+  return {{"successes", c.successes}, {"episodes", c.episodes}, {"rate", ci.estimate}, {"ci95", {ci.lo, ci.hi}}};
+}
+
+void append_unique(std::vector<std::string>* v, const std::string& s) {
+  if (std::find(v->begin(), v->end(), s) == v->end()) v->push_back(s);
+}
+
+std::string pct(double x, int digits = 1) {
+  std::ostringstream s;
+  s << std::fixed << std::setprecision(digits) << 100.0 * x;
+  return s.str();
+}
+
+// "83.3 [70.2, 91.1]"
+std::string rate_cell(const nlohmann::json& j) {
+  if (j.is_null()) return "–";
+  const auto ci = j.at("ci95");
+  return pct(j.at("rate").get<double>()) + " [" + pct(ci[0].get<double>(), 0) + ", " + pct(ci[1].get<double>(), 0) +
+         "]";
+}
+
+const nlohmann::json* find_row(const nlohmann::json& rows, const std::map<std::string, std::string>& match) {
+  for (const auto& r : rows) {
+    bool ok = true;
+    for (const auto& [k, v] : match) ok &= r.value(k, "") == v;
+    if (ok) return &r;
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+const std::vector<std::string>& ood_splits() {
+  static const std::vector<std::string> kOod = {"unseen_background", "unseen_position", "unseen_object"};
+  return kOod;
+}
+
+std::string policy_family(const std::string& p) {
+  if (p == "scripted") return "oracle";
+  if (p == "vla" || p.rfind("vla_", 0) == 0) return "vla";
+  if (p == "harmowam" || p.rfind("harmowam_", 0) == 0) return "harmowam";
+  if (p.rfind("wam", 0) == 0 || p == "aha_wam") return "wam";
+  return "other";
+}
+
+nlohmann::json summarize(const std::vector<EpisodeRecord>& records, const nlohmann::json& order) {
+  std::vector<std::string> policies, tasks, splits;
+  auto seed_order = [&](const char* key, std::vector<std::string>* out) {
+    if (order.is_object() && order.contains(key))
+      for (const auto& e : order.at(key)) out->push_back(e.is_object() ? e.at("name").get<std::string>() : e.get<std::string>());
+  };
+  seed_order("policies", &policies);
+  seed_order("tasks", &tasks);
+  seed_order("splits", &splits);
+  std::map<std::tuple<std::string, std::string, std::string>, Counts> cells;
+  std::map<std::tuple<std::string, std::string, std::string>, std::map<int64_t, bool>> outcomes;
+  std::map<std::pair<std::string, std::string>, Counts> by_split;
+  std::map<std::string, Counts> ood, overall;
+  // Paired outcomes: (task, split, index) -> policy -> success.
+  std::map<std::tuple<std::string, std::string, int64_t>, std::map<std::string, bool>> paired;
+  int64_t errors = 0;
+  const std::set<std::string> ood_set(ood_splits().begin(), ood_splits().end());
+  for (const EpisodeRecord& r : records) {
+    const auto& k = r.key;
+    append_unique(&policies, k.policy);
+    append_unique(&tasks, k.task);
+    append_unique(&splits, k.split);
+    for (Counts* c : {&cells[{k.policy, k.task, k.split}], &by_split[{k.policy, k.split}], &overall[k.policy]}) {
+      c->episodes++;
+      c->successes += r.success;
+      c->errors += r.status == "error";
+    }
+    if (ood_set.count(k.split)) {
+      ood[k.policy].episodes++;
+      ood[k.policy].successes += r.success;
+    }
+    outcomes[{k.policy, k.task, k.split}][k.index] = r.success;
+    paired[{k.task, k.split, k.index}][k.policy] = r.success;
+    errors += r.status == "error";
+  }
+  // Keep only names that occur.
+  auto occurring = [](std::vector<std::string> names, const std::set<std::string>& seen) {
+    std::vector<std::string> out;
+    for (const auto& n : names)
+      if (seen.count(n) && std::find(out.begin(), out.end(), n) == out.end()) out.push_back(n);
+    return out;
+  };
+  std::set<std::string> seen_p, seen_t, seen_s;
+  for (const EpisodeRecord& r : records) {
+    seen_p.insert(r.key.policy);
+    seen_t.insert(r.key.task);
+    seen_s.insert(r.key.split);
+  }
+  policies = occurring(policies, seen_p);
+  tasks = occurring(tasks, seen_t);
+  splits = occurring(splits, seen_s);
+
+  nlohmann::json s;
+  s["episodes"] = records.size();
+  s["errors"] = errors;
+  s["policies"] = policies;
+  s["tasks"] = tasks;
+  s["splits"] = splits;
+  s["ood_splits"] = ood_splits();
+  nlohmann::json families = nlohmann::json::object();
+  for (const auto& p : policies) families[p] = policy_family(p);
+  s["families"] = families;
+  s["cells"] = nlohmann::json::array();
+  for (const auto& p : policies)
+    for (const auto& t : tasks)
+      for (const auto& sp : splits) {
+        auto it = cells.find({p, t, sp});
+        if (it == cells.end()) continue;
+        nlohmann::json c = rate_json(it->second);
+        c["policy"] = p;
+        c["task"] = t;
+        c["split"] = sp;
+        c["errors"] = it->second.errors;
+        nlohmann::json o = nlohmann::json::object();
+        for (const auto& [i, ok] : outcomes[{p, t, sp}]) o[std::to_string(i)] = ok;
+        c["outcomes"] = o;
+        s["cells"].push_back(c);
+      }
+  s["by_split"] = nlohmann::json::array();
+  for (const auto& p : policies)
+    for (const auto& sp : splits) {
+      auto it = by_split.find({p, sp});
+      if (it == by_split.end()) continue;
+      nlohmann::json c = rate_json(it->second);
+      c["policy"] = p;
+      c["split"] = sp;
+      s["by_split"].push_back(c);
+    }
+  s["ood"] = nlohmann::json::array();
+  s["overall"] = nlohmann::json::array();
+  for (const auto& p : policies) {
+    if (ood.count(p)) {
+      nlohmann::json c = rate_json(ood[p]);
+      c["policy"] = p;
+      s["ood"].push_back(c);
+    }
+    nlohmann::json c = rate_json(overall[p]);
+    c["policy"] = p;
+    s["overall"].push_back(c);
+  }
+  // Paired comparisons on identical episodes, per split and pooled over the OOD splits.
+  s["paired"] = nlohmann::json::array();
+  std::vector<std::string> scopes = splits;
+  scopes.push_back("ood");
+  for (size_t a = 0; a < policies.size(); ++a)
+    for (size_t b = a + 1; b < policies.size(); ++b)
+      for (const std::string& scope : scopes) {
+        int64_t n = 0, a_only = 0, b_only = 0, sa = 0, sb = 0;
+        for (const auto& [key, by_policy] : paired) {
+          const std::string& sp = std::get<1>(key);
+          if (scope == "ood" ? !ood_set.count(sp) : sp != scope) continue;
+          auto ia = by_policy.find(policies[a]), ib = by_policy.find(policies[b]);
+          if (ia == by_policy.end() || ib == by_policy.end()) continue;
+          ++n;
+          sa += ia->second;
+          sb += ib->second;
+          a_only += ia->second && !ib->second;
+          b_only += !ia->second && ib->second;
+        }
+        if (n == 0) continue;
+        s["paired"].push_back({{"a", policies[a]},
+                               {"b", policies[b]},
+                               {"scope", scope},
+                               {"episodes", n},
+                               {"a_only", a_only},
+                               {"b_only", b_only},
+                               {"difference", static_cast<double>(sa - sb) / n},
+                               {"p_mcnemar", stats::mcnemar_exact_p(a_only, b_only)}});
+      }
+  // Headline: HarmoWAM vs the best VLA and the best WAM on the OOD splits.
+  s["headline"] = nullptr;
+  std::string harmo;
+  for (const auto& p : policies)
+    if (policy_family(p) == "harmowam" && ood.count(p)) harmo = p;
+  if (!harmo.empty()) {
+    nlohmann::json vs = nlohmann::json::array();
+    const double h = static_cast<double>(ood[harmo].successes) / std::max<int64_t>(1, ood[harmo].episodes);
+    for (const std::string fam : {"vla", "wam"}) {
+      std::string best;
+      double best_rate = -1;
+      for (const auto& p : policies) {
+        if (policy_family(p) != fam || !ood.count(p)) continue;
+        const double r = static_cast<double>(ood[p].successes) / std::max<int64_t>(1, ood[p].episodes);
+        if (r > best_rate) best_rate = r, best = p;
+      }
+      if (best.empty()) continue;
+      vs.push_back({{"family", fam},
+                    {"policy", best},
+                    {"harmowam_rate", h},
+                    {"rate", best_rate},
+                    {"points", 100 * (h - best_rate)},
+                    {"relative_percent", best_rate > 0 ? nlohmann::json(100 * (h - best_rate) / best_rate) : nullptr}});
+    }
+    if (!vs.empty()) s["headline"] = {{"harmowam", harmo}, {"vs", vs}};
+  }
+  return s;
+}
+
+std::string render_report_md(const nlohmann::json& s, const std::string& plot_file) {
+  std::ostringstream md;
+  const auto policies = s.at("policies").get<std::vector<std::string>>();
+  const auto tasks = s.at("tasks").get<std::vector<std::string>>();
+  const auto splits = s.at("splits").get<std::vector<std::string>>();
+  md << "# Evaluation report\n\n"
+     << s.at("episodes").get<int64_t>() << " episodes (" << s.at("errors").get<int64_t>()
+     << " ended in an error and count as failures). Cells: success rate in % with the Wilson 95 % interval "
+        "[lo, hi]. ID = `train`; OOD = the pooled `unseen_background`, `unseen_position` and `unseen_object` "
+        "episodes (the paper's three test environments); `unseen_all` changes all three axes at once.\n\n";
+  md << "## Success rate by split (all tasks)\n\n| policy |";
+  for (const auto& sp : splits) md << " " << (sp == "train" ? "ID (train)" : sp) << " |";
+  md << " OOD |\n|---|";
+  for (size_t i = 0; i <= splits.size(); ++i) md << "---|";
+  md << "\n";
+  for (const auto& p : policies) {
+    md << "| `" << p << "` |";
+    for (const auto& sp : splits) {
+      const auto* r = find_row(s.at("by_split"), {{"policy", p}, {"split", sp}});
+      md << " " << (r ? rate_cell(*r) : "–") << " |";
+    }
+    const auto* o = find_row(s.at("ood"), {{"policy", p}});
+    md << " " << (o ? rate_cell(*o) : "–") << " |\n";
+  }
+  if (!plot_file.empty()) md << "\n![success rate by split, 95 % Wilson intervals](" << plot_file << ")\n";
+  md << "\n## Headline\n\n";
+  if (s.at("headline").is_null()) {
+    md << "Not available: the headline compares `harmowam` with the best VLA and the best WAM baseline on the OOD "
+          "splits, and this run lacks ";
+    const auto& fam = s.at("families");
+    bool has_h = false, has_b = false;
+    for (const auto& [p, f] : fam.items()) {
+      has_h |= f == "harmowam";
+      has_b |= f == "vla" || f == "wam";
+    }
+    md << (!has_h && !has_b ? "both" : !has_h ? "`harmowam`" : "a VLA / WAM baseline") << ".\n";
+  } else {
+    const auto& h = s.at("headline");
+    for (const auto& v : h.at("vs")) {
+      md << "- `" << h.at("harmowam").get<std::string>() << "` vs the best " << (v.at("family") == "vla" ? "VLA" : "WAM")
+         << " (`" << v.at("policy").get<std::string>() << "`) on OOD: " << std::showpos << std::fixed
+         << std::setprecision(1) << v.at("points").get<double>() << std::noshowpos << " points absolute ("
+         << pct(v.at("harmowam_rate").get<double>()) << " % vs " << pct(v.at("rate").get<double>()) << " %)";
+      if (!v.at("relative_percent").is_null())
+        md << ", relative " << std::showpos << std::setprecision(1) << v.at("relative_percent").get<double>()
+           << std::noshowpos << " %";
+      md << ".\n";
+    }
+  }
+  md << "\n## Per task\n";
+  for (const auto& t : tasks) {
+    md << "\n### `" << t << "`\n\n| policy |";
+    for (const auto& sp : splits) md << " " << sp << " |";
+    md << "\n|---|";
+    for (size_t i = 0; i < splits.size(); ++i) md << "---|";
+    md << "\n";
+    for (const auto& p : policies) {
+      md << "| `" << p << "` |";
+      for (const auto& sp : splits) {
+        const auto* r = find_row(s.at("cells"), {{"policy", p}, {"task", t}, {"split", sp}});
+        md << " " << (r ? rate_cell(*r) + (r->at("errors").get<int64_t>() ? " (" + std::to_string(r->at("errors").get<int64_t>()) + " errors)" : "") : "–") << " |";
+      }
+      md << "\n";
+    }
+  }
+  md << "\n## Paired comparisons (identical episodes, exact McNemar test)\n\n";
+  if (s.at("paired").empty()) {
+    md << "One policy only: nothing to compare.\n";
+  } else {
+    md << "| A | B | split | episodes | only A solved | only B solved | A − B (points) | p |\n|---|---|---|---|---|---|---|---|\n";
+    for (const auto& c : s.at("paired")) {
+      md << "| `" << c.at("a").get<std::string>() << "` | `" << c.at("b").get<std::string>() << "` | "
+         << c.at("scope").get<std::string>() << " | " << c.at("episodes") << " | " << c.at("a_only") << " | "
+         << c.at("b_only") << " | " << std::showpos << std::fixed << std::setprecision(1)
+         << 100 * c.at("difference").get<double>() << std::noshowpos << " | " << std::setprecision(4)
+         << c.at("p_mcnemar").get<double>() << " |\n";
+    }
+  }
+  return md.str();
+}
+
+namespace {
+
+// Grouped bars (one group per split, one bar per policy) with Wilson intervals, as SVG.
+bool plot_success_by_split(const nlohmann::json& s, const std::string& dir, const std::string& svg) {
+  if (std::system("command -v gnuplot > /dev/null 2>&1") != 0) return false;
+  const auto policies = s.at("policies").get<std::vector<std::string>>();
+  const auto splits = s.at("splits").get<std::vector<std::string>>();
+  const std::string data = (std::filesystem::path(dir) / "success_by_split.dat").string();
+  const std::string script = (std::filesystem::path(dir) / "success_by_split.gp").string();
+  {
+    std::ofstream d(data);
+    for (const auto& sp : splits) {
+      d << sp;
+      for (const auto& p : policies) {
+        const auto* r = find_row(s.at("by_split"), {{"policy", p}, {"split", sp}});
+        if (r)
+          d << " " << 100 * r->at("rate").get<double>() << " " << 100 * r->at("ci95")[0].get<double>() << " "
+            << 100 * r->at("ci95")[1].get<double>();
+        else
+          d << " NaN NaN NaN";
+      }
+      d << "\n";
+    }
+    std::ofstream g(script);
+    g << "set terminal svg size 900,420 dynamic font 'sans,12'\n"
+      << "set output '" << (std::filesystem::path(dir) / svg).string() << "'\n"
+      << "set style data histogram\nset style histogram errorbars gap 2 lw 1\nset style fill solid 0.7 border -1\n"
+      << "set yrange [0:105]\nset ylabel 'success rate (%)'\nset grid ytics\nset key outside right top\n"
+      << "set xtics noenhanced\nset key noenhanced\nset title 'Success rate by split (95 % Wilson intervals)'\n"
+      << "plot ";
+    for (size_t i = 0; i < policies.size(); ++i) {
+      const size_t c = 2 + 3 * i;
+      g << (i ? ", '' " : "'" + data + "' ") << "using " << c << ":" << c + 1 << ":" << c + 2
+        << (i == 0 ? ":xtic(1)" : "") << " title '" << policies[i] << "'";
+    }
+    g << "\n";
+  }
+  const int rc = std::system(("gnuplot '" + script + "' > /dev/null 2>&1").c_str());
+  return rc == 0 && std::filesystem::exists(std::filesystem::path(dir) / svg);
+}
+
+}  // namespace
+
+nlohmann::json write_report(const std::string& dir) {
+  const auto records = read_episode_records((std::filesystem::path(dir) / "episodes.jsonl").string());
+  if (records.empty()) throw std::runtime_error("'" + dir + "' holds no finished episodes yet");
+  nlohmann::json order = nlohmann::json::object();
+  std::ifstream mf(std::filesystem::path(dir) / "manifest.json");
+  if (mf) {
+    try {
+      order = nlohmann::json::parse(mf).value("config", nlohmann::json::object());
+    } catch (const nlohmann::json::exception&) {
+      order = nlohmann::json::object();  // a damaged manifest only loses the table order
+    }
+  }
+  const nlohmann::json summary = summarize(records, order);
+  const std::string svg = "success_by_split.svg";
+  const bool plotted = plot_success_by_split(summary, dir, svg);
+  std::ofstream(std::filesystem::path(dir) / "summary.json") << summary.dump(2) << "\n";
+  std::string md = render_report_md(summary, plotted ? svg : "");
+  if (!plotted) md += "\n(No plot: gnuplot was not found.)\n";
+  std::ofstream(std::filesystem::path(dir) / "report.md") << md;
+  return summary;
+}
+
+}  // namespace wambench

@@ -1,0 +1,37 @@
+// Reports of a sweep: summary.json (every aggregate, machine-readable) and report.md (the
+// paper-style table with Wilson 95 % intervals, per-task tables, paired McNemar comparisons, the
+// HarmoWAM headline, plots drawn by gnuplot).
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "eval/record.h"
+
+namespace wambench {
+
+/// The OOD splits averaged in the paper-style "OOD" column: unseen_background, unseen_position,
+/// unseen_object (unseen_all is reported as its own, harder column).
+const std::vector<std::string>& ood_splits();
+
+/// Policy family used by the headline comparison: "oracle" (scripted), "vla", "wam" (wam_ite,
+/// wam_joint, aha_wam), "harmowam", or "other".
+std::string policy_family(const std::string& policy);
+
+/// Aggregates records into the summary (schema in the source's comment). Episodes with status
+/// "error" count as failures and are also counted under "errors". `order` gives the table order
+/// of policies / tasks / splits (names missing from it are appended in first-seen order).
+nlohmann::json summarize(const std::vector<EpisodeRecord>& records, const nlohmann::json& order);
+
+/// Renders the markdown report of a summary; `plot_file` (relative to the report) is embedded if
+/// non-empty.
+std::string render_report_md(const nlohmann::json& summary, const std::string& plot_file);
+
+/// Writes DIR/summary.json, DIR/report.md and DIR/success_by_split.svg (if gnuplot is available)
+/// from DIR/episodes.jsonl and DIR/manifest.json. Returns the summary.
+/// @throws std::runtime_error if DIR has no readable episode records.
+nlohmann::json write_report(const std::string& dir);
+
+}  // namespace wambench

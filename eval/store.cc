@@ -1,0 +1,103 @@
+#include "eval/store.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+
+namespace wambench {
+namespace {
+
+// Reads the file; returns the byte length of its complete lines.
+std::vector<EpisodeRecord> parse_lines(const std::string& path, size_t* complete_bytes) {
+  std::ifstream f(path, std::ios::binary);
+  std::vector<EpisodeRecord> out;
+  *complete_bytes = 0;
+  if (!f) return out;
+  std::stringstream ss;
+  ss << f.rdbuf();
+  const std::string text = ss.str();
+  size_t start = 0;
+  int line_no = 0;
+  while (start < text.size()) {
+    const size_t nl = text.find('\n', start);
+    if (nl == std::string::npos) break;  // torn last line
+    ++line_no;
+    const std::string line = text.substr(start, nl - start);
+    if (!line.empty()) {
+      try {
+        out.push_back(episode_record_from_json(nlohmann::json::parse(line)));
+      } catch (const std::exception& e) {
+        throw std::runtime_error(path + ":" + std::to_string(line_no) + ": malformed episode record: " + e.what());
+      }
+    }
+    start = nl + 1;
+  }
+  *complete_bytes = start;
+  return out;
+}
+
+}  // namespace
+
+std::vector<EpisodeRecord> read_episode_records(const std::string& path) {
+  if (!std::filesystem::exists(path)) throw std::runtime_error("no episode records at '" + path + "'");
+  size_t bytes = 0;
+  return parse_lines(path, &bytes);
+}
+
+ResultStore::ResultStore(const std::string& dir, bool resume) {
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) throw std::runtime_error("cannot create output directory '" + dir + "': " + ec.message());
+  path_ = (std::filesystem::path(dir) / "episodes.jsonl").string();
+  const bool exists = std::filesystem::exists(path_) && std::filesystem::file_size(path_) > 0;
+  if (exists && !resume)
+    throw std::runtime_error("'" + dir + "' already holds episode results; continue it with --resume " + dir +
+                             " or choose another --out");
+  if (exists) {
+    size_t complete = 0;
+    records_ = parse_lines(path_, &complete);
+    if (complete < std::filesystem::file_size(path_)) std::filesystem::resize_file(path_, complete);  // torn line
+    for (size_t i = 0; i < records_.size(); ++i) index_[records_[i].key] = i;
+  }
+  fd_ = ::open(path_.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  if (fd_ < 0) throw std::runtime_error("cannot open '" + path_ + "' for writing: " + std::strerror(errno));
+}
+
+ResultStore::~ResultStore() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+bool ResultStore::has(const EpisodeKey& key) const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return index_.count(key) > 0;
+}
+
+std::vector<EpisodeRecord> ResultStore::records() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return records_;
+}
+
+void ResultStore::append(const EpisodeRecord& record) {
+  const std::string line = to_json(record).dump() + "\n";
+  std::lock_guard<std::mutex> lock(mutex_);
+  size_t written = 0;
+  while (written < line.size()) {
+    const ssize_t n = ::write(fd_, line.data() + written, line.size() - written);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      throw std::runtime_error("cannot append to '" + path_ + "': " + std::strerror(errno));
+    }
+    written += static_cast<size_t>(n);
+  }
+  ::fdatasync(fd_);
+  index_[record.key] = records_.size();
+  records_.push_back(record);
+}
+
+}  // namespace wambench

@@ -1,0 +1,118 @@
+// MP4 encoding of rollout frames with FFmpeg's libraries (libavcodec / libavformat / libswscale).
+extern "C" {
+#include <libavcodec/avcodec.h>
+#include <libavformat/avformat.h>
+#include <libavutil/opt.h>
+#include <libswscale/swscale.h>
+}
+
+#include <stdexcept>
+#include <string>
+
+#include "eval/recording.h"
+
+namespace wambench {
+namespace {
+
+std::string av_error(int code) {
+  char buf[AV_ERROR_MAX_STRING_SIZE] = {0};
+  av_strerror(code, buf, sizeof(buf));
+  return buf;
+}
+
+// Owns the FFmpeg objects of one encode; frees them in any case.
+struct Encoder {
+  AVFormatContext* fmt = nullptr;
+  AVCodecContext* codec = nullptr;
+  SwsContext* sws = nullptr;
+  AVFrame* frame = nullptr;
+  AVPacket* packet = nullptr;
+  bool io_open = false;
+  ~Encoder() {
+    if (packet) av_packet_free(&packet);
+    if (frame) av_frame_free(&frame);
+    if (sws) sws_freeContext(sws);
+    if (codec) avcodec_free_context(&codec);
+    if (fmt) {
+      if (io_open) avio_closep(&fmt->pb);
+      avformat_free_context(fmt);
+    }
+  }
+};
+
+}  // namespace
+
+void write_mp4(const std::string& path, const std::vector<Image>& frames, int fps) {
+  auto fail = [&](const std::string& what, int code = 0) {
+    throw std::runtime_error("cannot write video '" + path + "': " + what + (code ? " (" + av_error(code) + ")" : ""));
+  };
+  if (frames.empty()) fail("no frames");
+  if (fps <= 0) fail("frame rate must be positive");
+  const int w = frames[0].width, h = frames[0].height;
+  if (w <= 0 || h <= 0 || w % 2 || h % 2) fail("frame size must be even and positive, got " + std::to_string(w) + "x" + std::to_string(h));
+  for (const Image& f : frames)
+    if (f.width != w || f.height != h) fail("frames differ in size");
+
+  av_log_set_level(AV_LOG_ERROR);  // no per-file encoder statistics on the terminal
+  Encoder e;
+  int rc = avformat_alloc_output_context2(&e.fmt, nullptr, "mp4", path.c_str());
+  if (rc < 0 || !e.fmt) fail("no MP4 muxer", rc);
+  const AVCodec* codec = avcodec_find_encoder_by_name("libx264");
+  if (!codec) codec = avcodec_find_encoder(AV_CODEC_ID_MPEG4);
+  if (!codec) fail("FFmpeg has neither an H.264 nor an MPEG-4 encoder");
+  AVStream* stream = avformat_new_stream(e.fmt, nullptr);
+  if (!stream) fail("cannot add a stream");
+  e.codec = avcodec_alloc_context3(codec);
+  e.codec->width = w;
+  e.codec->height = h;
+  e.codec->time_base = AVRational{1, fps};
+  e.codec->framerate = AVRational{fps, 1};
+  e.codec->pix_fmt = AV_PIX_FMT_YUV420P;
+  e.codec->gop_size = 2 * fps;
+  e.codec->thread_count = 1;  // workers already use every core
+  if (e.fmt->oformat->flags & AVFMT_GLOBALHEADER) e.codec->flags |= AV_CODEC_FLAG_GLOBAL_HEADER;
+  if (std::string(codec->name) == "libx264") {
+    av_opt_set(e.codec->priv_data, "preset", "veryfast", 0);
+    av_opt_set(e.codec->priv_data, "crf", "20", 0);
+  } else {
+    e.codec->bit_rate = 2000000;
+  }
+  if ((rc = avcodec_open2(e.codec, codec, nullptr)) < 0) fail("cannot open the encoder", rc);
+  if ((rc = avcodec_parameters_from_context(stream->codecpar, e.codec)) < 0) fail("codec parameters", rc);
+  stream->time_base = e.codec->time_base;
+  if ((rc = avio_open(&e.fmt->pb, path.c_str(), AVIO_FLAG_WRITE)) < 0) fail("cannot open the file", rc);
+  e.io_open = true;
+  if ((rc = avformat_write_header(e.fmt, nullptr)) < 0) fail("cannot write the header", rc);
+
+  e.sws = sws_getContext(w, h, AV_PIX_FMT_RGB24, w, h, AV_PIX_FMT_YUV420P, SWS_BILINEAR, nullptr, nullptr, nullptr);
+  e.frame = av_frame_alloc();
+  e.packet = av_packet_alloc();
+  if (!e.sws || !e.frame || !e.packet) fail("out of memory");
+  e.frame->format = AV_PIX_FMT_YUV420P;
+  e.frame->width = w;
+  e.frame->height = h;
+  if ((rc = av_frame_get_buffer(e.frame, 0)) < 0) fail("frame buffer", rc);
+
+  auto drain = [&](const AVFrame* f) {
+    int r = avcodec_send_frame(e.codec, f);
+    if (r < 0) fail("encoding", r);
+    while ((r = avcodec_receive_packet(e.codec, e.packet)) == 0) {
+      av_packet_rescale_ts(e.packet, e.codec->time_base, stream->time_base);
+      e.packet->stream_index = stream->index;
+      if ((r = av_interleaved_write_frame(e.fmt, e.packet)) < 0) fail("writing a packet", r);
+    }
+    if (r != AVERROR(EAGAIN) && r != AVERROR_EOF) fail("encoding", r);
+  };
+  for (size_t i = 0; i < frames.size(); ++i) {
+    if ((rc = av_frame_make_writable(e.frame)) < 0) fail("frame buffer", rc);
+    const uint8_t* src[1] = {frames[i].rgb.data()};
+    const int stride[1] = {3 * w};
+    sws_scale(e.sws, src, stride, 0, h, e.frame->data, e.frame->linesize);
+    e.frame->pts = static_cast<int64_t>(i);
+    drain(e.frame);
+  }
+  drain(nullptr);
+  if ((rc = av_write_trailer(e.fmt)) < 0) fail("cannot write the trailer", rc);
+}
+
+}  // namespace wambench

@@ -1,0 +1,82 @@
+// The policy interface (DESIGN.md "policies/"): one instance per worker, reset at the start of each
+// episode, asked for an action chunk whenever the previous one has been executed.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "sim/env.h"
+#include "tasks/split.h"
+
+namespace wambench {
+
+class TaskEnv;
+
+/// What a policy is told at the start of an episode.
+struct EpisodeInfo {
+  std::string task;         ///< task name, e.g. "pick_place"
+  std::string split;        ///< split name, e.g. "unseen_object"
+  int64_t index = 0;        ///< episode index within (task, split)
+  uint64_t seed = 0;        ///< the episode's seed (episode_seed(base, task, split, index))
+  std::string instruction;  ///< plain-text instruction, e.g. "put the red mug in the bowl"
+  int horizon_steps = 0;    ///< maximum control steps of the episode
+  /// Privileged access to the simulator, for the `scripted` oracle only (learned policies must use
+  /// the Observation alone). Valid until the episode ends.
+  const TaskEnv* privileged = nullptr;
+};
+
+/// A policy's answer: an action chunk and what the runner should do with it.
+struct PolicyOutput {
+  /// H x 7 normalized actions (DESIGN.md "Actions"), H >= 1, executed in order.
+  std::vector<Action> chunk;
+  /// How many actions of the chunk to execute before asking again (receding horizon), 1..H.
+  /// 0 means the whole chunk.
+  int execute_steps = 0;
+  /// Per-step diagnostics for recordings and the viewer (small JSON object, e.g.
+  /// {"phase": "grasp", "coarse": "interaction"} or HarmoWAM's gate value and active expert).
+  nlohmann::json diagnostics = nlohmann::json::object();
+};
+
+/// Base class of every policy. Not thread-safe: the runner gives each worker its own instance.
+class Policy {
+ public:
+  virtual ~Policy() = default;
+  /// Registered name, e.g. "scripted".
+  virtual std::string name() const = 0;
+  /// Identifies the weights: SHA-256 (hex) of the checkpoint file, or "none" for policies without
+  /// one. Part of every episode record.
+  virtual std::string checkpoint_hash() const { return "none"; }
+  /// True if act() reads camera images (the runner skips rendering otherwise).
+  virtual bool needs_images() const { return true; }
+  /// Starts an episode.
+  virtual void reset(const EpisodeInfo& info) = 0;
+  /// Next action chunk for the current observation.
+  /// @throws any std::exception on failure; the runner records the episode as an error.
+  virtual PolicyOutput act(const Observation& obs) = 0;
+  /// Episode-level diagnostics summary written into the episode record (e.g. the fraction of steps
+  /// each HarmoWAM expert was active). Called once after the episode ends.
+  virtual nlohmann::json episode_summary() const { return nlohmann::json::object(); }
+};
+
+/// How a sweep names a policy: its registered name plus an optional checkpoint and options.
+struct PolicySpec {
+  std::string name;        ///< registered name: see policy_names()
+  std::string checkpoint;  ///< checkpoint file (learned policies), "" if none
+  double noise_std = 0.0;  ///< `scripted` only: action noise (normalized units)
+};
+
+/// Names of the registered policies, in table order (currently: "scripted").
+const std::vector<std::string>& policy_names();
+
+/// True if the policy needs a checkpoint file.
+bool policy_needs_checkpoint(const std::string& name);
+
+/// Creates a policy instance.
+/// @throws std::invalid_argument for an unknown name (listing the valid ones) or a missing /
+/// unreadable checkpoint.
+std::unique_ptr<Policy> make_policy(const PolicySpec& spec);
+
+}  // namespace wambench

@@ -1,0 +1,27 @@
+#include <stdexcept>
+
+#include "policies/policy.h"
+
+namespace wambench {
+
+std::unique_ptr<Policy> make_scripted_policy(double noise_std);
+
+const std::vector<std::string>& policy_names() {
+  static const std::vector<std::string> kNames = {"scripted"};
+  return kNames;
+}
+
+bool policy_needs_checkpoint(const std::string& name) { return name != "scripted"; }
+
+std::unique_ptr<Policy> make_policy(const PolicySpec& spec) {
+  if (spec.name == "scripted") {
+    if (!(spec.noise_std >= 0.0 && spec.noise_std <= 1.0))
+      throw std::invalid_argument("scripted policy: noise_std must be in [0, 1], got " + std::to_string(spec.noise_std));
+    return make_scripted_policy(spec.noise_std);
+  }
+  std::string valid;
+  for (const std::string& n : policy_names()) valid += (valid.empty() ? "" : ", ") + n;
+  throw std::invalid_argument("unknown policy '" + spec.name + "'; valid policies: " + valid);
+}
+
+}  // namespace wambench
