@@ -346,7 +346,7 @@ bool plot_success_by_split(const nlohmann::json& s, const std::string& dir, cons
       << "set output '" << (std::filesystem::path(dir) / svg).string() << "'\n"
       << "set style data histogram\nset style histogram errorbars gap 2 lw 1\nset style fill solid 0.7 border -1\n"
       << "set yrange [0:105]\nset ylabel 'success rate (%)'\nset grid ytics\nset key outside right top\n"
-      << "set xtics noenhanced\nset key noenhanced\nset title 'Success rate by split (95 % Wilson intervals)'\n"
+      << "set xtics noenhanced rotate by -20\nset bmargin 5\nset key noenhanced\nset title 'Success rate by split (95 % Wilson intervals)'\n"
       << "plot ";
     for (size_t i = 0; i < policies.size(); ++i) {
       const size_t c = 2 + 3 * i;

@@ -20,7 +20,7 @@ PACKAGES=(
   libhdf5-dev              # episode trajectories (HDF5, readable with h5py)
   libavcodec-dev libavformat-dev libswscale-dev libavutil-dev  # rollout videos (MP4)
   libgtest-dev libgmock-dev libbenchmark-dev  # tests and benchmarks
-  python3                  # test helpers
+  python3 python3-h5py     # test helpers; h5py checks that recordings read in Python
 )
 
 SUDO=""
