@@ -246,11 +246,12 @@ std::string render_report_md(const nlohmann::json& s, const std::string& plot_fi
      << s.at("episodes").get<int64_t>() << " episodes (" << s.at("errors").get<int64_t>()
      << " ended in an error and count as failures). Cells: success rate in % with the Wilson 95 % interval "
         "[lo, hi]. ID = `train`; OOD = the pooled `unseen_background`, `unseen_position` and `unseen_object` "
-        "episodes (the paper's three test environments); `unseen_all` changes all three axes at once.\n\n";
+        "episodes (the paper's three test environments); `unseen_all` changes all three axes at once; overall = every "
+        "episode of the run.\n\n";
   md << "## Success rate by split (all tasks)\n\n| policy |";
   for (const auto& sp : splits) md << " " << (sp == "train" ? "ID (train)" : sp) << " |";
-  md << " OOD |\n|---|";
-  for (size_t i = 0; i <= splits.size(); ++i) md << "---|";
+  md << " OOD | overall |\n|---|";
+  for (size_t i = 0; i <= splits.size() + 1; ++i) md << "---|";
   md << "\n";
   for (const auto& p : policies) {
     md << "| `" << p << "` |";
@@ -259,7 +260,8 @@ std::string render_report_md(const nlohmann::json& s, const std::string& plot_fi
       md << " " << (r ? rate_cell(*r) : "–") << " |";
     }
     const auto* o = find_row(s.at("ood"), {{"policy", p}});
-    md << " " << (o ? rate_cell(*o) : "–") << " |\n";
+    const auto* all = find_row(s.at("overall"), {{"policy", p}});
+    md << " " << (o ? rate_cell(*o) : "–") << " | " << (all ? rate_cell(*all) : "–") << " |\n";
   }
   if (!plot_file.empty()) md << "\n![success rate by split, 95 % Wilson intervals](" << plot_file << ")\n";
   md << "\n## Headline\n\n";
