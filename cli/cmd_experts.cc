@@ -1,16 +1,20 @@
-#include <atomic>
+#include <unistd.h>
+
 #include <chrono>
+#include <ctime>
+#include <filesystem>
 #include <fstream>
 #include <iomanip>
 #include <iostream>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <sstream>
 #include <thread>
 
 #include "cli/commands.h"
-#include "tasks/expert_rollout.h"
+#include "eval/config.h"
+#include "eval/runner.h"
+#include "eval/store.h"
 #include "tasks/registry.h"
 
 namespace wambench::cli {
@@ -28,65 +32,55 @@ struct ExpertOptions {
 
 struct Cell {
   int success = 0, total = 0, max_success_step = 0, errors = 0;
-  int horizon = 0;
-  double wall_s = 0;
 };
 
+// The expert table is an evaluation sweep of the `scripted` policy (eval/runner.h) without
+// recordings, kept in a scratch run directory.
 int run_experts(const ExpertOptions& o) {
-  std::vector<std::string> tasks = o.tasks;
-  if (tasks.size() == 1 && tasks[0] == "all") tasks = task_names();
-  std::vector<Split> splits;
-  if (o.splits.size() == 1 && o.splits[0] == "all") splits = all_splits();
-  else for (const std::string& s : o.splits) splits.push_back(parse_split(s));
-  for (const std::string& t : tasks) make_task(t);  // validate names before any work
-
-  struct Item { size_t task, split; int episode; };
-  std::vector<Item> items;
-  for (size_t t = 0; t < tasks.size(); ++t)
-    for (size_t s = 0; s < splits.size(); ++s)
-      for (int i = 0; i < o.episodes; ++i) items.push_back({t, s, i});
-
-  std::map<std::pair<size_t, size_t>, Cell> cells;
-  std::mutex mutex;
-  std::atomic<size_t> next{0};
-  std::atomic<size_t> done{0};
+  EvalConfig config;
+  try {
+    config.tasks = resolve_tasks(nlohmann::json(o.tasks), "--tasks");
+    config.splits = resolve_splits(nlohmann::json(o.splits), "--splits");
+  } catch (const ConfigError& e) {
+    throw UsageError(e.what());
+  }
+  for (const std::string& t : config.tasks) make_task(t);  // a task pending in this build fails here
+  config.policies = {{"scripted", "", o.noise}};
+  config.episodes = o.episodes;
+  config.seed = o.seed;
+  config.workers = o.workers;
+  config.record_trajectories = false;
+  const auto scratch = std::filesystem::temp_directory_path() /
+                       ("wambench-experts-" + std::to_string(::getpid()) + "-" + std::to_string(std::time(nullptr)));
   const auto t0 = std::chrono::steady_clock::now();
-  auto worker = [&]() {
-    std::map<size_t, std::unique_ptr<TaskEnv>> envs;  // one TaskEnv per task, per worker
-    EnvConfig config;
-    config.render = false;
-    for (size_t k = next++; k < items.size(); k = next++) {
-      const Item& it = items[k];
-      auto& env = envs[it.task];
-      if (!env) env = std::make_unique<TaskEnv>(tasks[it.task], config);
-      const auto e0 = std::chrono::steady_clock::now();
-      const ExpertEpisode r = run_expert_episode(*env, splits[it.split], it.episode, o.seed, o.noise);
-      const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - e0).count();
-      std::lock_guard<std::mutex> lock(mutex);
-      Cell& c = cells[{it.task, it.split}];
+  std::map<std::pair<std::string, std::string>, Cell> cells;
+  {
+    ResultStore store(scratch.string(), false);
+    run_sweep(config, store, "", [](const SweepProgress& p) {
+      if (p.done % 25 == 0 || p.done == p.total)
+        std::cerr << "experts: " << p.done << "/" << p.total << " episodes, " << std::fixed << std::setprecision(1)
+                  << p.episodes_per_s << " ep/s\n";
+    });
+    for (const EpisodeRecord& r : store.records()) {
+      Cell& c = cells[{r.key.task, r.key.split}];
       c.total++;
       c.success += r.success;
-      c.errors += !r.error.empty();
-      c.horizon = env->task().horizon_steps();
-      if (r.success) c.max_success_step = std::max(c.max_success_step, r.success_step);
-      c.wall_s += wall;
-      const size_t n = ++done;
-      if (n % 25 == 0 || n == items.size()) {
-        const double el = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-        std::cerr << "experts: " << n << "/" << items.size() << " episodes, " << std::fixed << std::setprecision(1)
-                  << n / el << " ep/s\n";
-      }
+      c.errors += r.status == "error";
+      if (r.success) c.max_success_step = std::max(c.max_success_step, r.steps);  // an episode ends at success
     }
-  };
-  std::vector<std::thread> pool;
-  for (int w = 0; w < std::max(1, o.workers); ++w) pool.emplace_back(worker);
-  for (auto& th : pool) th.join();
+  }
+  std::filesystem::remove_all(scratch);
+  const std::vector<std::string>& tasks = config.tasks;
+  std::vector<Split> splits;
+  for (const std::string& s : config.splits) splits.push_back(parse_split(s));
+  const size_t n_episodes = tasks.size() * splits.size() * static_cast<size_t>(o.episodes);
 
   std::ostringstream md;
   md << "# Scripted expert success rate\n\n"
-     << "Privileged-state scripted experts (`scripted` policy, noise 0), " << o.episodes
+     << "Privileged-state scripted experts (`scripted` policy, action noise " << o.noise << "), " << o.episodes
      << " episodes per cell, base seed " << o.seed << ". Regenerate with:\n\n```\nbuild/cli/wambench experts --episodes "
-     << o.episodes << " --seed " << o.seed << " --out results/scripted_expert.md\n```\n\n| task |";
+     << o.episodes << " --seed " << o.seed << (o.noise > 0 ? " --noise " + std::to_string(o.noise) : "")
+     << " --out results/scripted_expert.md\n```\n\n| task |";
   for (Split s : splits) md << " " << to_string(s) << " |";
   md << " slowest success / horizon (steps) |\n|---|";
   for (size_t s = 0; s < splits.size(); ++s) md << "---|";
@@ -94,19 +88,19 @@ int run_experts(const ExpertOptions& o) {
   bool all_ok = true;
   for (size_t t = 0; t < tasks.size(); ++t) {
     md << "| `" << tasks[t] << "` |";
-    int slowest = 0, horizon = 0;
+    int slowest = 0;
+    const int horizon = make_task(tasks[t])->horizon_steps();
     for (size_t s = 0; s < splits.size(); ++s) {
-      const Cell& c = cells[{t, s}];
+      const Cell& c = cells[{tasks[t], to_string(splits[s])}];
       md << " " << c.success << "/" << c.total << " (" << std::fixed << std::setprecision(0)
          << 100.0 * c.success / std::max(1, c.total) << " %)" << (c.errors ? " errors: " + std::to_string(c.errors) : "") << " |";
       slowest = std::max(slowest, c.max_success_step);
-      horizon = c.horizon;
       all_ok &= c.success * 100 >= 95 * c.total;
     }
     md << " " << slowest << " / " << horizon << " |\n";
   }
   const double el = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  md << "\n" << items.size() << " episodes in " << std::fixed << std::setprecision(0) << el << " s with " << o.workers
+  md << "\n" << n_episodes << " episodes in " << std::fixed << std::setprecision(0) << el << " s with " << o.workers
      << " workers (rendering off).\n";
   std::cout << md.str();
   if (!o.out.empty()) {
