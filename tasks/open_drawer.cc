@@ -1,0 +1,458 @@
+// open_drawer: pull a drawer open by its handle.
+// Scene, mechanics, success definition and variation axes: see open_drawer.h.
+#include "tasks/open_drawer.h"
+
+#include <algorithm>
+#include <cmath>
+#include <sstream>
+#include <stdexcept>
+
+#include "sim/model.h"
+#include "tasks/objects.h"
+#include "tasks/registry.h"
+
+namespace wambench {
+namespace {
+
+using variation::IntervalSet;
+using variation::Rect;
+using variation::Region;
+
+// Control steps (8 s). Measured with the noise-free expert (expert driver, 50 episodes per split,
+// base seed 0): 50/50 on every split, success latched by step <= 31 (unseen_position /
+// unseen_all), i.e. within 39 % of the horizon (> 30 % margin). With action noise 0.1: 50/50 per
+// split, worst success at step 48; with noise 0.2 ~93 %. The rest leaves room for re-grasps.
+constexpr int kHorizon = 80;
+
+// Carcass wall thickness (m).
+constexpr double kWallM = 0.012;
+// Opening the expert pulls the drawer to (m): past the success opening (0.12 m) with margin, short
+// of the end stop (0.17 m).
+constexpr double kExpertPullToM = 0.155;
+// Distance (m) from the closed handle's grasp point within which the sub-goal "reached" holds.
+constexpr double kReachedRadiusM = 0.03;
+// The expert counts its grip as lost when the TCP is this far from the grasp point (m); a held
+// grip stays within ~1 cm (the fingers' play around the grip).
+constexpr double kLostGripM = 0.035;
+// Width of every handle's grip between the fingers (m): the bar's rod, the ring's tube, the knob's
+// and the T's stem are all 12 mm across.
+constexpr double kGripWidthM = 0.012;
+// For the fingers-along-the-pull grasp the hand turns a quarter turn from its natural yaw; of the
+// two equivalent yaws the expert takes the one near natural + pi/2, which keeps joint 7 around
+// -0.6..-1.3 rad (the other one drives it to ~2.5 rad, next to its 2.90 rad limit).
+constexpr double kAlongYawBias = M_PI / 2;
+
+constexpr const char* kCabinetBody = "cabinet";
+constexpr const char* kDrawerBody = "drawer";
+constexpr const char* kDrawerJoint = "drawer_slide";
+constexpr const char* kDrawerFrontGeom = "drawer_front";
+
+std::string replace_all(std::string s, const std::string& from, const std::string& to) {
+  for (size_t p = s.find(from); p != std::string::npos; p = s.find(from, p + to.size())) s.replace(p, from.size(), to);
+  return s;
+}
+
+std::string handle_body(const std::string& shape) { return "drawer_handle_" + shape; }
+
+// Gripper command (-1 open .. +1 closed, linear in the opening) for a finger opening (m).
+double gripper_command(double opening_m) { return 1.0 - 2.0 * opening_m / kGripperMaxOpeningM; }
+
+std::string box_geom(const std::string& name, double sx, double sy, double sz, double px, double py, double pz,
+                     const std::string& extra = "") {
+  std::ostringstream s;
+  s << "<geom name=\"" << name << "\" class=\"fixture\" type=\"box\" size=\"" << sx << " " << sy << " " << sz
+    << "\" pos=\"" << px << " " << py << " " << pz << "\" " << extra << "/>\n";
+  return s.str();
+}
+
+// The cabinet (static carcass), its drawer on the slide joint and every handle welded to the
+// drawer's front panel.
+std::string cabinet_xml() {
+  const double w = kOpenDrawerCabinetWidthM, dp = kOpenDrawerCabinetDepthM, h = kOpenDrawerCabinetHeightM;
+  const double t = kWallM, tf = kOpenDrawerFrontThicknessM;
+  std::ostringstream s;
+  s << "<body name=\"" << kCabinetBody << "\" pos=\"0 0 0\">\n";
+  s << box_geom("cabinet_side_left", dp / 2, t / 2, h / 2, 0, w / 2 - t / 2, h / 2);
+  s << box_geom("cabinet_side_right", dp / 2, t / 2, h / 2, 0, -(w / 2 - t / 2), h / 2);
+  s << box_geom("cabinet_top", dp / 2, w / 2 - t, t / 2, 0, 0, h - t / 2);
+  s << box_geom("cabinet_bottom", dp / 2, w / 2 - t, t / 2, 0, 0, t / 2);
+  s << box_geom("cabinet_back", t / 2, w / 2 - t, h / 2 - t, dp / 2 - t / 2, 0, h / 2);
+  // The drawer: origin on the carcass front plane. Inner box 0.165 m deep, 1 cm short of the back.
+  const double inner_y = w / 2 - t;  // half width of the carcass opening
+  const double box_len = 0.165, side_h = 0.047, floor_z = t + 0.004;
+  s << "  <body name=\"" << kDrawerBody << "\" pos=\"" << -dp / 2 << " 0 0\">\n"
+    << "    <joint name=\"" << kDrawerJoint << "\" type=\"slide\" axis=\"-1 0 0\" range=\"0 " << kOpenDrawerTravelM
+    << "\" limited=\"true\" damping=\"8\" frictionloss=\"1.5\"/>\n";
+  s << box_geom(kDrawerFrontGeom, tf / 2, w / 2 - 0.002, (h - 0.008) / 2, -tf / 2, 0, h / 2, "mass=\"0.4\"");
+  s << box_geom("drawer_accent_floor", box_len / 2, inner_y - 0.01, 0.003, box_len / 2, 0, floor_z + 0.003,
+                "mass=\"0.25\" rgba=\"0.78 0.68 0.52 1\"");
+  for (int side : {-1, 1}) {
+    s << box_geom(side > 0 ? "drawer_accent_side_left" : "drawer_accent_side_right", box_len / 2, 0.004, side_h,
+                  box_len / 2, side * (inner_y - 0.006), floor_z + side_h, "mass=\"0.1\" rgba=\"0.78 0.68 0.52 1\"");
+  }
+  s << box_geom("drawer_accent_back", 0.004, inner_y - 0.01, side_h, box_len - 0.004, 0, floor_z + side_h,
+                "mass=\"0.1\" rgba=\"0.78 0.68 0.52 1\"");
+  for (const auto* list : {&open_drawer_train_handles(), &open_drawer_heldout_handles()}) {
+    for (const DrawerHandle& hd : *list) {
+      const std::string b = handle_body(hd.name);
+      s << "    <body name=\"" << b << "\" pos=\"" << -tf << " 0 " << hd.mount_z_m << "\">\n"
+        << replace_all(hd.geoms_xml, "{B}", b) << "\n    </body>\n";
+    }
+  }
+  s << "  </body>\n</body>\n";
+  return s.str();
+}
+
+// Octagonal hoop in the handle frame's horizontal plane: tube centre line with apothem `a` around
+// (cx, 0, 0), tube radius r, eight capsules.
+std::string hoop_geoms(double cx, double a, double r) {
+  const double half_side = a * std::tan(M_PI / 8);
+  std::ostringstream s;
+  for (int k = 0; k < 8; ++k) {
+    const double th = k * M_PI / 4;
+    const double mx = cx + a * std::cos(th), my = a * std::sin(th);
+    const double dx = -std::sin(th) * half_side, dy = std::cos(th) * half_side;
+    s << "<geom name=\"{B}_seg" << k << "\" class=\"fixture\" type=\"capsule\" size=\"" << r << "\" fromto=\""
+      << mx - dx << " " << my - dy << " 0 " << mx + dx << " " << my + dy << " 0\" mass=\"0.003\"/>\n";
+  }
+  return s.str();
+}
+
+class OpenDrawer final : public Task {
+ public:
+  std::string name() const override { return "open_drawer"; }
+
+  const std::vector<std::string>& subgoals() const override {
+    static const std::vector<std::string> kSubgoals = {"reached", "grasped", "opening", "opened"};
+    return kSubgoals;
+  }
+
+  int horizon_steps() const override { return kHorizon; }
+
+  TaskScene scene() const override {
+    TaskScene s;
+    s.defaults = object_defaults_xml();
+    s.worldbody = cabinet_xml();
+    // The drawer is the carcass's child (contacts filtered anyway); stated for clarity.
+    s.extra = std::string("  <contact>\n    <exclude body1=\"") + kCabinetBody + "\" body2=\"" + kDrawerBody +
+              "\"/>\n  </contact>\n";
+    return s;
+  }
+
+  void bind(const mjModel* m) override {
+    Task::bind(m);
+    cabinet_ = require_id(m, mjOBJ_BODY, kCabinetBody);
+    const int joint = require_id(m, mjOBJ_JOINT, kDrawerJoint);
+    qpos_ = m->jnt_qposadr[joint];
+    dof_ = m->jnt_dofadr[joint];
+    front_geom_ = require_id(m, mjOBJ_GEOM, kDrawerFrontGeom);
+    handles_.clear();
+    for (const auto* list : {&open_drawer_train_handles(), &open_drawer_heldout_handles()}) {
+      for (const DrawerHandle& hd : *list) {
+        Handle h;
+        h.spec = &hd;
+        h.body = require_id(m, mjOBJ_BODY, handle_body(hd.name));
+        for (int k = 0; k < 3; ++k) h.pos[k] = m->body_pos[3 * h.body + k];
+        for (int g = m->body_geomadr[h.body]; g < m->body_geomadr[h.body] + m->body_geomnum[h.body]; ++g) {
+          h.geoms.push_back(g);
+          h.contype.push_back(m->geom_contype[g]);
+          h.conaffinity.push_back(m->geom_conaffinity[g]);
+        }
+        handles_.push_back(h);
+      }
+    }
+    robot_root_ = m->body_rootid[require_id(m, mjOBJ_BODY, "link0")];
+    ee_site_ = require_id(m, mjOBJ_SITE, "ee");
+  }
+
+  std::unique_ptr<Expert> make_expert(const Variation& v, double noise_std, uint64_t seed) const override;
+
+  /// Drawer opening (m, 0 = closed).
+  double opening(const mjData* d) const { return d->qpos[qpos_]; }
+  const DrawerHandle& handle() const { return *handles_.at(active_).spec; }
+  /// World position of the TCP at the grasp of the episode's handle, at the current opening.
+  Eigen::Vector3d grasp_point(const mjData* d) const {
+    const int b = handles_.at(active_).body;
+    return body_pos(d, b) + body_rot(d, b) * handle().grasp;
+  }
+  /// Unit vector (world, horizontal) along which the drawer opens.
+  Eigen::Vector3d pull_direction(const mjData* d) const { return -body_rot(d, cabinet_).col(0); }
+
+  bool robot_touches_handle(const mjModel* m, const mjData* d) const {
+    const int h = handles_.at(active_).body;
+    for (int i = 0; i < d->ncon; ++i) {
+      const mjContact& c = d->contact[i];
+      const int b1 = m->geom_bodyid[c.geom1], b2 = m->geom_bodyid[c.geom2];
+      if ((b1 == h && m->body_rootid[b2] == robot_root_) || (b2 == h && m->body_rootid[b1] == robot_root_))
+        return true;
+    }
+    return false;
+  }
+
+ protected:
+  void sample_task_variation(const HeldOutAxes& held_out, AxisStreams& rng, Variation* v) const override {
+    const auto& handles = held_out.object ? open_drawer_heldout_handles() : open_drawer_train_handles();
+    const DrawerHandle& hd = handles[rng.object.uniform_index(handles.size())];
+    auto [color_name, rgb] = sample_palette_color(rng.object);
+    const auto& cabinet_colors = open_drawer_cabinet_colors();
+    size_t c = rng.object.uniform_index(cabinet_colors.size());
+    if (cabinet_colors[c].first == color_name) c = (c + 1) % cabinet_colors.size();  // keep the handle visible
+    v->objects = {{"handle", hd.name, color_name, rgb},
+                  {"cabinet", "cabinet", cabinet_colors[c].first, cabinet_colors[c].second}};
+
+    const Region region = held_out.position ? open_drawer_heldout_region() : open_drawer_train_region();
+    const auto xy = region.sample(rng.position);
+    const double offset =
+        (held_out.position ? open_drawer_heldout_yaw_offset() : open_drawer_train_yaw_offset()).sample(rng.position);
+    v->placements = {{"cabinet", xy[0], xy[1], std::atan2(xy[1], xy[0]) + offset}};
+    v->instruction = "open the drawer by its " + describe(v->objects[0]) + " handle";
+  }
+
+  void apply_task_variation(const Variation& v, mjModel* m, mjData* d) override {
+    const ObjectChoice& choice = v.object("handle");
+    const ObjectChoice& cabinet = v.object("cabinet");
+    const Placement& p = v.placement("cabinet");
+    active_ = -1;
+    for (size_t i = 0; i < handles_.size(); ++i) {
+      Handle& h = handles_[i];
+      const bool on = h.spec->name == choice.category;
+      if (on) active_ = static_cast<int>(i);
+      for (size_t k = 0; k < h.geoms.size(); ++k) {
+        const int g = h.geoms[k];
+        m->geom_contype[g] = on ? h.contype[k] : 0;
+        m->geom_conaffinity[g] = on ? h.conaffinity[k] : 0;
+        for (int j = 0; j < 3; ++j) m->geom_rgba[4 * g + j] = static_cast<float>(choice.rgb[j]);
+        m->geom_rgba[4 * g + 3] = on ? 1.0f : 0.0f;
+      }
+      // Unused handles: 3 m below the drawer (below the floor, out of reach and hidden).
+      m->body_pos[3 * h.body] = h.pos[0];
+      m->body_pos[3 * h.body + 1] = h.pos[1];
+      m->body_pos[3 * h.body + 2] = on ? h.pos[2] : -3.0;
+    }
+    if (active_ < 0) throw std::invalid_argument("open_drawer: unknown handle '" + choice.category + "'");
+    set_body_color(m, cabinet_, cabinet.rgb);
+    for (int j = 0; j < 3; ++j) m->geom_rgba[4 * front_geom_ + j] = static_cast<float>(0.88 * cabinet.rgb[j]);
+    m->body_pos[3 * cabinet_] = p.x_m;
+    m->body_pos[3 * cabinet_ + 1] = p.y_m;
+    m->body_pos[3 * cabinet_ + 2] = 0.0;
+    m->body_quat[4 * cabinet_] = std::cos(p.yaw_rad / 2);
+    m->body_quat[4 * cabinet_ + 1] = 0;
+    m->body_quat[4 * cabinet_ + 2] = 0;
+    m->body_quat[4 * cabinet_ + 3] = std::sin(p.yaw_rad / 2);
+    d->qpos[qpos_] = 0;  // closed
+    d->qvel[dof_] = 0;
+  }
+
+  bool success_condition(const mjModel*, const mjData* d) const override {
+    return opening(d) >= kOpenDrawerSuccessOpeningM;
+  }
+
+  int progress_now(const mjModel* m, const mjData* d) const override {
+    if (success_condition(m, d)) return 4;
+    if (opening(d) > kOpenDrawerOpeningSubgoalM) return 3;
+    if (robot_touches_handle(m, d)) return 2;
+    const Eigen::Vector3d ee(d->site_xpos + 3 * ee_site_);
+    if ((ee - grasp_point(d)).norm() < kReachedRadiusM) return 1;
+    return 0;
+  }
+
+ private:
+  struct Handle {
+    const DrawerHandle* spec = nullptr;
+    int body = -1;
+    std::array<double, 3> pos{};  // compiled body_pos (in the drawer frame)
+    std::vector<int> geoms, contype, conaffinity;
+  };
+
+  std::vector<Handle> handles_;
+  int active_ = -1;
+  int cabinet_ = -1, qpos_ = -1, dof_ = -1, front_geom_ = -1;
+  int robot_root_ = -1, ee_site_ = -1;
+};
+
+// The scripted expert: reach above the handle's grasp point with the fingers opened to the
+// handle's pre-grasp opening -> descend so the fingers straddle the grip -> close -> pull along
+// the drawer's axis (privileged joint position) to 0.155 m -> open the fingers -> retreat upwards.
+// If the grip slips off during the pull (TCP > 3.5 cm from the grasp point), it reaches and grasps
+// again where the handle is now. The hand keeps one yaw for the whole episode.
+class OpenDrawerExpert final : public Expert {
+ public:
+  OpenDrawerExpert(const OpenDrawer& task, double noise_std, uint64_t seed)
+      : task_(task), noise_std_(noise_std), rng_(seed) {}
+
+  Action act(const Env& env, PhaseLabel* phase) override {
+    const mjData* d = env.data();
+    const DrawerHandle& hd = task_.handle();
+    const Eigen::Vector3d grasp = task_.grasp_point(d);
+    const Eigen::Vector3d u = task_.pull_direction(d);
+    const double q = task_.opening(d);
+    if (!yaw_set_) {
+      // Fingers close along the hand's y axis, i.e. along hand yaw + pi/2.
+      const double pull_yaw = std::atan2(u.y(), u.x());
+      const double natural = natural_yaw(grasp.x(), grasp.y());
+      hand_yaw_ = hd.fingers_along_pull ? closest_grasp_yaw(pull_yaw - M_PI / 2, natural + kAlongYawBias)
+                                        : closest_grasp_yaw(pull_yaw, natural);
+      yaw_set_ = true;
+    }
+    const Eigen::Matrix3d rot = ee_down_rotation(hand_yaw_);
+    const double open_cmd = gripper_command(hd.pregrasp_opening_m);
+    const auto ee_a = env.controller().ee_pos_m(d);
+    const Eigen::Vector3d ee(ee_a[0], ee_a[1], ee_a[2]);
+    Action a{};
+    ++steps_in_phase_;
+    switch (stage_) {
+      case Stage::kReach: {
+        const Eigen::Vector3d target = grasp + Eigen::Vector3d(0, 0, 0.08);
+        a = servo_action(env, target, rot, open_cmd);
+        *phase = {CoarsePhase::kTransit, "reach"};
+        if ((ee_position_error(env, target) < 0.015 && ee_rotation_error(env, rot) < 0.08) || steps_in_phase_ > 40)
+          next(Stage::kDescend);
+        break;
+      }
+      case Stage::kDescend: {
+        a = servo_action(env, grasp, rot, open_cmd);
+        a[2] = std::max(a[2], -0.6);
+        *phase = {CoarsePhase::kInteraction, "grasp"};
+        if (ee_position_error(env, grasp) < 0.007 || steps_in_phase_ > 10) next(Stage::kClose);
+        break;
+      }
+      case Stage::kClose: {
+        // Close gradually: the finger target starts 12 mm wider than the grip and narrows by 12 mm
+        // per step to full force. Fingers slammed shut from the pre-grasp opening could tunnel through
+        // the 12 mm grip within one 2 ms physics step.
+        const double target_opening = kGripWidthM + 0.012 * (1 - steps_in_phase_);
+        a = servo_action(env, grasp, rot, target_opening > 0 ? gripper_command(target_opening) : 1.0);
+        *phase = {CoarsePhase::kInteraction, "grasp"};
+        if (target_opening < -0.006) next(Stage::kPull);
+        break;
+      }
+      case Stage::kPull: {
+        // Along the straight line the grasp point travels as the drawer opens.
+        // (Never back: an overshoot past the target opening is left alone.)
+        const Eigen::Vector3d target = grasp + u * std::max(0.0, kExpertPullToM - q);
+        a = servo_action(env, target, rot, 1);
+        for (int k = 0; k < 3; ++k) a[k] = std::clamp(a[k], -0.3, 0.3);  // <= 1.5 cm per step
+        *phase = {CoarsePhase::kInteraction, "pull"};
+        if (q >= kExpertPullToM - 0.004 || steps_in_phase_ > 30) {
+          next(Stage::kRelease);
+        } else if ((ee - grasp).norm() > kLostGripM) {
+          next(Stage::kReach);  // the grip slipped off (e.g. under action noise): grasp again where the handle is now
+        }
+        break;
+      }
+      case Stage::kRelease: {
+        // Hold the hand at the grip (a hair outwards, so it never pushes the drawer back) and open.
+        a = servo_action(env, grasp + 0.003 * u, rot, open_cmd);
+        *phase = {CoarsePhase::kInteraction, "release"};
+        if (steps_in_phase_ >= 3) next(Stage::kRetreat);
+        break;
+      }
+      case Stage::kRetreat: {
+        // Straight up, 1 cm outwards: a finger still beside the grip may drag the drawer further
+        // open but never pushes it back.
+        const Eigen::Vector3d target = grasp + 0.01 * u + Eigen::Vector3d(0, 0, 0.12);
+        a = servo_action(env, target, rot, open_cmd);
+        *phase = {CoarsePhase::kTransit, "retreat"};
+        break;
+      }
+    }
+    add_action_noise(&a, noise_std_, rng_);
+    return a;
+  }
+
+ private:
+  enum class Stage { kReach, kDescend, kClose, kPull, kRelease, kRetreat };
+  void next(Stage s) {
+    stage_ = s;
+    steps_in_phase_ = 0;
+  }
+
+  const OpenDrawer& task_;
+  double noise_std_;
+  Rng rng_;
+  Stage stage_ = Stage::kReach;
+  int steps_in_phase_ = 0;
+  bool yaw_set_ = false;
+  double hand_yaw_ = 0;
+};
+
+std::unique_ptr<Expert> OpenDrawer::make_expert(const Variation&, double noise_std, uint64_t seed) const {
+  return std::make_unique<OpenDrawerExpert>(*this, noise_std, seed);
+}
+
+DrawerHandle make_handle(std::string name, std::string geoms, double mount_z, Eigen::Vector3d grasp, bool along,
+                         double pregrasp_opening) {
+  return DrawerHandle{std::move(name), std::move(geoms), mount_z, grasp, along, pregrasp_opening};
+}
+
+}  // namespace
+
+const std::vector<DrawerHandle>& open_drawer_train_handles() {
+  static const std::vector<DrawerHandle> kTrain = {
+      // A round bar 12 mm across on two posts; grip centre 55 mm off the panel.
+      make_handle("bar",
+                  R"(<geom name="{B}_rod" class="fixture" type="cylinder" size="0.006" fromto="-0.055 -0.08 0 -0.055 0.08 0" mass="0.01"/>
+<geom name="{B}_post_left" class="fixture" type="cylinder" size="0.005" fromto="0 0.07 0 -0.055 0.07 0" mass="0.005"/>
+<geom name="{B}_post_right" class="fixture" type="cylinder" size="0.005" fromto="0 -0.07 0 -0.055 -0.07 0" mass="0.005"/>)",
+                  0.135, Eigen::Vector3d(-0.055, 0, -0.006), true, 0.046),
+      // A mushroom knob: 50 mm stem (12 mm across), head 34 mm across and 16 mm thick. The finger
+      // pads (22 mm along the pull axis) sit 5 mm behind the head.
+      make_handle("knob",
+                  R"(<geom name="{B}_stem" class="fixture" type="cylinder" size="0.006" fromto="0 0 0 -0.05 0 0" mass="0.01"/>
+<geom name="{B}_head" class="fixture" type="cylinder" size="0.017" fromto="-0.05 0 0 -0.066 0 0" mass="0.01"/>)",
+                  0.085, Eigen::Vector3d(-0.034, 0, 0), false, 0.064),
+  };
+  return kTrain;
+}
+
+const std::vector<DrawerHandle>& open_drawer_heldout_handles() {
+  static const std::vector<DrawerHandle> kHeldOut = {
+      // A T-handle: 50 mm stem with a 70 mm crossbar (18 mm across) at its end.
+      make_handle("T",
+                  R"(<geom name="{B}_stem" class="fixture" type="cylinder" size="0.006" fromto="0 0 0 -0.05 0 0" mass="0.01"/>
+<geom name="{B}_crossbar" class="fixture" type="capsule" size="0.009" fromto="-0.059 -0.035 0 -0.059 0.035 0" mass="0.01"/>)",
+                  0.085, Eigen::Vector3d(-0.034, 0, 0), false, 0.064),
+      // A horizontal octagonal hoop fixed to the panel at its back; grip = its front side, 60 mm off
+      // the panel, the rear finger goes inside the hoop.
+      make_handle("ring", hoop_geoms(-0.033, 0.027, 0.006), 0.135, Eigen::Vector3d(-0.060, 0, -0.008), true, 0.040),
+  };
+  return kHeldOut;
+}
+
+const DrawerHandle& open_drawer_find_handle(const std::string& name) {
+  std::string valid;
+  for (const auto* list : {&open_drawer_train_handles(), &open_drawer_heldout_handles()}) {
+    for (const DrawerHandle& h : *list) {
+      if (h.name == name) return h;
+      valid += (valid.empty() ? "" : ", ") + h.name;
+    }
+  }
+  throw std::invalid_argument("unknown drawer handle '" + name + "'; valid: " + valid);
+}
+
+const std::vector<std::pair<std::string, variation::Rgb>>& open_drawer_cabinet_colors() {
+  static const std::vector<std::pair<std::string, variation::Rgb>> kColors = {
+      {"brown", {0.45, 0.30, 0.18}}, {"grey", {0.55, 0.55, 0.57}}, {"white", {0.88, 0.88, 0.86}}};
+  return kColors;
+}
+
+Region open_drawer_train_region() { return Region{{Rect{0.62, 0.66, -0.10, 0.10}}}; }
+
+Region open_drawer_heldout_region() {
+  return Region{{Rect{0.615, 0.64, 0.15, 0.22}, Rect{0.615, 0.64, -0.22, -0.15}}};
+}
+
+IntervalSet open_drawer_train_yaw_offset() { return IntervalSet{{{-0.12, 0.12}}}; }
+
+IntervalSet open_drawer_heldout_yaw_offset() { return IntervalSet{{{-0.30, -0.20}, {0.20, 0.30}}}; }
+
+double open_drawer_yaw_offset(const Placement& p) {
+  double o = p.yaw_rad - std::atan2(p.y_m, p.x_m);
+  while (o > M_PI) o -= 2 * M_PI;
+  while (o <= -M_PI) o += 2 * M_PI;
+  return o;
+}
+
+std::unique_ptr<Task> make_open_drawer() { return std::make_unique<OpenDrawer>(); }
+
+}  // namespace wambench
