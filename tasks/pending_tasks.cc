@@ -10,6 +10,5 @@ namespace {
   throw std::invalid_argument(std::string("task '") + name + "' is not implemented in this build yet");
 }
 }  // namespace
-__attribute__((weak)) std::unique_ptr<Task> make_peg_insert() { pending("peg_insert"); }
 __attribute__((weak)) std::unique_ptr<Task> make_pour() { pending("pour"); }
 }  // namespace wambench
