@@ -44,7 +44,7 @@ int run_experts(const ExpertOptions& o) {
   } catch (const ConfigError& e) {
     throw UsageError(e.what());
   }
-  for (const std::string& t : config.tasks) make_task(t);  // a task pending in this build fails here
+  for (const std::string& t : config.tasks) make_task(t);  // validate names before any work
   config.policies = {{"scripted", "", o.noise}};
   config.episodes = o.episodes;
   config.seed = o.seed;
