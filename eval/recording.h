@@ -45,6 +45,17 @@ Trajectory read_trajectory(const std::string& path);
 /// differ.
 double replay_trajectory(TaskEnv& env, const Trajectory& trajectory);
 
+/// What a video file holds, read back with libavformat / libavcodec.
+struct VideoInfo {
+  int frames = 0;  ///< decoded frames
+  int width = 0, height = 0;
+  std::string codec;  ///< e.g. "h264"
+};
+
+/// Decodes every frame of a video file. @throws std::runtime_error naming the file if it cannot be
+/// opened or decoded.
+VideoInfo probe_video(const std::string& path);
+
 /// Encodes RGB frames (all the same size, even width and height) as an MP4 at `fps`.
 /// @throws std::runtime_error naming the file on an encoder or I/O error.
 void write_mp4(const std::string& path, const std::vector<Image>& frames, int fps);

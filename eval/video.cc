@@ -97,6 +97,9 @@ void write_mp4(const std::string& path, const std::vector<Image>& frames, int fp
     int r = avcodec_send_frame(e.codec, f);
     if (r < 0) fail("encoding", r);
     while ((r = avcodec_receive_packet(e.codec, e.packet)) == 0) {
+      // One frame long: without a duration the MP4 edit list ends where the last frame starts and
+      // players drop that frame.
+      e.packet->duration = 1;
       av_packet_rescale_ts(e.packet, e.codec->time_base, stream->time_base);
       e.packet->stream_index = stream->index;
       if ((r = av_interleaved_write_frame(e.fmt, e.packet)) < 0) fail("writing a packet", r);
@@ -113,6 +116,57 @@ void write_mp4(const std::string& path, const std::vector<Image>& frames, int fp
   }
   drain(nullptr);
   if ((rc = av_write_trailer(e.fmt)) < 0) fail("cannot write the trailer", rc);
+}
+
+VideoInfo probe_video(const std::string& path) {
+  auto fail = [&](const std::string& what, int code = 0) {
+    throw std::runtime_error("cannot read video '" + path + "': " + what + (code ? " (" + av_error(code) + ")" : ""));
+  };
+  av_log_set_level(AV_LOG_ERROR);
+  AVFormatContext* fmt = nullptr;
+  int rc = avformat_open_input(&fmt, path.c_str(), nullptr, nullptr);
+  if (rc < 0) fail("cannot open", rc);
+  struct Closer {
+    AVFormatContext** fmt;
+    AVCodecContext* codec = nullptr;
+    AVPacket* packet = nullptr;
+    AVFrame* frame = nullptr;
+    ~Closer() {
+      if (frame) av_frame_free(&frame);
+      if (packet) av_packet_free(&packet);
+      if (codec) avcodec_free_context(&codec);
+      avformat_close_input(fmt);
+    }
+  } closer{&fmt};
+  if ((rc = avformat_find_stream_info(fmt, nullptr)) < 0) fail("no stream information", rc);
+  const AVCodec* decoder = nullptr;
+  const int stream = av_find_best_stream(fmt, AVMEDIA_TYPE_VIDEO, -1, -1, &decoder, 0);
+  if (stream < 0 || !decoder) fail("no decodable video stream", stream < 0 ? stream : 0);
+  closer.codec = avcodec_alloc_context3(decoder);
+  if ((rc = avcodec_parameters_to_context(closer.codec, fmt->streams[stream]->codecpar)) < 0) fail("codec parameters", rc);
+  if ((rc = avcodec_open2(closer.codec, decoder, nullptr)) < 0) fail("cannot open the decoder", rc);
+  closer.packet = av_packet_alloc();
+  closer.frame = av_frame_alloc();
+  VideoInfo info;
+  info.codec = decoder->name;
+  auto receive = [&]() {
+    while ((rc = avcodec_receive_frame(closer.codec, closer.frame)) == 0) {
+      ++info.frames;
+      info.width = closer.frame->width;
+      info.height = closer.frame->height;
+    }
+    if (rc != AVERROR(EAGAIN) && rc != AVERROR_EOF) fail("decoding", rc);
+  };
+  while (av_read_frame(fmt, closer.packet) >= 0) {
+    if (closer.packet->stream_index == stream) {
+      if ((rc = avcodec_send_packet(closer.codec, closer.packet)) < 0) fail("decoding", rc);
+      receive();
+    }
+    av_packet_unref(closer.packet);
+  }
+  avcodec_send_packet(closer.codec, nullptr);
+  receive();
+  return info;
 }
 
 }  // namespace wambench

@@ -203,6 +203,26 @@ TEST(Recording, ReplayReproducesTheTrajectoryExactly) {
   fs::remove_all(dir);
 }
 
+TEST(Recording, VideoHasOneFramePerStepPlusTheFirst) {
+  EvalConfig c = small_sweep();
+  c.tasks = {"press_button"};
+  c.splits = {"train"};
+  c.episodes = 2;
+  c.record_video = 1;  // the first episode of the cell only
+  const fs::path dir = fresh_dir("video");
+  ResultStore store(dir.string(), false);
+  run_sweep(c, store, (dir / "recordings").string());
+  const EpisodeRecord& r = store.records().at(0).key.index == 0 ? store.records()[0] : store.records()[1];
+  const VideoInfo v = probe_video(recording_path((dir / "recordings").string(), r.key, "mp4"));
+  EXPECT_EQ(v.frames, r.steps + 1);
+  EXPECT_EQ(v.width, 128);
+  EXPECT_EQ(v.height, 128);
+  EXPECT_FALSE(fs::exists(recording_path((dir / "recordings").string(), {"scripted", "press_button", "train", 1}, "mp4")));
+  EXPECT_THROW(write_mp4((dir / "odd.mp4").string(), {Image(127, 128)}, 10), std::runtime_error);
+  EXPECT_THROW(probe_video((dir / "recordings").string()), std::runtime_error);
+  fs::remove_all(dir);
+}
+
 TEST(Report, TablesPairedTestsAndHeadline) {
   // Two policies on 10 identical episodes of two splits.
   std::vector<EpisodeRecord> recs;
