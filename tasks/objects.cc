@@ -4,6 +4,8 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "tasks/task.h"
+
 namespace wambench {
 namespace {
 
@@ -39,12 +41,7 @@ std::string object_body_xml(const ObjectCategory& c, const std::string& body) {
 }
 
 const ObjectCategory& find_category(const std::vector<ObjectCategory>& categories, const std::string& name) {
-  std::string valid;
-  for (const ObjectCategory& c : categories) {
-    if (c.name == name) return c;
-    valid += (valid.empty() ? "" : ", ") + c.name;
-  }
-  throw std::invalid_argument("unknown object category '" + name + "'; valid: " + valid);
+  return find_by_name({&categories}, name, "object category");
 }
 
 const std::vector<ObjectCategory>& pick_place_train_objects() {

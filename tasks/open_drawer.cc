@@ -18,7 +18,7 @@ using variation::IntervalSet;
 using variation::Rect;
 using variation::Region;
 
-// Control steps (8 s). Measured with the noise-free expert (expert driver, 50 episodes per split,
+// Control steps (8 s). Measured with the noise-free expert (`wambench experts`, 50 episodes per split,
 // base seed 0): 50/50 on every split, success latched by step <= 31 (unseen_position /
 // unseen_all), i.e. within 39 % of the horizon (> 30 % margin). With action noise 0.1: 50/50 per
 // split, worst success at step 48; with noise 0.2 ~93 %. The rest leaves room for re-grasps.
@@ -179,14 +179,7 @@ class OpenDrawer final : public Task {
   Eigen::Vector3d pull_direction(const mjData* d) const { return -body_rot(d, cabinet_).col(0); }
 
   bool robot_touches_handle(const mjModel* m, const mjData* d) const {
-    const int h = handles_.at(active_).body;
-    for (int i = 0; i < d->ncon; ++i) {
-      const mjContact& c = d->contact[i];
-      const int b1 = m->geom_bodyid[c.geom1], b2 = m->geom_bodyid[c.geom2];
-      if ((b1 == h && m->body_rootid[b2] == robot_root_) || (b2 == h && m->body_rootid[b1] == robot_root_))
-        return true;
-    }
-    return false;
+    return robot_touches_body(m, d, robot_root_, handles_.at(active_).body);
   }
 
  protected:
@@ -420,14 +413,7 @@ const std::vector<DrawerHandle>& open_drawer_heldout_handles() {
 }
 
 const DrawerHandle& open_drawer_find_handle(const std::string& name) {
-  std::string valid;
-  for (const auto* list : {&open_drawer_train_handles(), &open_drawer_heldout_handles()}) {
-    for (const DrawerHandle& h : *list) {
-      if (h.name == name) return h;
-      valid += (valid.empty() ? "" : ", ") + h.name;
-    }
-  }
-  throw std::invalid_argument("unknown drawer handle '" + name + "'; valid: " + valid);
+  return find_by_name({&open_drawer_train_handles(), &open_drawer_heldout_handles()}, name, "drawer handle");
 }
 
 const std::vector<std::pair<std::string, variation::Rgb>>& open_drawer_cabinet_colors() {

@@ -640,13 +640,7 @@ const std::vector<PegShape>& peg_insert_heldout_shapes() {
 }
 
 const PegShape& peg_insert_find_shape(const std::string& name) {
-  std::string valid;
-  for (const auto* list : {&peg_insert_train_shapes(), &peg_insert_heldout_shapes()})
-    for (const PegShape& s : *list) {
-      if (s.name == name) return s;
-      valid += (valid.empty() ? "" : ", ") + s.name;
-    }
-  throw std::invalid_argument("unknown peg shape '" + name + "'; valid: " + valid);
+  return find_by_name({&peg_insert_train_shapes(), &peg_insert_heldout_shapes()}, name, "peg shape");
 }
 
 std::string peg_insert_peg_body(const std::string& shape_name) {

@@ -593,14 +593,7 @@ const std::vector<PourCup>& pour_heldout_cups() {
 }
 
 const PourCup& pour_find_cup(const std::string& name) {
-  std::string valid;
-  for (const auto* list : {&pour_train_cups(), &pour_heldout_cups()}) {
-    for (const PourCup& c : *list) {
-      if (c.name == name) return c;
-      valid += (valid.empty() ? "" : ", ") + c.name;
-    }
-  }
-  throw std::invalid_argument("unknown pour cup '" + name + "'; valid: " + valid);
+  return find_by_name({&pour_train_cups(), &pour_heldout_cups()}, name, "pour cup");
 }
 
 std::string pour_cup_body(const std::string& cup_name) { return "pour_cup_" + replace_all(cup_name, " ", "_"); }

@@ -154,14 +154,7 @@ class PressButton final : public Task {
   bool clicked() const { return clicked_; }
 
   bool robot_touches_cap(const mjModel* m, const mjData* d) const {
-    const int cap = active().cap_body;
-    for (int i = 0; i < d->ncon; ++i) {
-      const mjContact& c = d->contact[i];
-      const int b1 = m->geom_bodyid[c.geom1], b2 = m->geom_bodyid[c.geom2];
-      if ((b1 == cap && m->body_rootid[b2] == robot_root_) || (b2 == cap && m->body_rootid[b1] == robot_root_))
-        return true;
-    }
-    return false;
+    return robot_touches_body(m, d, robot_root_, active().cap_body);
   }
 
  protected:
@@ -378,14 +371,7 @@ const std::vector<ButtonCap>& press_button_heldout_caps() {
 }
 
 const ButtonCap& press_button_find_cap(const std::string& name) {
-  std::string valid;
-  for (const auto* list : {&press_button_train_caps(), &press_button_heldout_caps()}) {
-    for (const ButtonCap& c : *list) {
-      if (c.name == name) return c;
-      valid += (valid.empty() ? "" : ", ") + c.name;
-    }
-  }
-  throw std::invalid_argument("unknown button cap '" + name + "'; valid: " + valid);
+  return find_by_name({&press_button_train_caps(), &press_button_heldout_caps()}, name, "button cap");
 }
 
 const std::vector<std::string>& press_button_housings() {

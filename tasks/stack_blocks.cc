@@ -457,13 +457,7 @@ const std::vector<BlockCategory>& stack_blocks_heldout_blocks() {
 }
 
 const BlockCategory& stack_blocks_find_block(const std::string& name) {
-  std::string valid;
-  for (const auto* list : {&stack_blocks_train_blocks(), &stack_blocks_heldout_blocks()})
-    for (const BlockCategory& c : *list) {
-      if (c.name == name) return c;
-      valid += (valid.empty() ? "" : ", ") + c.name;
-    }
-  throw std::invalid_argument("unknown stack_blocks block '" + name + "'; valid: " + valid);
+  return find_by_name({&stack_blocks_train_blocks(), &stack_blocks_heldout_blocks()}, name, "stack_blocks block");
 }
 
 std::string stack_blocks_body_name(const std::string& role, const std::string& category_name) {

@@ -196,6 +196,14 @@ void set_body_color(mjModel* m, int body, const variation::Rgb& rgb) {
   }
 }
 
+bool robot_touches_body(const mjModel* m, const mjData* d, int robot_root, int body) {
+  for (int i = 0; i < d->ncon; ++i) {
+    const int b1 = m->geom_bodyid[d->contact[i].geom1], b2 = m->geom_bodyid[d->contact[i].geom2];
+    if ((b1 == body && m->body_rootid[b2] == robot_root) || (b2 == body && m->body_rootid[b1] == robot_root)) return true;
+  }
+  return false;
+}
+
 Eigen::Vector3d body_pos(const mjData* d, int body) { return Eigen::Vector3d(d->xpos + 3 * body); }
 
 Eigen::Matrix3d body_rot(const mjData* d, int body) {

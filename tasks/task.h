@@ -5,6 +5,8 @@
 #pragma once
 
 #include <array>
+#include <initializer_list>
+#include <stdexcept>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -197,6 +199,25 @@ class FreeBodyPool {
 
 /// Sets the colour of every geom of `body` whose name does not contain "_accent".
 void set_body_color(mjModel* model, int body, const variation::Rgb& rgb);
+
+/// True if any geom of the robot (the kinematic tree whose root body is `robot_root`, e.g.
+/// model->body_rootid of body "link0") is in contact with a geom of `body` in `data`'s contacts.
+bool robot_touches_body(const mjModel* model, const mjData* data, int robot_root, int body);
+
+/// The entry named `name` among `lists` (e.g. a task's train and held-out shape lists; entries
+/// have a `name` field). @throws std::invalid_argument "unknown <what> '<name>'; valid: a, b, ...".
+template <typename T>
+const T& find_by_name(std::initializer_list<const std::vector<T>*> lists, const std::string& name,
+                      const std::string& what) {
+  std::string valid;
+  for (const std::vector<T>* list : lists) {
+    for (const T& entry : *list) {
+      if (entry.name == name) return entry;
+      valid += (valid.empty() ? "" : ", ") + entry.name;
+    }
+  }
+  throw std::invalid_argument("unknown " + what + " '" + name + "'; valid: " + valid);
+}
 
 /// Position (world, m) of a body / its orientation as a rotation matrix.
 Eigen::Vector3d body_pos(const mjData* data, int body);

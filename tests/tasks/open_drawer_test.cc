@@ -69,14 +69,8 @@ bool drive(TaskEnv& env, const Eigen::Vector3d& target, double yaw, double gripp
 
 bool robot_touches_body(const TaskEnv& env, const std::string& body) {
   const mjModel* m = env.env().model();
-  const mjData* d = env.env().data();
-  const int b = mj_name2id(m, mjOBJ_BODY, body.c_str());
-  const int robot = m->body_rootid[mj_name2id(m, mjOBJ_BODY, "link0")];
-  for (int i = 0; i < d->ncon; ++i) {
-    const int b1 = m->geom_bodyid[d->contact[i].geom1], b2 = m->geom_bodyid[d->contact[i].geom2];
-    if ((b1 == b && m->body_rootid[b2] == robot) || (b2 == b && m->body_rootid[b1] == robot)) return true;
-  }
-  return false;
+  return wambench::robot_touches_body(m, env.env().data(), m->body_rootid[mj_name2id(m, mjOBJ_BODY, "link0")],
+                                      mj_name2id(m, mjOBJ_BODY, body.c_str()));
 }
 
 TEST(OpenDrawer, ExpertSucceedsOnEverySplit) {
