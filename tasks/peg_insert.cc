@@ -289,8 +289,7 @@ class PegInsert final : public Task {
         blocks_.push_back(b);
       }
     pegs_.bind(m, pegs);
-    left_finger_ = require_id(m, mjOBJ_GEOM, "left_finger_geom");
-    right_finger_ = require_id(m, mjOBJ_GEOM, "right_finger_geom");
+    fingers_.bind(m);
     ee_site_ = require_id(m, mjOBJ_SITE, "ee");
     finger_qpos_ = m->jnt_qposadr[require_id(m, mjOBJ_JOINT, "finger_joint1")];
   }
@@ -317,25 +316,12 @@ class PegInsert final : public Task {
 
   bool finger_touches_peg(const mjModel* m, const mjData* d) const {
     const int body = peg_body();
-    for (int i = 0; i < d->ncon; ++i) {
-      const mjContact& c = d->contact[i];
-      const bool finger = c.geom1 == left_finger_ || c.geom1 == right_finger_ || c.geom2 == left_finger_ ||
-                          c.geom2 == right_finger_;
-      if (finger && (m->geom_bodyid[c.geom1] == body || m->geom_bodyid[c.geom2] == body)) return true;
-    }
-    return false;
+    return fingers_.touches(m, d, body);
   }
 
   bool grasped(const mjModel* m, const mjData* d) const {
     const int body = peg_body();
-    bool left = false, right = false;
-    for (int i = 0; i < d->ncon; ++i) {
-      const mjContact& c = d->contact[i];
-      if (m->geom_bodyid[c.geom1] != body && m->geom_bodyid[c.geom2] != body) continue;
-      left |= c.geom1 == left_finger_ || c.geom2 == left_finger_;
-      right |= c.geom1 == right_finger_ || c.geom2 == right_finger_;
-    }
-    return left && right;
+    return fingers_.both_touch(m, d, body);
   }
 
   bool released(const mjModel* m, const mjData* d) const {
@@ -433,7 +419,8 @@ class PegInsert final : public Task {
   FreeBodyPool pegs_;
   std::vector<Block> blocks_;
   int active_ = -1;
-  int left_finger_ = -1, right_finger_ = -1, ee_site_ = -1, finger_qpos_ = -1;
+  FingerContacts fingers_;
+  int ee_site_ = -1, finger_qpos_ = -1;
 };
 
 // The scripted expert: reach above the peg -> descend -> close -> lift -> carry the peg over the

@@ -44,8 +44,7 @@ class PickPlace final : public Task {
       for (const ObjectCategory& c : *list) bodies.push_back(body_name(c.name));
     objects_.bind(m, bodies);
     for (const ContainerSpec& c : containers()) container_ids_.push_back(require_id(m, mjOBJ_BODY, container_name(c.name)));
-    left_finger_ = require_id(m, mjOBJ_GEOM, "left_finger_geom");
-    right_finger_ = require_id(m, mjOBJ_GEOM, "right_finger_geom");
+    fingers_.bind(m);
     ee_site_ = require_id(m, mjOBJ_SITE, "ee");
   }
 
@@ -109,26 +108,12 @@ class PickPlace final : public Task {
 
   bool finger_touches_object(const mjModel* m, const mjData* d) const {
     const int body = objects_.active_body();
-    for (int i = 0; i < d->ncon; ++i) {
-      const mjContact& c = d->contact[i];
-      const bool finger = c.geom1 == left_finger_ || c.geom1 == right_finger_ || c.geom2 == left_finger_ ||
-                          c.geom2 == right_finger_;
-      if (finger && (m->geom_bodyid[c.geom1] == body || m->geom_bodyid[c.geom2] == body)) return true;
-    }
-    return false;
+    return fingers_.touches(m, d, body);
   }
 
   bool grasped(const mjModel* m, const mjData* d) const {
     const int body = objects_.active_body();
-    bool left = false, right = false;
-    for (int i = 0; i < d->ncon; ++i) {
-      const mjContact& c = d->contact[i];
-      const bool has_body = m->geom_bodyid[c.geom1] == body || m->geom_bodyid[c.geom2] == body;
-      if (!has_body) continue;
-      left |= c.geom1 == left_finger_ || c.geom2 == left_finger_;
-      right |= c.geom1 == right_finger_ || c.geom2 == right_finger_;
-    }
-    return left && right;
+    return fingers_.both_touch(m, d, body);
   }
 
   double horizontal_offset(const mjData* d) const {
@@ -168,7 +153,8 @@ class PickPlace final : public Task {
   std::vector<int> container_ids_;
   int container_ = -1;
   ContainerSpec spec_{};
-  int left_finger_ = -1, right_finger_ = -1, ee_site_ = -1;
+  FingerContacts fingers_;
+  int ee_site_ = -1;
 };
 
 // The scripted expert: reach above the grasp point -> descend -> close -> lift -> carry over the

@@ -176,8 +176,7 @@ class Pour final : public Task {
     }
     bowl_ = require_id(m, mjOBJ_BODY, kPourBowlBody);
     bowl_spec_ = find_container("bowl");
-    left_finger_ = require_id(m, mjOBJ_GEOM, "left_finger_geom");
-    right_finger_ = require_id(m, mjOBJ_GEOM, "right_finger_geom");
+    fingers_.bind(m);
     ee_site_ = require_id(m, mjOBJ_SITE, "ee");
   }
 
@@ -193,14 +192,7 @@ class Pour final : public Task {
 
   // Which fingers touch the cup.
   void finger_contacts(const mjModel* m, const mjData* d, bool* left, bool* right) const {
-    *left = *right = false;
-    const int body = cup_body();
-    for (int i = 0; i < d->ncon; ++i) {
-      const mjContact& c = d->contact[i];
-      if (m->geom_bodyid[c.geom1] != body && m->geom_bodyid[c.geom2] != body) continue;
-      *left |= c.geom1 == left_finger_ || c.geom2 == left_finger_;
-      *right |= c.geom1 == right_finger_ || c.geom2 == right_finger_;
-    }
+    fingers_.contacts(m, d, cup_body(), left, right);
   }
   bool grasped(const mjModel* m, const mjData* d) const {
     bool l, r;
@@ -350,7 +342,8 @@ class Pour final : public Task {
   std::vector<Ball> balls_;
   int bowl_ = -1;
   ContainerSpec bowl_spec_{};
-  int left_finger_ = -1, right_finger_ = -1, ee_site_ = -1;
+  FingerContacts fingers_;
+  int ee_site_ = -1;
   bool dropped_ = false;         // latch: the cup was dropped this episode
   double not_ok_since_s_ = -1;   // sim time since which the cup lies unheld (-1: it does not)
 };

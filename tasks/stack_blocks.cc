@@ -182,8 +182,7 @@ class StackBlocks final : public Task {
         for (const BlockCategory& c : *list) bodies.push_back(stack_blocks_body_name(role, c.name));
       (role == "top" ? top_ : bottom_).bind(m, bodies);
     }
-    left_finger_ = require_id(m, mjOBJ_GEOM, "left_finger_geom");
-    right_finger_ = require_id(m, mjOBJ_GEOM, "right_finger_geom");
+    fingers_.bind(m);
     table_ = require_id(m, mjOBJ_GEOM, "table");
     ee_site_ = require_id(m, mjOBJ_SITE, "ee");
     finger_qpos_ = m->jnt_qposadr[require_id(m, mjOBJ_JOINT, "finger_joint1")];
@@ -295,30 +294,18 @@ class StackBlocks final : public Task {
   }
 
   bool finger_touches(const mjModel* m, const mjData* d, int body) const {
-    for (int i = 0; i < d->ncon; ++i) {
-      const mjContact& c = d->contact[i];
-      const bool finger = c.geom1 == left_finger_ || c.geom1 == right_finger_ || c.geom2 == left_finger_ ||
-                          c.geom2 == right_finger_;
-      if (finger && (m->geom_bodyid[c.geom1] == body || m->geom_bodyid[c.geom2] == body)) return true;
-    }
-    return false;
+    return fingers_.touches(m, d, body);
   }
 
   bool grasped(const mjModel* m, const mjData* d) const {
     const int body = top_.active_body();
-    bool left = false, right = false;
-    for (int i = 0; i < d->ncon; ++i) {
-      const mjContact& c = d->contact[i];
-      if (m->geom_bodyid[c.geom1] != body && m->geom_bodyid[c.geom2] != body) continue;
-      left |= c.geom1 == left_finger_ || c.geom2 == left_finger_;
-      right |= c.geom1 == right_finger_ || c.geom2 == right_finger_;
-    }
-    return left && right;
+    return fingers_.both_touch(m, d, body);
   }
 
   FreeBodyPool top_, bottom_;
   BlockCategory top_cat_, bottom_cat_;
-  int left_finger_ = -1, right_finger_ = -1, table_ = -1, ee_site_ = -1, finger_qpos_ = -1;
+  FingerContacts fingers_;
+  int table_ = -1, ee_site_ = -1, finger_qpos_ = -1;
 };
 
 // The scripted expert: reach above the top block -> descend -> close -> lift -> carry over the

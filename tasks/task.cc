@@ -196,6 +196,33 @@ void set_body_color(mjModel* m, int body, const variation::Rgb& rgb) {
   }
 }
 
+void FingerContacts::bind(const mjModel* m) {
+  left_ = require_id(m, mjOBJ_GEOM, "left_finger_geom");
+  right_ = require_id(m, mjOBJ_GEOM, "right_finger_geom");
+}
+
+void FingerContacts::contacts(const mjModel* m, const mjData* d, int body, bool* left, bool* right) const {
+  *left = *right = false;
+  for (int i = 0; i < d->ncon; ++i) {
+    const mjContact& c = d->contact[i];
+    if (m->geom_bodyid[c.geom1] != body && m->geom_bodyid[c.geom2] != body) continue;
+    *left |= c.geom1 == left_ || c.geom2 == left_;
+    *right |= c.geom1 == right_ || c.geom2 == right_;
+  }
+}
+
+bool FingerContacts::touches(const mjModel* m, const mjData* d, int body) const {
+  bool left = false, right = false;
+  contacts(m, d, body, &left, &right);
+  return left || right;
+}
+
+bool FingerContacts::both_touch(const mjModel* m, const mjData* d, int body) const {
+  bool left = false, right = false;
+  contacts(m, d, body, &left, &right);
+  return left && right;
+}
+
 bool robot_touches_body(const mjModel* m, const mjData* d, int robot_root, int body) {
   for (int i = 0; i < d->ncon; ++i) {
     const int b1 = m->geom_bodyid[d->contact[i].geom1], b2 = m->geom_bodyid[d->contact[i].geom2];

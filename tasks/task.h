@@ -200,6 +200,23 @@ class FreeBodyPool {
 /// Sets the colour of every geom of `body` whose name does not contain "_accent".
 void set_body_color(mjModel* model, int body, const variation::Rgb& rgb);
 
+/// Contacts of the gripper's finger pads (geoms "left_finger_geom" / "right_finger_geom" of
+/// assets/robot/panda.xml) with a body, from the current contact list.
+class FingerContacts {
+ public:
+  /// Resolves the finger geoms. @throws ModelLoadError if the model has no Panda hand.
+  void bind(const mjModel* model);
+  /// Which fingers touch `body`.
+  void contacts(const mjModel* model, const mjData* data, int body, bool* left, bool* right) const;
+  /// True if at least one finger touches `body`.
+  bool touches(const mjModel* model, const mjData* data, int body) const;
+  /// True if both fingers touch `body` (it is pinched between them).
+  bool both_touch(const mjModel* model, const mjData* data, int body) const;
+
+ private:
+  int left_ = -1, right_ = -1;
+};
+
 /// True if any geom of the robot (the kinematic tree whose root body is `robot_root`, e.g.
 /// model->body_rootid of body "link0") is in contact with a geom of `body` in `data`'s contacts.
 bool robot_touches_body(const mjModel* model, const mjData* data, int robot_root, int body);
