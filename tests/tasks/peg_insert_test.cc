@@ -8,6 +8,8 @@
 
 #include <gtest/gtest.h>
 
+#include "task_test_util.h"
+
 #include "tasks/expert_rollout.h"
 #include "tasks/task_env.h"
 #include "tasks/peg_insert.h"
@@ -106,28 +108,7 @@ std::unique_ptr<TaskEnv> PegInsertTest::env_;
 // --- (a) the expert ---------------------------------------------------------------------------
 
 TEST_F(PegInsertTest, ExpertSucceedsOnEverySplit) {
-  for (Split split : all_splits()) {
-    for (int64_t i = 0; i < 3; ++i) {
-      const ExpertEpisode r = run_expert_episode(*env_, split, i, 0);
-      EXPECT_TRUE(r.success) << to_string(split) << " episode " << i << ": " << r.variation.instruction
-                             << ", progress " << r.progress_name << ", error '" << r.error << "'";
-      EXPECT_EQ(r.progress, 6) << to_string(split) << " " << i;
-      EXPECT_EQ(r.progress_name, "released");
-      EXPECT_LE(r.success_step, static_cast<int>(0.7 * env_->task().horizon_steps()));
-      std::set<std::string> fine;
-      for (const PhaseLabel& p : r.phases) {
-        fine.insert(p.fine);
-        if (p.fine == "align" || p.fine == "insert" || p.fine == "release") {
-          EXPECT_EQ(p.coarse, CoarsePhase::kInteraction) << p.fine;
-        }
-        if (p.fine == "reach" || p.fine == "move" || p.fine == "retreat") {
-          EXPECT_EQ(p.coarse, CoarsePhase::kTransit) << p.fine;
-        }
-      }
-      for (const char* label : {"reach", "grasp", "lift", "move", "align", "insert", "release", "retreat"})
-        EXPECT_TRUE(fine.count(label)) << to_string(split) << " " << i << " " << label;
-    }
-  }
+  check_expert_on_every_split(*env_, {{"reach", CoarsePhase::kTransit}, {"grasp", CoarsePhase::kInteraction}, {"lift", CoarsePhase::kInteraction}, {"move", CoarsePhase::kTransit}, {"align", CoarsePhase::kInteraction}, {"insert", CoarsePhase::kInteraction}, {"release", CoarsePhase::kInteraction}, {"retreat", CoarsePhase::kTransit}});
 }
 
 // --- (b) near misses --------------------------------------------------------------------------

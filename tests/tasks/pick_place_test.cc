@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include "task_test_util.h"
+
 #include "tasks/expert_rollout.h"
 #include "tasks/objects.h"
 #include "tasks/pick_place.h"
@@ -11,27 +13,10 @@
 namespace wambench {
 namespace {
 
-EnvConfig no_render() {
-  EnvConfig c;
-  c.render = false;
-  return c;
-}
 
 TEST(PickPlace, ExpertSucceedsOnEverySplit) {
   TaskEnv env("pick_place", no_render());
-  for (Split s : all_splits()) {
-    for (int i = 0; i < 3; ++i) {
-      const ExpertEpisode r = run_expert_episode(env, s, i, 0);
-      EXPECT_TRUE(r.success) << to_string(s) << " #" << i << ": " << r.variation.instruction << " reached "
-                             << r.progress_name << " " << r.error;
-      EXPECT_EQ(r.progress, 5);
-      ASSERT_EQ(r.phases.size(), static_cast<size_t>(r.steps));
-      // The expert labels both coarse phases.
-      std::set<CoarsePhase> coarse;
-      for (const PhaseLabel& p : r.phases) coarse.insert(p.coarse);
-      EXPECT_EQ(coarse.size(), 2u);
-    }
-  }
+  check_expert_on_every_split(env, {{"reach", CoarsePhase::kTransit}, {"grasp", CoarsePhase::kInteraction}, {"lift", CoarsePhase::kInteraction}, {"move", CoarsePhase::kTransit}, {"place", CoarsePhase::kInteraction}, {"release", CoarsePhase::kInteraction}});
 }
 
 class PickPlaceNearMiss : public ::testing::Test {

@@ -3,6 +3,8 @@
 // determinism.
 #include <gtest/gtest.h>
 
+#include "task_test_util.h"
+
 #include <algorithm>
 #include <cmath>
 #include <memory>
@@ -85,23 +87,7 @@ std::unique_ptr<TaskEnv> PourTest::env_;
 const Eigen::Quaterniond kUpright = Eigen::Quaterniond::Identity();
 
 TEST_F(PourTest, ExpertSucceedsOnEverySplit) {
-  for (Split split : all_splits()) {
-    for (int64_t i = 0; i < 3; ++i) {
-      const ExpertEpisode ep = run_expert_episode(*env_, split, i, 0);
-      EXPECT_TRUE(ep.success) << to_string(split) << " episode " << i << " progress " << ep.progress_name
-                              << " error " << ep.error;
-      EXPECT_EQ(ep.progress_name, "poured");
-      EXPECT_LE(ep.success_step, static_cast<int>(0.7 * env_->task().horizon_steps()));
-      bool tilt = false, pour = false, grasp = false, reach = false;
-      for (const PhaseLabel& p : ep.phases) {
-        tilt |= p.fine == "tilt" && p.coarse == CoarsePhase::kInteraction;
-        pour |= p.fine == "pour" && p.coarse == CoarsePhase::kInteraction;
-        grasp |= p.fine == "grasp" && p.coarse == CoarsePhase::kInteraction;
-        reach |= p.fine == "reach" && p.coarse == CoarsePhase::kTransit;
-      }
-      EXPECT_TRUE(tilt && pour && grasp && reach) << to_string(split) << " " << i;
-    }
-  }
+  check_expert_on_every_split(*env_, {{"reach", CoarsePhase::kTransit}, {"grasp", CoarsePhase::kInteraction}, {"tilt", CoarsePhase::kInteraction}, {"pour", CoarsePhase::kInteraction}});
 }
 
 // Positive control for the hand-made states below: all balls resting in the bowl, the cup upright

@@ -2,6 +2,8 @@
 // disjoint held-out distributions, determinism.
 #include <gtest/gtest.h>
 
+#include "task_test_util.h"
+
 #include <algorithm>
 #include <cmath>
 #include <set>
@@ -15,11 +17,6 @@
 namespace wambench {
 namespace {
 
-EnvConfig no_render() {
-  EnvConfig c;
-  c.render = false;
-  return c;
-}
 
 // A fixed scene for hand-made states: a round cap in a box housing at (0.5, 0), yaw 0 (housing
 // edges along world x / y; the closed fingers cover 22 mm along x and 36 mm along y).
@@ -62,18 +59,7 @@ bool robot_touches_body(const TaskEnv& env, const std::string& body) {
 
 TEST(PressButton, ExpertSucceedsOnEverySplit) {
   TaskEnv env("press_button", no_render());
-  for (Split split : all_splits()) {
-    for (int64_t i = 0; i < 3; ++i) {
-      const ExpertEpisode ep = run_expert_episode(env, split, i, 0);
-      EXPECT_TRUE(ep.success) << to_string(split) << " episode " << i << " progress " << ep.progress_name
-                              << " error " << ep.error;
-      EXPECT_EQ(ep.progress_name, "released");
-      EXPECT_LE(ep.success_step, static_cast<int>(0.7 * env.task().horizon_steps()));
-      bool pressed = false;
-      for (const PhaseLabel& p : ep.phases) pressed |= p.fine == "press" && p.coarse == CoarsePhase::kInteraction;
-      EXPECT_TRUE(pressed);
-    }
-  }
+  check_expert_on_every_split(env, {{"reach", CoarsePhase::kTransit}, {"press", CoarsePhase::kInteraction}, {"release", CoarsePhase::kInteraction}});
 }
 
 TEST(PressButton, TouchedButNotClickedIsNotSuccess) {

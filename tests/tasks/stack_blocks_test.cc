@@ -7,6 +7,8 @@
 
 #include <gtest/gtest.h>
 
+#include "task_test_util.h"
+
 #include "tasks/expert_rollout.h"
 #include "tasks/task_env.h"
 #include "tasks/stack_blocks.h"
@@ -69,20 +71,7 @@ std::unique_ptr<TaskEnv> StackBlocksTest::env_;
 // --- (a) the expert ---------------------------------------------------------------------------
 
 TEST_F(StackBlocksTest, ExpertSucceedsOnEverySplit) {
-  for (Split split : all_splits()) {
-    for (int64_t i = 0; i < 3; ++i) {
-      const ExpertEpisode r = run_expert_episode(*env_, split, i, 0);
-      EXPECT_TRUE(r.success) << to_string(split) << " episode " << i << ": " << r.variation.instruction
-                             << ", progress " << r.progress_name << ", error '" << r.error << "'";
-      EXPECT_EQ(r.progress, 5) << to_string(split) << " " << i;
-      EXPECT_EQ(r.progress_name, "stacked");
-      EXPECT_LE(r.success_step, static_cast<int>(0.7 * env_->task().horizon_steps()));
-      std::set<std::string> fine;
-      for (const PhaseLabel& p : r.phases) fine.insert(p.fine);
-      for (const char* label : {"reach", "grasp", "lift", "move", "place", "release", "retreat"})
-        EXPECT_TRUE(fine.count(label)) << label;
-    }
-  }
+  check_expert_on_every_split(*env_, {{"reach", CoarsePhase::kTransit}, {"grasp", CoarsePhase::kInteraction}, {"lift", CoarsePhase::kInteraction}, {"move", CoarsePhase::kTransit}, {"place", CoarsePhase::kInteraction}, {"release", CoarsePhase::kInteraction}, {"retreat", CoarsePhase::kTransit}});
 }
 
 // --- (b) near misses --------------------------------------------------------------------------
