@@ -154,10 +154,20 @@ Trajectory read_trajectory(const std::string& path) {
                              std::to_string(steps) + " x " + std::to_string(c7) + ")");
   hsize_t srows = 0, scols = 0;
   for (double s : read_matrix(file.id, path, "success", &srows, &scols)) t.success.push_back(s != 0);
+  try {
+    t.phases = nlohmann::json::parse(read_text_attribute(file.id, path, "phases")).get<std::vector<std::string>>();
+    t.diagnostics = nlohmann::json::parse(read_text_attribute(file.id, path, "diagnostics")).get<std::vector<nlohmann::json>>();
+  } catch (const nlohmann::json::exception& e) {
+    throw std::runtime_error(path + ": malformed phases / diagnostics: " + e.what());
+  }
+  if (t.phases.size() != steps || t.diagnostics.size() != steps || t.success.size() != steps)
+    throw std::runtime_error(path + ": " + std::to_string(steps) + " actions but " + std::to_string(t.phases.size()) +
+                             " phases, " + std::to_string(t.diagnostics.size()) + " diagnostics and " +
+                             std::to_string(t.success.size()) + " success flags");
   return t;
 }
 
-double replay_trajectory(TaskEnv& env, const Trajectory& t) {
+EpisodeTrace replay_trace(TaskEnv& env, const Trajectory& t) {
   if (env.task().name() != t.record.key.task)
     throw std::invalid_argument("replay: trajectory of task '" + t.record.key.task + "' in a '" + env.task().name() +
                                 "' environment");
@@ -166,19 +176,41 @@ double replay_trajectory(TaskEnv& env, const Trajectory& t) {
     throw std::invalid_argument("replay: model sizes differ from the recording (nq " + std::to_string(m->nq) + " vs " +
                                 std::to_string(t.nq) + ")");
   env.reset(t.variation);
-  double worst = 0;
-  auto compare = [&](int row) {
-    const double* q = env.env().data()->qpos;
-    for (int k = 0; k < t.nq; ++k) worst = std::max(worst, std::abs(q[k] - t.qpos[static_cast<size_t>(row) * t.nq + k]));
+  EpisodeTrace out;
+  out.variation = t.variation;
+  out.nq = t.nq;
+  out.nv = t.nv;
+  out.nu = t.nu;
+  auto log_state = [&] {
+    const mjData* d = env.env().data();
+    out.qpos.insert(out.qpos.end(), d->qpos, d->qpos + t.nq);
+    out.qvel.insert(out.qvel.end(), d->qvel, d->qvel + t.nv);
+    out.ctrl.insert(out.ctrl.end(), d->ctrl, d->ctrl + t.nu);
   };
-  compare(0);
+  log_state();
   for (int s = 0; s < t.steps; ++s) {
     Action a;
     for (int k = 0; k < kActionDim; ++k) a[k] = t.actions[static_cast<size_t>(s) * kActionDim + k];
     env.step(a);
-    compare(s + 1);
+    log_state();
+    out.actions.insert(out.actions.end(), a.begin(), a.end());
+    out.phases.push_back(s < static_cast<int>(t.phases.size()) ? t.phases[s] : "");
+    out.diagnostics.push_back(s < static_cast<int>(t.diagnostics.size()) ? t.diagnostics[s] : nlohmann::json::object());
+    out.success.push_back(env.status().success);
+    out.progress.push_back(env.status().progress);
   }
+  return out;
+}
+
+double max_qpos_difference(const EpisodeTrace& replayed, const Trajectory& t) {
+  if (replayed.nq != t.nq || replayed.qpos.size() != t.qpos.size())
+    throw std::invalid_argument("replay: the replayed trace has " + std::to_string(replayed.qpos.size()) +
+                                " qpos values, the recording " + std::to_string(t.qpos.size()));
+  double worst = 0;
+  for (size_t k = 0; k < t.qpos.size(); ++k) worst = std::max(worst, std::abs(replayed.qpos[k] - t.qpos[k]));
   return worst;
 }
+
+double replay_trajectory(TaskEnv& env, const Trajectory& t) { return max_qpos_difference(replay_trace(env, t), t); }
 
 }  // namespace wambench

@@ -33,16 +33,27 @@ struct Trajectory {
   int steps = 0, nq = 0, nv = 0, nu = 0;
   std::vector<double> qpos, qvel, ctrl, actions;  ///< row-major, shapes as in the file
   std::vector<uint8_t> success;
+  std::vector<std::string> phases;          ///< steps: the policy's phase label per step ("" if none)
+  std::vector<nlohmann::json> diagnostics;  ///< steps: the policy's per-step diagnostics
 };
 
 /// @throws std::runtime_error naming the file if it is missing, not a wambench trajectory, or
 /// truncated.
 Trajectory read_trajectory(const std::string& path);
 
-/// Replays a trajectory's actions from its variation's initial state in `env` (same task) and
-/// returns the largest absolute difference between the replayed and the recorded qpos over all
-/// steps (0 for an exact reproduction). @throws std::invalid_argument if the task or model sizes
-/// differ.
+/// Re-simulates a trajectory: resets `env` (same task) to the variation's initial state and
+/// executes the recorded actions, logging every state, the task's success and progress after each
+/// step, and the recorded phases / diagnostics, into the returned trace (no frames). `env` is left
+/// in the final replayed state. This is the replay of both replay_trajectory() and the viewer.
+/// @throws std::invalid_argument if the task or model sizes differ; InvalidActionError /
+/// SimulationError as TaskEnv::step.
+EpisodeTrace replay_trace(TaskEnv& env, const Trajectory& trajectory);
+
+/// Largest absolute difference between the qpos rows of a replayed trace and of the recording
+/// (0 for an exact reproduction). @throws std::invalid_argument if their shapes differ.
+double max_qpos_difference(const EpisodeTrace& replayed, const Trajectory& trajectory);
+
+/// replay_trace() then max_qpos_difference(): 0 when the recording reproduces exactly.
 double replay_trajectory(TaskEnv& env, const Trajectory& trajectory);
 
 /// What a video file holds, read back with libavformat / libavcodec.

@@ -27,18 +27,15 @@ void trace_state(const Env& env, EpisodeTrace* trace) {
 
 }  // namespace
 
-EpisodeRecord run_episode(Policy& policy, TaskEnv& env, const EpisodeKey& key, uint64_t base_seed, EpisodeTrace* trace,
-                          bool frames) {
-  const auto t0 = Clock::now();
-  EpisodeRecord r;
-  r.key = key;
-  r.checkpoint_hash = policy.checkpoint_hash();
-  r.seed = episode_seed(base_seed, key.task, parse_split(key.split), key.index);
-  double physics_s = 0, render_s = 0, policy_s = 0;
-  std::string stage = "task";
+EpisodeStepper::EpisodeStepper(Policy& policy, TaskEnv& env, const EpisodeKey& key, uint64_t base_seed,
+                               EpisodeTrace* trace, bool frames)
+    : policy_(&policy), env_(env), trace_(trace), frames_(frames), t0_(Clock::now()) {
+  record_.key = key;
+  record_.checkpoint_hash = policy.checkpoint_hash();
+  record_.seed = episode_seed(base_seed, key.task, parse_split(key.split), key.index);
   try {
     const Variation& v = env.reset(parse_split(key.split), key.index, base_seed);
-    r.instruction = v.instruction;
+    record_.instruction = v.instruction;
     if (trace) {
       *trace = EpisodeTrace{};
       trace->variation = v;
@@ -47,78 +44,117 @@ EpisodeRecord run_episode(Policy& policy, TaskEnv& env, const EpisodeKey& key, u
       trace->nu = env.env().model()->nu;
       trace_state(env.env(), trace);
     }
-    EpisodeInfo info;
-    info.task = key.task;
-    info.split = key.split;
-    info.index = key.index;
-    info.seed = v.seed;
-    info.instruction = v.instruction;
-    info.horizon_steps = env.task().horizon_steps();
-    info.privileged = &env;
-    stage = "policy";
-    auto tp = Clock::now();
-    policy.reset(info);
-    policy_s += seconds_since(tp);
-    stage = "simulator";
-    Observation obs = env.observe();
-    render_s += env.env().last_timing().render_s;
-    if (trace && frames) trace->frames.push_back(obs.images.at("front"));
-    while (!env.done()) {
-      stage = "policy";
-      tp = Clock::now();
-      PolicyOutput out = policy.act(obs);
-      policy_s += seconds_since(tp);
-      const int h = static_cast<int>(out.chunk.size());
-      if (h == 0) throw std::runtime_error("the policy returned an empty action chunk");
-      if (out.execute_steps < 0 || out.execute_steps > h)
-        throw std::runtime_error("the policy asked to execute " + std::to_string(out.execute_steps) +
-                                 " actions of a chunk of " + std::to_string(h) + " (valid: 0..H, 0 = all)");
-      const int n = out.execute_steps == 0 ? h : out.execute_steps;
-      stage = "simulator";
-      for (int k = 0; k < n && !env.done(); ++k) {
-        env.step(out.chunk[k]);
-        physics_s += env.env().last_timing().physics_s;
-        const bool requery = k == n - 1 || env.done();
-        if (requery || frames) {
-          obs = env.observe();
-          render_s += env.env().last_timing().render_s;
-        }
-        if (trace) {
-          trace_state(env.env(), trace);
-          trace->actions.insert(trace->actions.end(), out.chunk[k].begin(), out.chunk[k].end());
-          trace->phases.push_back(out.diagnostics.is_object() ? out.diagnostics.value("phase", "") : "");
-          trace->success.push_back(env.status().success);
-          trace->diagnostics.push_back(out.diagnostics);
-          if (frames) trace->frames.push_back(obs.images.at("front"));
-        }
-      }
-    }
-    r.success = env.status().success;
-    r.status = r.success ? "success" : "failure";
-  } catch (const InvalidActionError& e) {
-    r.status = "error";
-    r.success = false;
-    r.error = std::string("invalid action from the policy: ") + e.what();
+    info_.task = key.task;
+    info_.split = key.split;
+    info_.index = key.index;
+    info_.seed = v.seed;
+    info_.instruction = v.instruction;
+    info_.horizon_steps = env.task().horizon_steps();
+    info_.privileged = &env;
+    stage_ = "policy";
+    const auto tp = Clock::now();
+    policy.reset(info_);
+    policy_s_ += seconds_since(tp);
+    stage_ = "simulator";
+    obs_ = env.observe();
+    render_s_ += env.env().last_timing().render_s;
+    if (trace && frames) trace->frames.push_back(obs_.images.at("front"));
   } catch (const std::exception& e) {
-    r.status = "error";
-    r.success = false;
-    r.error = stage + ": " + e.what();
+    fail(stage_ + ": " + e.what());
   }
-  r.steps = env.steps();
-  r.sim_time_s = env.env().data()->time;
-  r.progress = env.status().progress;
-  r.progress_name = env.status().progress_name;
+}
+
+void EpisodeStepper::fail(const std::string& message) {
+  error_ = true;
+  record_.status = "error";
+  record_.success = false;
+  record_.error = message;
+}
+
+void EpisodeStepper::step() {
+  if (done()) return;
   try {
-    r.diagnostics = policy.episode_summary();
+    if (chunk_pos_ >= chunk_len_) {
+      stage_ = "policy";
+      const auto tp = Clock::now();
+      out_ = policy_->act(obs_);
+      policy_s_ += seconds_since(tp);
+      const int h = static_cast<int>(out_.chunk.size());
+      if (h == 0) throw std::runtime_error("the policy returned an empty action chunk");
+      if (out_.execute_steps < 0 || out_.execute_steps > h)
+        throw std::runtime_error("the policy asked to execute " + std::to_string(out_.execute_steps) +
+                                 " actions of a chunk of " + std::to_string(h) + " (valid: 0..H, 0 = all)");
+      chunk_len_ = out_.execute_steps == 0 ? h : out_.execute_steps;
+      chunk_pos_ = 0;
+    }
+    stage_ = "simulator";
+    const Action& action = out_.chunk[chunk_pos_];
+    env_.step(action);
+    physics_s_ += env_.env().last_timing().physics_s;
+    const bool requery = chunk_pos_ == chunk_len_ - 1 || env_.done();
+    if (requery || frames_) {
+      obs_ = env_.observe();
+      render_s_ += env_.env().last_timing().render_s;
+    }
+    if (trace_) {
+      trace_state(env_.env(), trace_);
+      trace_->actions.insert(trace_->actions.end(), action.begin(), action.end());
+      trace_->phases.push_back(out_.diagnostics.is_object() ? out_.diagnostics.value("phase", "") : "");
+      trace_->success.push_back(env_.status().success);
+      trace_->progress.push_back(env_.status().progress);
+      trace_->diagnostics.push_back(out_.diagnostics);
+      if (frames_) trace_->frames.push_back(obs_.images.at("front"));
+    }
+    ++chunk_pos_;
+  } catch (const InvalidActionError& e) {
+    fail(std::string("invalid action from the policy: ") + e.what());
+  } catch (const std::exception& e) {
+    fail(stage_ + ": " + e.what());
+  }
+}
+
+EpisodeRecord EpisodeStepper::record() const {
+  EpisodeRecord r = record_;
+  if (!error_) {
+    r.success = env_.status().success;
+    r.status = r.success ? "success" : "failure";
+  }
+  r.steps = env_.steps();
+  r.sim_time_s = env_.env().data()->time;
+  r.progress = env_.status().progress;
+  r.progress_name = env_.status().progress_name;
+  try {
+    r.diagnostics = policy_->episode_summary();
   } catch (const std::exception& e) {
     r.diagnostics = {{"summary_error", e.what()}};
   }
-  r.timing.wall_s = seconds_since(t0);
-  r.timing.physics_s = physics_s;
-  r.timing.render_s = render_s;
-  r.timing.policy_s = policy_s;
-  r.timing.harness_s = std::max(0.0, r.timing.wall_s - physics_s - render_s - policy_s);
+  r.timing.wall_s = seconds_since(t0_);
+  r.timing.physics_s = physics_s_;
+  r.timing.render_s = render_s_;
+  r.timing.policy_s = policy_s_;
+  r.timing.harness_s = std::max(0.0, r.timing.wall_s - physics_s_ - render_s_ - policy_s_);
   return r;
+}
+
+void EpisodeStepper::switch_policy(Policy& policy) {
+  policy_ = &policy;
+  chunk_pos_ = chunk_len_ = 0;
+  if (done()) return;
+  try {
+    stage_ = "policy";
+    policy.reset(info_);
+    stage_ = "simulator";
+    obs_ = env_.observe();
+  } catch (const std::exception& e) {
+    fail(stage_ + ": " + e.what());
+  }
+}
+
+EpisodeRecord run_episode(Policy& policy, TaskEnv& env, const EpisodeKey& key, uint64_t base_seed, EpisodeTrace* trace,
+                          bool frames) {
+  EpisodeStepper stepper(policy, env, key, base_seed, trace, frames);
+  while (!stepper.done()) stepper.step();
+  return stepper.record();
 }
 
 std::vector<EpisodeKey> sweep_keys(const EvalConfig& c) {

@@ -4,6 +4,7 @@
 // the number of workers or their scheduling.
 #pragma once
 
+#include <chrono>
 #include <functional>
 #include <ostream>
 #include <string>
@@ -25,11 +26,57 @@ struct EpisodeTrace {
   std::vector<double> actions;            ///< steps x 7, as executed (after the policy, before clipping)
   std::vector<std::string> phases;        ///< steps: the policy's "phase" diagnostic ("" if none)
   std::vector<uint8_t> success;           ///< steps: the task's latched success after the step
+  std::vector<int> progress;              ///< steps: the task's furthest sub-goal after the step
   std::vector<nlohmann::json> diagnostics;  ///< steps: the policy's per-step diagnostics
   std::vector<Image> frames;              ///< front camera frames (only when video is recorded)
 };
 
-/// Runs one episode of `policy` in `env` and returns its record. Exceptions from the policy, the
+/// One episode of `policy` in `env`, advanced one control step at a time (the runner loops it to
+/// the end; the viewer steps it interactively). The policy is asked for a new action chunk whenever
+/// the previous one has been executed (PolicyOutput::execute_steps), with the observation after the
+/// chunk's last executed step. Exceptions from the policy, the task or the simulator end the episode
+/// with status "error" and their message; they are not rethrown.
+class EpisodeStepper {
+ public:
+  /// Resets `env` to episode `key.index` of (key.task, key.split) under `base_seed` and starts the
+  /// policy. `trace` (optional, must outlive the stepper) receives the per-step log; `frames` asks
+  /// for front-camera frames in it (and an observation after every step).
+  EpisodeStepper(Policy& policy, TaskEnv& env, const EpisodeKey& key, uint64_t base_seed,
+                 EpisodeTrace* trace = nullptr, bool frames = false);
+  /// True once the task succeeded, the horizon was reached or an error ended the episode.
+  bool done() const { return error_ || env_.done(); }
+  /// Executes one control step (asking the policy first if its chunk is used up). No-op when done().
+  void step();
+  /// The observation the policy was last given (or will be given next, once its chunk is used up).
+  const Observation& observation() const { return obs_; }
+  /// The policy's last output (its chunk and per-step diagnostics).
+  const PolicyOutput& last_output() const { return out_; }
+  /// The episode's record so far (final once done()); computes timing and the policy's summary.
+  EpisodeRecord record() const;
+  /// Hands the rest of the episode to `policy` (e.g. the scripted expert taking over in the
+  /// viewer): resets it with this episode's EpisodeInfo and asks it for a chunk at the next step.
+  /// The record keeps the original policy's key. `policy` must outlive the stepper.
+  void switch_policy(Policy& policy);
+
+ private:
+  void fail(const std::string& message);
+
+  Policy* policy_;
+  EpisodeInfo info_;
+  TaskEnv& env_;
+  EpisodeTrace* trace_;
+  bool frames_;
+  EpisodeRecord record_;
+  Observation obs_;
+  PolicyOutput out_;
+  int chunk_pos_ = 0, chunk_len_ = 0;
+  bool error_ = false;
+  std::string stage_ = "task";
+  double physics_s_ = 0, render_s_ = 0, policy_s_ = 0;
+  std::chrono::steady_clock::time_point t0_;
+};
+
+/// Runs one episode of `policy` in `env` (an EpisodeStepper to the end) and returns its record. Exceptions from the policy, the
 /// task or the simulator end the episode with status "error" and their message; they are not
 /// rethrown. `trace` (optional) receives the per-step log; `frames` asks for front-camera frames.
 EpisodeRecord run_episode(Policy& policy, TaskEnv& env, const EpisodeKey& key, uint64_t base_seed,

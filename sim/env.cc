@@ -41,7 +41,8 @@ Env::Env(ModelPtr model, const EnvConfig& config) : config_(config), model_(std:
       throw std::invalid_argument("EnvConfig: image size must be positive");
     }
     renderer_ = std::make_unique<Renderer>(model_.get(), config.image_width, config.image_height,
-                                           config.render_config);
+                                           config.render_config,
+                                           config.gl_context_factory ? config.gl_context_factory() : nullptr);
     for (const std::string& cam : config.cameras) camera_ids_.push_back(renderer_->camera_id(cam));
   }
   reset();

@@ -53,6 +53,10 @@ struct EnvConfig {
   /// If false, observe() renders no images and no OpenGL context is created.
   bool render = true;
   RenderConfig render_config;
+  /// Makes the OpenGL context the camera renderer draws in (e.g. a wrapper of the viewer's window,
+  /// so its panels show the images exactly as the policy sees them). Empty = a new headless context
+  /// (GlContext::create(), EGL or OSMesa).
+  std::function<std::unique_ptr<GlContext>()> gl_context_factory;
   ArmControllerConfig controller;
 };
 

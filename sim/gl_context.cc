@@ -279,7 +279,12 @@ std::unique_ptr<GlContext> try_backend(Platform& p, GlBackend b, std::string* wh
 }  // namespace
 
 const char* to_string(GlBackend backend) {
-  return backend == GlBackend::kEgl ? "egl" : "osmesa";
+  switch (backend) {
+    case GlBackend::kEgl: return "egl";
+    case GlBackend::kOsmesa: return "osmesa";
+    case GlBackend::kGlx: return "glx";
+  }
+  return "unknown";
 }
 
 void GlContext::query_strings(void* (*get_proc)(const char*)) {

@@ -12,9 +12,10 @@ namespace wambench {
 enum class GlBackend {
   kEgl,     ///< EGL (GPU driver if present; Mesa llvmpipe otherwise), surfaceless.
   kOsmesa,  ///< OSMesa: Mesa's off-screen software rasterizer (llvmpipe).
+  kGlx,     ///< GLX: an X11 window's context (the viewer's; never chosen by GlContext::create()).
 };
 
-/// "egl" or "osmesa".
+/// "egl", "osmesa" or "glx".
 const char* to_string(GlBackend backend);
 
 /// Raised when no OpenGL backend can create a context. The message lists every backend tried

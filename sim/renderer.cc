@@ -3,10 +3,12 @@
 #include <algorithm>
 #include <cstring>
 #include <stdexcept>
+#include <utility>
 
 namespace wambench {
 
-Renderer::Renderer(mjModel* model, int max_width, int max_height, const RenderConfig& config)
+Renderer::Renderer(mjModel* model, int max_width, int max_height, const RenderConfig& config,
+                   std::unique_ptr<GlContext> context)
     : model_(model), config_(config), max_width_(max_width), max_height_(max_height) {
   if (max_width <= 0 || max_height <= 0) {
     throw std::invalid_argument("Renderer: image size must be positive, got " +
@@ -16,7 +18,7 @@ Renderer::Renderer(mjModel* model, int max_width, int max_height, const RenderCo
     throw std::invalid_argument("RenderConfig.shadow_size must be >= 64, got " +
                                 std::to_string(config.shadow_size));
   }
-  context_ = GlContext::create();
+  context_ = context ? std::move(context) : GlContext::create();
   context_->make_current();
 
   // The off-screen buffer is exactly as large as the largest image: llvmpipe clears and resolves
@@ -72,6 +74,8 @@ void Renderer::draw(const mjData* data, int camera_id, int height, int width, co
                                 std::to_string(max_width_) + " (set at Renderer construction)");
   }
   context_->make_current();
+  // The context may be shared with a window that draws to its own framebuffer (the viewer).
+  mjr_setBuffer(mjFB_OFFSCREEN, &mjr_);
   camera_.fixedcamid = camera_id;
   // mjv_updateScene only reads mjData (it takes a non-const pointer for historical reasons).
   mjv_updateScene(model_, const_cast<mjData*>(data), &option_, nullptr, &camera_, mjCAT_ALL, &scene_);

@@ -38,8 +38,11 @@ class Renderer {
   /// Creates a GL context and uploads the model's meshes and textures.
   /// `model` is modified only in its visual fields (offscreen buffer size, shadow size, samples)
   /// so that images up to max_width x max_height (pixels) can be rendered.
+  /// `context`: the OpenGL context to render in (e.g. a viewer's window); nullptr = a new headless
+  /// one from GlContext::create().
   /// @throws GlError if no OpenGL backend works; std::invalid_argument on a non-positive size.
-  Renderer(mjModel* model, int max_width, int max_height, const RenderConfig& config = {});
+  Renderer(mjModel* model, int max_width, int max_height, const RenderConfig& config = {},
+           std::unique_ptr<GlContext> context = nullptr);
   ~Renderer();
   Renderer(const Renderer&) = delete;
   Renderer& operator=(const Renderer&) = delete;
