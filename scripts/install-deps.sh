@@ -19,8 +19,11 @@ PACKAGES=(
   gnuplot-nox              # report plots (SVG)
   libhdf5-dev              # episode trajectories (HDF5, readable with h5py)
   libavcodec-dev libavformat-dev libswscale-dev libavutil-dev  # rollout videos (MP4)
+  libglfw3-dev libimgui-dev  # viewer window (GLFW) and panels (Dear ImGui 1.86, backends as sources)
+  xvfb xauth               # viewer tests and screenshots on headless machines (xvfb-run)
   libgtest-dev libgmock-dev libbenchmark-dev  # tests and benchmarks
   python3 python3-h5py     # test helpers; h5py checks that recordings read in Python
+  python3-pil              # test helper: reads the viewer's screenshots
 )
 
 SUDO=""

@@ -1,0 +1,181 @@
+// The viewer's episode model without a window: live stepping, exact replay of recordings,
+// run folders, phase / progress navigation, and bad input.
+#include "viewer/session.h"
+
+#include <filesystem>
+#include <fstream>
+
+#include <gtest/gtest.h>
+
+#include "eval/recording.h"
+#include "eval/runner.h"
+
+namespace wambench::viewer {
+namespace {
+namespace fs = std::filesystem;
+
+EnvConfig no_render() {
+  EnvConfig c;
+  c.render = false;
+  return c;
+}
+
+fs::path fresh_dir(const std::string& name) {
+  const fs::path dir = fs::temp_directory_path() / ("wambench_viewer_" + name + "_" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  return dir;
+}
+
+// Records one scripted episode the way `wambench eval` does; returns its .h5 path.
+std::string record_episode(const fs::path& dir, const std::string& task, int64_t index, double noise = 0.0) {
+  TaskEnv env(task, no_render());
+  auto policy = make_policy({"scripted", "", noise});
+  EpisodeTrace trace;
+  const EpisodeRecord r = run_episode(*policy, env, {"scripted", task, "train", index}, 0, &trace);
+  save_recordings((dir / "recordings").string(), r, trace, true, false);
+  std::ofstream((dir / "episodes.jsonl").string(), std::ios::app) << to_json(r).dump() << "\n";
+  return recording_path((dir / "recordings").string(), r.key, "h5");
+}
+
+TEST(LiveSession, StepsTheScriptedExpertToSuccessAndLogsEveryStep) {
+  EnvCache envs(no_render());
+  LiveSession live(envs, {"scripted", "", 0.0}, "press_button", "unseen_position", 2, 0);
+  EXPECT_EQ(live.episode().steps(), 0);
+  EXPECT_EQ(live.episode().trace.qpos.size(), static_cast<size_t>(live.env().env().model()->nq));
+  int steps = 0;
+  while (!live.done() && steps < 500) {
+    live.step();
+    ++steps;
+    ASSERT_EQ(live.episode().steps(), steps);
+    ASSERT_EQ(live.episode().gripper_opening_m.size(), static_cast<size_t>(steps + 1));
+  }
+  EXPECT_TRUE(live.episode().record.success) << live.episode().record.error;
+  EXPECT_EQ(live.episode().record.status, "success");
+  EXPECT_EQ(live.episode().trace.progress.back(), static_cast<int>(live.env().task().subgoals().size()));
+  // The live rollout is the runner's: same states as run_episode on the same episode.
+  TaskEnv env("press_button", no_render());
+  auto policy = make_policy({"scripted", "", 0.0});
+  EpisodeTrace trace;
+  run_episode(*policy, env, {"scripted", "press_button", "unseen_position", 2}, 0, &trace);
+  EXPECT_EQ(trace.qpos, live.episode().trace.qpos);
+}
+
+TEST(LiveSession, ScriptedExpertTakesOverAFailingPolicy) {
+  EnvCache envs(no_render());
+  // Heavy action noise: the noisy expert rarely opens the drawer in time; the clean one takes over.
+  LiveSession live(envs, {"scripted", "", 1.0}, "open_drawer", "train", 0, 0);
+  for (int k = 0; k < 5; ++k) live.step();
+  live.take_over({"scripted", "", 0.0});
+  EXPECT_EQ(live.takeover_step(), 5);
+  EXPECT_EQ(live.policy_in_control(), "scripted");
+  while (!live.done()) live.step();
+  EXPECT_TRUE(live.episode().record.success) << live.episode().record.error;
+}
+
+TEST(LiveSession, UnknownNamesAreRejectedWithTheValidOnes) {
+  EnvCache envs(no_render());
+  try {
+    LiveSession live(envs, {"scripted", "", 0.0}, "pick_place", "validation", 0, 0);
+    FAIL() << "no error for an unknown split";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("unseen_object"), std::string::npos) << e.what();
+  }
+  EXPECT_THROW(LiveSession(envs, {"no_such_policy", "", 0.0}, "pick_place", "train", 0, 0), std::invalid_argument);
+  EXPECT_THROW(LiveSession(envs, {"scripted", "", 0.0}, "juggle", "train", 0, 0), std::invalid_argument);
+}
+
+TEST(Replay, ReachesTheRecordedFinalStateThroughTheViewersPath) {
+  const fs::path dir = fresh_dir("replay");
+  const std::string h5 = record_episode(dir, "stack_blocks", 1);
+  const Trajectory recorded = read_trajectory(h5);
+  EnvCache envs(no_render());
+  // The viewer accepts the path without its extension, as `wambench view --replay` does.
+  const ShownEpisode shown = load_replay(h5.substr(0, h5.size() - 3), envs);
+  EXPECT_EQ(shown.replay_max_qpos_diff, 0.0);
+  ASSERT_EQ(shown.steps(), recorded.steps);
+  const size_t nq = recorded.nq;
+  const std::vector<double> final_recorded(recorded.qpos.end() - nq, recorded.qpos.end());
+  const std::vector<double> final_replayed(shown.trace.qpos.end() - nq, shown.trace.qpos.end());
+  EXPECT_EQ(final_replayed, final_recorded);
+  // And the simulator itself ends there.
+  const mjData* d = envs.get("stack_blocks").env().data();
+  EXPECT_EQ(std::vector<double>(d->qpos, d->qpos + nq), final_recorded);
+  EXPECT_TRUE(shown.record.success);
+  EXPECT_EQ(shown.trace.phases, recorded.phases);
+  EXPECT_EQ(shown.trace.success, recorded.success);
+  fs::remove_all(dir);
+}
+
+TEST(Replay, MissingAndCorruptRecordingsAreClearErrors) {
+  const fs::path dir = fresh_dir("corrupt");
+  EnvCache envs(no_render());
+  try {
+    load_replay((dir / "episode_9").string(), envs);
+    FAIL() << "no error for a missing recording";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("episode_9"), std::string::npos) << e.what();
+  }
+  const std::string h5 = record_episode(dir, "pick_place", 0);
+  // Truncate the file to half its size.
+  const auto size = fs::file_size(h5);
+  fs::resize_file(h5, size / 2);
+  EXPECT_THROW(load_replay(h5, envs), std::runtime_error);
+  std::ofstream(dir / "garbage.h5") << "not hdf5";
+  try {
+    load_replay((dir / "garbage.h5").string(), envs);
+    FAIL() << "no error for a non-HDF5 file";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("garbage.h5"), std::string::npos) << e.what();
+  }
+  fs::remove_all(dir);
+}
+
+TEST(Runs, LoadsEpisodesWithRecordingsAndFindsTheSameEpisodeInAnotherRun) {
+  const fs::path a = fresh_dir("run_a"), b = fresh_dir("run_b");
+  record_episode(a, "pick_place", 0);
+  record_episode(a, "pick_place", 1);
+  record_episode(b, "pick_place", 1, 0.3);
+  const std::vector<RunEpisode> episodes = load_runs({a.string(), b.string()});
+  ASSERT_EQ(episodes.size(), 3u);
+  for (const RunEpisode& e : episodes) EXPECT_TRUE(fs::is_regular_file(e.recording)) << e.recording;
+  EXPECT_EQ(same_episode(episodes, 0), std::vector<size_t>{});
+  EXPECT_EQ(same_episode(episodes, 1), std::vector<size_t>{2});
+  EXPECT_EQ(same_episode(episodes, 2), std::vector<size_t>{1});
+  fs::remove_all(a);
+  fs::remove_all(b);
+}
+
+TEST(Runs, AFolderWithoutEpisodesIsAClearError) {
+  const fs::path dir = fresh_dir("empty");
+  try {
+    load_runs({dir.string()});
+    FAIL() << "no error for a folder without episodes.jsonl";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("episodes.jsonl"), std::string::npos) << e.what();
+  }
+  std::ofstream(dir / "episodes.jsonl").close();
+  try {
+    load_runs({dir.string()});
+    FAIL() << "no error for an empty episodes.jsonl";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("no finished episodes"), std::string::npos) << e.what();
+  }
+  fs::remove_all(dir);
+}
+
+TEST(Navigation, PhaseStartsAndWhereProgressStopped) {
+  EpisodeTrace t;
+  t.phases = {"reach", "reach", "grasp", "grasp", "lift", "reach"};
+  t.progress = {0, 1, 1, 2, 2, 2};
+  const auto starts = phase_starts(t);
+  ASSERT_EQ(starts.size(), 4u);
+  EXPECT_EQ(starts[1], (std::pair<int, std::string>{2, "grasp"}));
+  EXPECT_EQ(starts[3], (std::pair<int, std::string>{5, "reach"}));
+  EXPECT_EQ(progress_stop_step(t), 3);
+  t.progress = {0, 0, 0, 0, 0, 0};
+  EXPECT_EQ(progress_stop_step(t), 0);
+}
+
+}  // namespace
+}  // namespace wambench::viewer
