@@ -77,6 +77,7 @@ void EpisodeStepper::step() {
     if (chunk_pos_ >= chunk_len_) {
       stage_ = "policy";
       const auto tp = Clock::now();
+      last_query_step_ = env_.steps();
       out_ = policy_->act(obs_);
       policy_s_ += seconds_since(tp);
       const int h = static_cast<int>(out_.chunk.size());

@@ -51,6 +51,8 @@ class EpisodeStepper {
   const Observation& observation() const { return obs_; }
   /// The policy's last output (its chunk and per-step diagnostics).
   const PolicyOutput& last_output() const { return out_; }
+  /// Control steps executed before the policy's last act() (0 for the first query).
+  int last_query_step() const { return last_query_step_; }
   /// The episode's record so far (final once done()); computes timing and the policy's summary.
   EpisodeRecord record() const;
   /// Hands the rest of the episode to `policy` (e.g. the scripted expert taking over in the
@@ -70,6 +72,7 @@ class EpisodeStepper {
   Observation obs_;
   PolicyOutput out_;
   int chunk_pos_ = 0, chunk_len_ = 0;
+  int last_query_step_ = 0;
   bool error_ = false;
   std::string stage_ = "task";
   double physics_s_ = 0, render_s_ = 0, policy_s_ = 0;

@@ -56,6 +56,13 @@ class Policy {
   /// Next action chunk for the current observation.
   /// @throws any std::exception on failure; the runner records the episode as an error.
   virtual PolicyOutput act(const Observation& obs) = 0;
+  /// World-model policies: the future `front` camera frames their world model imagined (decoded)
+  /// at the last act(), oldest first; frame j predicts the observation (j + 1) * imagined_stride_steps()
+  /// control steps after the one act() was given. Empty (the default) for policies without a world
+  /// model. The viewer shows them next to what really happened.
+  virtual std::vector<Image> imagined_frames() const { return {}; }
+  /// Control steps between consecutive imagined frames (>= 1).
+  virtual int imagined_stride_steps() const { return 1; }
   /// Episode-level diagnostics summary written into the episode record (e.g. the fraction of steps
   /// each HarmoWAM expert was active). Called once after the episode ends.
   virtual nlohmann::json episode_summary() const { return nlohmann::json::object(); }

@@ -192,17 +192,21 @@ struct Shown {
   int shown_state = -1;
 
   int states() const { return episode.steps() + 1; }
-  // Puts state `k` (0 = initial) into `data` and runs mj_forward (contacts, sites, forces).
-  void show(int k) {
+  // Puts state `k` (0 = initial) into `d` and runs mj_forward (contacts, sites, forces).
+  void load_state(int k, mjData* d) const {
     const mjModel* m = env->env().model();
-    if (!data) data.reset(mj_makeData(m));
     k = std::clamp(k, 0, states() - 1);
     const EpisodeTrace& t = episode.trace;
-    std::copy_n(&t.qpos[static_cast<size_t>(k) * t.nq], t.nq, data->qpos);
-    std::copy_n(&t.qvel[static_cast<size_t>(k) * t.nv], t.nv, data->qvel);
-    if (t.nu) std::copy_n(&t.ctrl[static_cast<size_t>(k) * t.nu], t.nu, data->ctrl);
-    data->time = k * env->env().physics_steps_per_control() * m->opt.timestep;
-    mj_forward(m, data.get());
+    std::copy_n(&t.qpos[static_cast<size_t>(k) * t.nq], t.nq, d->qpos);
+    std::copy_n(&t.qvel[static_cast<size_t>(k) * t.nv], t.nv, d->qvel);
+    if (t.nu) std::copy_n(&t.ctrl[static_cast<size_t>(k) * t.nu], t.nu, d->ctrl);
+    d->time = k * env->env().physics_steps_per_control() * m->opt.timestep;
+    mj_forward(m, d);
+  }
+  void show(int k) {
+    if (!data) data.reset(mj_makeData(env->env().model()));
+    k = std::clamp(k, 0, states() - 1);
+    load_state(k, data.get());
     shown_state = k;
   }
 };
@@ -245,6 +249,7 @@ class App {
   void draw_help();
   bool timeline_row(const char* id, float height, const std::function<void(ImDrawList*, ImVec2, ImVec2)>& draw);
   void render_cameras();
+  void render_imagination();
   void render_scenes(const ImVec2& scene_min, const ImVec2& scene_max);
   SceneView& scene_for(const mjModel* model);
 
@@ -256,6 +261,13 @@ class App {
   std::unique_ptr<Shown> shown_[2];  // [1]: side-by-side partner (browse mode)
   std::map<const mjModel*, std::unique_ptr<SceneView>> scenes_;
   Texture camera_tex_[2][2];         // [episode][front, wrist]
+  // World-model policies (live): imagined future frames and the real ones at the same steps.
+  static constexpr int kMaxImagined = 6;
+  Texture imagined_tex_[kMaxImagined], real_tex_[kMaxImagined];
+  int imagined_shown_ = 0, imagined_query_ = -1, imagined_stride_ = 1;
+  std::vector<bool> real_known_;
+  std::unique_ptr<mjData, void (*)(mjData*)> future_data_{nullptr, mj_deleteData};
+  const mjModel* future_model_ = nullptr;
   mjvOption vis_{};
   mjvCamera camera_{};
 
@@ -619,6 +631,19 @@ void App::draw_right_panel() {
     ImGui::SameLine();
     ImGui::Image(camera_tex_[slot][1].id(), ImVec2(px, px));
     if (slot == 0) ImGui::TextDisabled("front / wrist, %d x %d px, as the policy sees them", kCameraPx, kCameraPx);
+    if (slot == 0 && imagined_shown_ > 0) {
+      const float ipx = (kRightPanelW - 60) / kMaxImagined;
+      ImGui::Text("imagined at step %d (every %d steps), then what happened:", imagined_query_, imagined_stride_);
+      for (int j = 0; j < imagined_shown_; ++j) {
+        if (j) ImGui::SameLine();
+        ImGui::Image(imagined_tex_[j].id(), ImVec2(ipx, ipx));
+      }
+      for (int j = 0; j < imagined_shown_; ++j) {
+        if (j) ImGui::SameLine();
+        if (real_known_[j]) ImGui::Image(real_tex_[j].id(), ImVec2(ipx, ipx));
+        else ImGui::Dummy(ImVec2(ipx, ipx));
+      }
+    }
     ImGui::Separator();
     ImGui::PopID();
   }
@@ -923,6 +948,33 @@ void App::render_cameras() {
   }
 }
 
+void App::render_imagination() {
+  imagined_shown_ = 0;
+  Shown* s = primary();
+  if (!live_ || !s || !s->env->env().renderer()) return;
+  const LiveSession::Imagination* im = live_->imagination_at(cursor_);
+  if (!im) return;
+  Renderer* r = s->env->env().renderer();
+  if (!future_data_ || future_model_ != s->env->env().model()) {
+    future_model_ = s->env->env().model();
+    future_data_.reset(mj_makeData(future_model_));
+  }
+  imagined_shown_ = std::min<int>(kMaxImagined, static_cast<int>(im->frames.size()));
+  imagined_query_ = im->query_step;
+  imagined_stride_ = im->stride_steps;
+  real_known_.assign(imagined_shown_, false);
+  for (int j = 0; j < imagined_shown_; ++j) {
+    imagined_tex_[j].upload(im->frames[j]);
+    const int state = im->query_step + (j + 1) * im->stride_steps;
+    if (state > s->states() - 1) continue;  // not happened (yet)
+    s->load_state(state, future_data_.get());
+    Image real;
+    r->render(future_data_.get(), r->camera_id("front"), kCameraPx, kCameraPx, &real);
+    real_tex_[j].upload(real);
+    real_known_[j] = true;
+  }
+}
+
 void App::render_scenes(const ImVec2& lo, const ImVec2& hi) {
   const int H = window_.height();
   glViewport(0, 0, window_.width(), H);
@@ -975,6 +1027,7 @@ void App::frame(bool headless) {
   const ImVec2 scene_hi(W - kRightPanelW, H - kBottomPanelH);
   handle_mouse(scene_lo, scene_hi);
   render_cameras();  // before the panels that show them
+  render_imagination();
   if (mode_ == Mode::kBrowse) draw_browse_panel();
   draw_right_panel();
   draw_bottom_panel();

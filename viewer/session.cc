@@ -54,13 +54,23 @@ ShownEpisode load_replay(const std::string& path, EnvCache& envs) {
 
 LiveSession::LiveSession(EnvCache& envs, const PolicySpec& policy, const std::string& task, const std::string& split,
                          int64_t index, uint64_t base_seed)
-    : env_(envs.get(task)), policy_(make_policy(policy)), in_control_(policy.name) {
+    : LiveSession(envs, make_policy(policy), task, split, index, base_seed) {}
+
+LiveSession::LiveSession(EnvCache& envs, std::unique_ptr<Policy> policy, const std::string& task,
+                         const std::string& split, int64_t index, uint64_t base_seed)
+    : env_(envs.get(task)), policy_(std::move(policy)), active_(policy_.get()), in_control_(policy_->name()) {
   parse_split(split);  // validates, listing the valid names
-  EpisodeKey key{policy.name, task, split, index};
+  EpisodeKey key{in_control_, task, split, index};
   stepper_ = std::make_unique<EpisodeStepper>(*policy_, env_, key, base_seed, &shown_.trace);
   shown_.source = "live";
-  shown_.label = policy.name + "  " + task + " / " + split + " #" + std::to_string(index);
+  shown_.label = in_control_ + "  " + task + " / " + split + " #" + std::to_string(index);
   sync();
+}
+
+const LiveSession::Imagination* LiveSession::imagination_at(int state) const {
+  auto it = imagined_.upper_bound(state);
+  if (it == imagined_.begin()) return nullptr;
+  return &std::prev(it)->second;
 }
 
 void LiveSession::sync() {
@@ -75,13 +85,21 @@ void LiveSession::sync() {
 }
 
 void LiveSession::step() {
+  const int before = shown_.steps();
   stepper_->step();
+  // A new query happened in this step: keep what the world model imagined.
+  if (stepper_->last_query_step() == before && shown_.steps() > before) {
+    std::vector<Image> frames = active_->imagined_frames();
+    if (!frames.empty())
+      imagined_[before] = {before, std::max(1, active_->imagined_stride_steps()), std::move(frames)};
+  }
   sync();
 }
 
 void LiveSession::take_over(const PolicySpec& policy) {
   takeover_ = make_policy(policy);
   stepper_->switch_policy(*takeover_);
+  active_ = takeover_.get();
   in_control_ = policy.name;
   takeover_step_ = shown_.steps();
   sync();

@@ -61,6 +61,9 @@ class LiveSession {
   /// @throws std::invalid_argument for unknown task / split / policy names (listing the valid ones).
   LiveSession(EnvCache& envs, const PolicySpec& policy, const std::string& task, const std::string& split,
               int64_t index, uint64_t base_seed);
+  /// The same with a policy instance (e.g. one not in the registry); its name() keys the episode.
+  LiveSession(EnvCache& envs, std::unique_ptr<Policy> policy, const std::string& task, const std::string& split,
+              int64_t index, uint64_t base_seed);
   /// One control step (no-op when done()).
   void step();
   bool done() const { return stepper_->done(); }
@@ -71,6 +74,14 @@ class LiveSession {
   /// The observation the policy was last given (its camera images are what it saw).
   const Observation& observation() const { return stepper_->observation(); }
   TaskEnv& env() { return env_; }
+  /// What a world-model policy imagined at its latest query at or before state `state` (0 = initial):
+  /// the query's step and the frames (Policy::imagined_frames), or nullptr if it imagined nothing.
+  struct Imagination {
+    int query_step = 0;      ///< control steps executed before the query
+    int stride_steps = 1;    ///< frame j predicts state query_step + (j + 1) * stride_steps
+    std::vector<Image> frames;
+  };
+  const Imagination* imagination_at(int state) const;
   /// Name of the policy in control and the step it took over at (-1: the original one).
   const std::string& policy_in_control() const { return in_control_; }
   int takeover_step() const { return takeover_step_; }
@@ -82,6 +93,8 @@ class LiveSession {
   std::unique_ptr<Policy> policy_, takeover_;
   std::unique_ptr<EpisodeStepper> stepper_;
   ShownEpisode shown_;
+  Policy* active_ = nullptr;  // the policy in control
+  std::map<int, Imagination> imagined_;  // by query step
   std::string in_control_;
   int takeover_step_ = -1;
 };

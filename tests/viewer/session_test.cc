@@ -179,3 +179,57 @@ TEST(Navigation, PhaseStartsAndWhereProgressStopped) {
 
 }  // namespace
 }  // namespace wambench::viewer
+
+namespace wambench::viewer {
+namespace {
+
+// A stand-in world-model policy: the scripted expert's actions, and at every query three
+// "imagined" frames whose first pixel encodes the query step.
+class ImaginingPolicy : public Policy {
+ public:
+  ImaginingPolicy() : expert_(make_policy({"scripted", "", 0.0})) {}
+  std::string name() const override { return "imagining"; }
+  void reset(const EpisodeInfo& info) override {
+    expert_->reset(info);
+    queries_ = 0;
+  }
+  PolicyOutput act(const Observation& obs) override {
+    PolicyOutput out = expert_->act(obs);
+    out.chunk.resize(1);
+    if (queries_ % 2 == 1) out.chunk.push_back(out.chunk.front());  // some chunks of 2: queries skip steps
+    out.execute_steps = 0;
+    ++queries_;
+    return out;
+  }
+  std::vector<Image> imagined_frames() const override {
+    std::vector<Image> frames(3, Image(8, 8));
+    for (Image& f : frames) f.at(0, 0)[0] = static_cast<uint8_t>(queries_);
+    return frames;
+  }
+  int imagined_stride_steps() const override { return 2; }
+
+ private:
+  std::unique_ptr<Policy> expert_;
+  int queries_ = 0;
+};
+
+TEST(LiveSession, KeepsWhatAWorldModelImaginedAtEachQuery) {
+  EnvCache envs(no_render());
+  LiveSession live(envs, std::make_unique<ImaginingPolicy>(), "press_button", "train", 0, 0);
+  EXPECT_EQ(live.imagination_at(0), nullptr);  // nothing asked yet
+  for (int k = 0; k < 6; ++k) live.step();
+  // Queries at steps 0 (chunk 1), 1 (chunk 2), 3 (chunk 1), 4 (chunk 2).
+  const LiveSession::Imagination* at0 = live.imagination_at(0);
+  ASSERT_NE(at0, nullptr);
+  EXPECT_EQ(at0->query_step, 0);
+  EXPECT_EQ(at0->stride_steps, 2);
+  ASSERT_EQ(at0->frames.size(), 3u);
+  EXPECT_EQ(at0->frames[0].at(0, 0)[0], 1);  // made by the first query
+  EXPECT_EQ(live.imagination_at(2)->query_step, 1);  // step 2 ran the chunk asked for at step 1
+  EXPECT_EQ(live.imagination_at(3)->query_step, 3);
+  EXPECT_EQ(live.imagination_at(3)->frames[0].at(0, 0)[0], 3);
+  EXPECT_EQ(live.episode().record.key.policy, "imagining");
+}
+
+}  // namespace
+}  // namespace wambench::viewer
