@@ -27,7 +27,7 @@ namespace {
 
 // Fixed layout (pixels): the 3-D scene fills what the panels leave.
 constexpr float kRightPanelW = 380;  // episode info, camera images, toggles
-constexpr float kBottomPanelH = 270; // transport, timeline plots
+constexpr float kBottomPanelH = 285; // transport, timeline plots
 constexpr float kBrowsePanelW = 470; // browse mode: the episode table
 constexpr int kCameraPx = 128;       // camera images as the policy sees them (EnvConfig default)
 
@@ -47,7 +47,8 @@ ImU32 phase_color(const std::string& phase) {
       {"place", rgba(0.40f, 0.80f, 0.40f)},   {"release", rgba(0.60f, 0.85f, 0.55f)},
       {"pull", rgba(0.80f, 0.40f, 0.70f)},    {"insert", rgba(0.85f, 0.35f, 0.35f)},
       {"press", rgba(0.75f, 0.45f, 0.90f)},   {"tilt", rgba(0.30f, 0.75f, 0.70f)},
-      {"align", rgba(0.90f, 0.45f, 0.55f)},   {"", rgba(0.30f, 0.30f, 0.30f)}};
+      {"align", rgba(0.90f, 0.45f, 0.55f)},   {"pour", rgba(0.20f, 0.55f, 0.55f)},
+      {"untilt", rgba(0.55f, 0.80f, 0.80f)},  {"", rgba(0.30f, 0.30f, 0.30f)}};
   auto it = known.find(phase);
   if (it != known.end()) return it->second;
   size_t h = std::hash<std::string>()(phase);
@@ -60,6 +61,13 @@ const ImU32 kActionColors[kActionDim] = {rgba(0.95f, 0.35f, 0.35f), rgba(0.35f, 
                                          rgba(0.65f, 0.95f, 0.65f), rgba(0.70f, 0.80f, 1.00f),
                                          rgba(0.95f, 0.85f, 0.30f)};
 const char* kActionNames[kActionDim] = {"dx", "dy", "dz", "droll", "dpitch", "dyaw", "grip"};
+
+// A string field of a policy's per-step diagnostics ("" if absent or not a string).
+std::string diag_string(const nlohmann::json& d, const char* key) {
+  if (!d.is_object()) return "";
+  auto it = d.find(key);
+  return it != d.end() && it->is_string() ? it->get<std::string>() : "";
+}
 
 // ------------------------------------------------------------------------------------------------
 // GL texture of a camera image
@@ -804,8 +812,7 @@ void App::draw_bottom_panel() {
     for (int k = 0; k < steps; ++k) {
       const float xa = x_of(lo, hi, k), xb = x_of(lo, hi, k + 1);
       dl->AddRectFilled(ImVec2(xa, lo.y), ImVec2(xb, hi.y - 7), phase_color(t.phases[k]));
-      const nlohmann::json& d = t.diagnostics[k];
-      const std::string coarse = d.is_object() ? d.value("coarse", "") : "";
+      const std::string coarse = diag_string(t.diagnostics[k], "coarse");
       if (!coarse.empty())
         dl->AddRectFilled(ImVec2(xa, hi.y - 6), ImVec2(xb, hi.y),
                           coarse == "interaction" ? rgba(0.95f, 0.3f, 0.3f) : rgba(0.3f, 0.5f, 0.95f));
@@ -870,16 +877,25 @@ void App::draw_bottom_panel() {
   }
   // HarmoWAM's gate and active expert, when the policy reports them.
   bool has_gate = false;
-  for (const nlohmann::json& d : t.diagnostics) has_gate |= d.is_object() && d.contains("gate");
+  for (const nlohmann::json& d : t.diagnostics) has_gate |= d.is_object() && (d.contains("gate") || d.contains("expert"));
   if (has_gate) {
     timeline_row("gate", 28, [&](ImDrawList* dl, ImVec2 lo, ImVec2 hi) {
+      // Active expert (diagnostic "expert") as a band along the bottom, coloured like the phases.
+      for (int k = 0; k < steps; ++k) {
+        const std::string expert = diag_string(t.diagnostics[k], "expert");
+        if (!expert.empty())
+          dl->AddRectFilled(ImVec2(x_of(lo, hi, k), hi.y - 6), ImVec2(x_of(lo, hi, k + 1), hi.y), phase_color(expert));
+      }
       for (int k = 1; k < steps; ++k) {
-        const double g0 = t.diagnostics[k - 1].value("gate", 0.0), g1 = t.diagnostics[k].value("gate", 0.0);
+        const nlohmann::json &da = t.diagnostics[k - 1], &db = t.diagnostics[k];
+        if (!da.is_object() || !db.is_object() || !da.contains("gate") || !db.contains("gate")) continue;
+        if (!da["gate"].is_number() || !db["gate"].is_number()) continue;
+        const double g0 = da["gate"].get<double>(), g1 = db["gate"].get<double>();
         dl->AddLine(ImVec2(x_of(lo, hi, k), hi.y - (hi.y - lo.y) * static_cast<float>(g0)),
                     ImVec2(x_of(lo, hi, k + 1), hi.y - (hi.y - lo.y) * static_cast<float>(g1)), rgba(1, 0.5f, 0.2f),
                     1.5f);
       }
-      dl->AddText(ImVec2(lo.x + 4, lo.y), rgba(0.7f, 0.7f, 0.7f), "gate 0..1");
+      dl->AddText(ImVec2(lo.x + 4, lo.y), rgba(0.7f, 0.7f, 0.7f), "gate 0..1, band: active expert");
     });
   }
   ImGui::End();
