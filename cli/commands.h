@@ -21,6 +21,7 @@ CommandRunner add_eval_command(CLI::App& app);
 CommandRunner add_report_command(CLI::App& app);
 CommandRunner add_compare_command(CLI::App& app);
 CommandRunner add_view_command(CLI::App& app);
+CommandRunner add_collect_command(CLI::App& app);
 
 /// Raised for bad user input detected after parsing (exit code 2, message printed as is).
 class UsageError : public std::runtime_error {

@@ -52,6 +52,7 @@ int main(int argc, char** argv) {
   add(wambench::cli::add_eval_command);
   add(wambench::cli::add_report_command);
   add(wambench::cli::add_compare_command);
+  add(wambench::cli::add_collect_command);
   add(wambench::cli::add_view_command);
 
   // An unknown first word is an unknown command: say so and list the valid ones.

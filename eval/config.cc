@@ -140,6 +140,9 @@ EvalConfig parse_eval_config(const nlohmann::json& j, const std::string& source)
     if (!v.is_number_unsigned() && !(v.is_number_integer() && v.get<int64_t>() >= 0))
       fail(source, "seed", "expected a non-negative integer, got " + v.dump());
     c.seed = v.get<uint64_t>();
+    if (c.seed >= (uint64_t{1} << 63))
+      fail(source, "seed", "must be < 2^63 (valid: 0..9223372036854775807); base seeds from 2^63 up are reserved for "
+                           "demonstrations, so training data never contains an evaluation episode");
   }
   if (j.contains("workers")) c.workers = get_int(j, source, "workers", 1, 256);
   if (j.contains("record_video")) c.record_video = get_int(j, source, "record_video", 0, 1000000);

@@ -26,7 +26,7 @@ struct EvalConfig {
   std::vector<std::string> tasks;    ///< task names (task_names() order when "all")
   std::vector<std::string> splits;   ///< split names (all_splits() order when "all")
   int episodes = 10;                 ///< episodes per (policy, task, split) cell, >= 1
-  uint64_t seed = 0;                 ///< base seed of the episode list
+  uint64_t seed = 0;                 ///< base seed of the episode list, < 2^63 (eval/collect.h)
   int workers = 2;                   ///< worker threads, >= 1 (never changes results)
   int record_video = 0;              ///< MP4s of the first K episodes of each cell (0 = none)
   bool record_trajectories = true;   ///< per-episode state trajectories (replayable)

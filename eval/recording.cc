@@ -1,6 +1,6 @@
 #include "eval/recording.h"
 
-#include <hdf5.h>
+#include "eval/hdf5.h"
 
 #include <filesystem>
 #include <mutex>
@@ -9,87 +9,16 @@
 namespace wambench {
 namespace {
 
-std::mutex& hdf5_mutex() {
-  static std::mutex m;  // Debian's serial HDF5 is not built thread-safe: serialize every call
-  static const bool quiet = [] {
-    H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);  // errors are reported as exceptions instead
-    return true;
-  }();
-  (void)quiet;
-  return m;
-}
-
-// Closes an HDF5 handle at scope exit.
-struct H5Handle {
-  hid_t id = -1;
-  herr_t (*close)(hid_t) = nullptr;
-  H5Handle(hid_t i, herr_t (*c)(hid_t)) : id(i), close(c) {}
-  ~H5Handle() {
-    if (id >= 0 && close) close(id);
-  }
-  H5Handle(const H5Handle&) = delete;
-  H5Handle& operator=(const H5Handle&) = delete;
-};
-
-void check(herr_t status, const std::string& path, const std::string& what) {
-  if (status < 0) throw std::runtime_error(path + ": HDF5 error while " + what);
-}
-
-void write_matrix(hid_t file, const std::string& path, const char* name, hid_t file_type, hid_t mem_type,
-                  const void* data, hsize_t rows, hsize_t cols) {
-  hsize_t dims[2] = {rows, cols};
-  const int rank = cols == 0 ? 1 : 2;
-  H5Handle space(H5Screate_simple(rank, dims, nullptr), H5Sclose);
-  H5Handle dcpl(H5Pcreate(H5P_DATASET_CREATE), H5Pclose);
-  if (rows > 0) {  // gzip needs chunking; h5py reads it by default
-    hsize_t chunk[2] = {rows, std::max<hsize_t>(cols, 1)};
-    check(H5Pset_chunk(dcpl.id, rank, chunk), path, "setting chunks");
-    check(H5Pset_deflate(dcpl.id, 4), path, "setting gzip");
-  }
-  H5Handle ds(H5Dcreate2(file, name, file_type, space.id, H5P_DEFAULT, dcpl.id, H5P_DEFAULT), H5Dclose);
-  if (ds.id < 0) throw std::runtime_error(path + ": cannot create dataset " + name);
-  if (rows > 0) check(H5Dwrite(ds.id, mem_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, data), path, std::string("writing ") + name);
-}
-
-void write_text_attribute(hid_t file, const std::string& path, const char* name, const std::string& text) {
-  H5Handle type(H5Tcopy(H5T_C_S1), H5Tclose);
-  check(H5Tset_size(type.id, std::max<size_t>(1, text.size())), path, "sizing a string");
-  H5Handle space(H5Screate(H5S_SCALAR), H5Sclose);
-  H5Handle attr(H5Acreate2(file, name, type.id, space.id, H5P_DEFAULT, H5P_DEFAULT), H5Aclose);
-  if (attr.id < 0) throw std::runtime_error(path + ": cannot create attribute " + name);
-  const std::string padded = text.empty() ? std::string(1, '\0') : text;
-  check(H5Awrite(attr.id, type.id, padded.data()), path, std::string("writing attribute ") + name);
-}
-
-std::string read_text_attribute(hid_t file, const std::string& path, const char* name) {
-  if (H5Aexists(file, name) <= 0) throw std::runtime_error(path + ": not a wambench trajectory (no '" + name + "')");
-  H5Handle attr(H5Aopen(file, name, H5P_DEFAULT), H5Aclose);
-  H5Handle type(H5Aget_type(attr.id), H5Tclose);
-  const size_t n = H5Tget_size(type.id);
-  std::string text(n, '\0');
-  check(H5Aread(attr.id, type.id, text.data()), path, std::string("reading attribute ") + name);
-  while (!text.empty() && text.back() == '\0') text.pop_back();
-  return text;
-}
-
-std::vector<double> read_matrix(hid_t file, const std::string& path, const char* name, hsize_t* rows, hsize_t* cols) {
-  H5Handle ds(H5Dopen2(file, name, H5P_DEFAULT), H5Dclose);
-  if (ds.id < 0) throw std::runtime_error(path + ": missing dataset " + name);
-  H5Handle space(H5Dget_space(ds.id), H5Sclose);
-  hsize_t dims[2] = {0, 1};
-  const int rank = H5Sget_simple_extent_dims(space.id, dims, nullptr);
-  if (rank < 1 || rank > 2) throw std::runtime_error(path + ": dataset " + std::string(name) + " has rank " + std::to_string(rank));
-  *rows = dims[0];
-  *cols = rank == 2 ? dims[1] : 1;
-  std::vector<double> out(*rows * *cols);
-  if (!out.empty()) check(H5Dread(ds.id, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, out.data()), path,
-                          std::string("reading ") + name);
-  return out;
-}
+using hdf5::check;
+using hdf5::read_matrix;
+using hdf5::read_text_attribute;
+using hdf5::write_matrix;
+using hdf5::write_text_attribute;
+using H5Handle = hdf5::Handle;
 
 void save_trajectory(const std::string& path, const EpisodeRecord& record, const Variation& variation,
                      const EpisodeTrace& t) {
-  std::lock_guard<std::mutex> lock(hdf5_mutex());
+  std::lock_guard<std::mutex> lock(hdf5::mutex());
   const std::string tmp = path + ".tmp";
   {
     H5Handle file(H5Fcreate(tmp.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT), H5Fclose);
@@ -128,7 +57,7 @@ void save_recordings(const std::string& dir, const EpisodeRecord& record, const 
 
 Trajectory read_trajectory(const std::string& path) {
   if (!std::filesystem::is_regular_file(path)) throw std::runtime_error("no trajectory file '" + path + "'");
-  std::lock_guard<std::mutex> lock(hdf5_mutex());
+  std::lock_guard<std::mutex> lock(hdf5::mutex());
   H5Handle file(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose);
   if (file.id < 0) throw std::runtime_error("'" + path + "' is not a readable HDF5 file");
   if (read_text_attribute(file.id, path, "format") != "wambench-trajectory-1")

@@ -23,5 +23,7 @@ check "policy 'scripted' takes no checkpoint" --config "$TMP/ckpt.json"
 check "unknown policy 'octo'; valid policies: scripted" --policies octo
 check "unknown name 'fold_towel'; valid names: pick_place, stack_blocks" --tasks fold_towel
 check "unknown name 'test'; valid names: train, unseen_background" --splits test
+echo '{"seed": 9223372036854775808}' > "$TMP/demo_seed.json"
+check "reserved for demonstrations" --config "$TMP/demo_seed.json"
 check "cannot read config file '/nonexistent/c.json'" --config /nonexistent/c.json
 exit $fail
