@@ -22,6 +22,8 @@ CommandRunner add_report_command(CLI::App& app);
 CommandRunner add_compare_command(CLI::App& app);
 CommandRunner add_view_command(CLI::App& app);
 CommandRunner add_collect_command(CLI::App& app);
+/// `command_line` is filled with the process's arguments before the runner runs (stored in checkpoints).
+CommandRunner add_train_command(CLI::App& app, const std::string* command_line);
 
 /// Raised for bad user input detected after parsing (exit code 2, message printed as is).
 class UsageError : public std::runtime_error {

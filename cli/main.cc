@@ -40,6 +40,8 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   app.set_version_flag("--version", std::string("wambench ") + WAMBENCH_VERSION);
 
+  std::string command_line;
+  for (int i = 0; i < argc; ++i) command_line += (i ? " " : "") + std::string(argv[i]);
   std::map<const CLI::App*, wambench::cli::CommandRunner> runners;
   auto add = [&](auto adder) {
     auto runner = adder(app);
@@ -53,6 +55,7 @@ int main(int argc, char** argv) {
   add(wambench::cli::add_report_command);
   add(wambench::cli::add_compare_command);
   add(wambench::cli::add_collect_command);
+  add([&](CLI::App& a) { return wambench::cli::add_train_command(a, &command_line); });
   add(wambench::cli::add_view_command);
 
   // An unknown first word is an unknown command: say so and list the valid ones.

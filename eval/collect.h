@@ -40,7 +40,7 @@ struct CollectConfig {
   double noise_std = 0.0;          ///< expert action noise (normalized units), [0, 1]
   int workers = 2;                 ///< threads, >= 1 (never changes the file's content)
   uint64_t seed = 0;               ///< demo base seed = kDemoBaseSeed + seed; seed < 2^63
-  int image_size = 64;             ///< camera images (pixels, square), 16..512
+  int image_size = 128;            ///< camera images (pixels, square), 16..512: as evaluation renders them (EvalConfig::image_size)
   /// Give up on a task after this many attempts per requested demonstration (expert failures).
   int max_attempts_per_demo = 4;
   std::string out;                 ///< output .hdf5 path (written to out + ".tmp", then renamed)

@@ -75,7 +75,7 @@ struct PolicySpec {
   double noise_std = 0.0;  ///< `scripted` only: action noise (normalized units)
 };
 
-/// Names of the registered policies, in table order (currently: "scripted").
+/// Names of the registered policies, in table order: "scripted", "vla".
 const std::vector<std::string>& policy_names();
 
 /// True if the policy needs a checkpoint file.

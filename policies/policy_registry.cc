@@ -5,9 +5,10 @@
 namespace wambench {
 
 std::unique_ptr<Policy> make_scripted_policy(double noise_std);
+std::unique_ptr<Policy> make_vla_policy(const std::string& checkpoint);
 
 const std::vector<std::string>& policy_names() {
-  static const std::vector<std::string> kNames = {"scripted"};
+  static const std::vector<std::string> kNames = {"scripted", "vla"};
   return kNames;
 }
 
@@ -18,6 +19,15 @@ std::unique_ptr<Policy> make_policy(const PolicySpec& spec) {
     if (!(spec.noise_std >= 0.0 && spec.noise_std <= 1.0))
       throw std::invalid_argument("scripted policy: noise_std must be in [0, 1], got " + std::to_string(spec.noise_std));
     return make_scripted_policy(spec.noise_std);
+  }
+  if (spec.name == "vla") {
+    if (spec.checkpoint.empty())
+      throw std::invalid_argument("policy 'vla' needs a checkpoint (train one with `wambench train --policy vla`)");
+    try {
+      return make_vla_policy(spec.checkpoint);
+    } catch (const std::runtime_error& e) {
+      throw std::invalid_argument(std::string("policy 'vla': ") + e.what());
+    }
   }
   std::string valid;
   for (const std::string& n : policy_names()) valid += (valid.empty() ? "" : ", ") + n;

@@ -18,6 +18,7 @@ PACKAGES=(
   libboost-dev             # Boost.Math: binomial / normal / hypergeometric distributions (statistics)
   gnuplot-nox              # report plots (SVG)
   libhdf5-dev              # episode trajectories (HDF5, readable with h5py)
+  libssl-dev               # SHA-256 of checkpoints and datasets (OpenSSL libcrypto)
   libavcodec-dev libavformat-dev libswscale-dev libavutil-dev  # rollout videos (MP4)
   libglfw3-dev libimgui-dev  # viewer window (GLFW) and panels (Dear ImGui 1.86, backends as sources)
   xvfb xauth               # viewer tests and screenshots on headless machines (xvfb-run)

@@ -5,8 +5,8 @@
 set -euo pipefail
 exe="$1"; src="$2"; work="$3"
 rm -rf "$work"; mkdir -p "$work"
-"$exe" collect --tasks stack_blocks pour --episodes 3 --noise 0.02 --workers 1 --out "$work/w1.hdf5"
-"$exe" collect --tasks stack_blocks pour --episodes 3 --noise 0.02 --workers 2 --out "$work/w2.hdf5"
+"$exe" collect --tasks stack_blocks pour --episodes 3 --noise 0.02 --workers 1 --image-size 64 --out "$work/w1.hdf5"
+"$exe" collect --tasks stack_blocks pour --episodes 3 --noise 0.02 --workers 2 --image-size 64 --out "$work/w2.hdf5"
 /usr/bin/python3 "$src/tests/eval/check_demos.py" "$work/w1.hdf5" stack_blocks,pour 3 64 "$work/w2.hdf5"
 
 expect_error() {  # expect_error TEXT COMMAND...

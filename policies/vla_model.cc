@@ -1,0 +1,210 @@
+#include "policies/vla_model.h"
+
+#include <algorithm>
+#include <cctype>
+#include <cmath>
+#include <filesystem>
+#include <map>
+#include <stdexcept>
+
+namespace wambench {
+namespace nn = torch::nn;
+
+nlohmann::json to_json(const ModelConfig& c) {
+  return {{"image_size", c.image_size}, {"chunk", c.chunk}, {"execute", c.execute},
+          {"instruction_buckets", c.instruction_buckets}, {"width", c.width}};
+}
+
+ModelConfig model_config_from_json(const nlohmann::json& j) {
+  ModelConfig c;
+  try {
+    c.image_size = j.at("image_size").get<int>();
+    c.chunk = j.at("chunk").get<int>();
+    c.execute = j.at("execute").get<int>();
+    c.instruction_buckets = j.at("instruction_buckets").get<int>();
+    c.width = j.at("width").get<int>();
+  } catch (const nlohmann::json::exception& e) {
+    throw std::runtime_error(std::string("model config: ") + e.what());
+  }
+  if (c.image_size < 16 || c.chunk < 1 || c.execute < 1 || c.execute > c.chunk || c.instruction_buckets < 1 ||
+      c.width < 8)
+    throw std::runtime_error("model config out of range: " + to_json(c).dump());
+  return c;
+}
+
+nlohmann::json to_json(const Normalization& n) {
+  return {{"proprio_mean", n.proprio_mean}, {"proprio_std", n.proprio_std},
+          {"action_mean", n.action_mean},   {"action_std", n.action_std}};
+}
+
+Normalization normalization_from_json(const nlohmann::json& j) {
+  Normalization n;
+  try {
+    n.proprio_mean = j.at("proprio_mean").get<std::array<float, kProprioDim>>();
+    n.proprio_std = j.at("proprio_std").get<std::array<float, kProprioDim>>();
+    n.action_mean = j.at("action_mean").get<std::array<float, 7>>();
+    n.action_std = j.at("action_std").get<std::array<float, 7>>();
+  } catch (const nlohmann::json::exception& e) {
+    throw std::runtime_error(std::string("normalization: ") + e.what());
+  }
+  return n;
+}
+
+Normalization compute_normalization(const std::vector<Demo>& demos) {
+  Normalization n;
+  auto stats = [&](auto get, int dim, float* mean, float* stddev) {
+    std::vector<double> sum(dim, 0.0), sq(dim, 0.0);
+    double count = 0;
+    for (const Demo& d : demos)
+      for (int t = 0; t < d.steps; ++t) {
+        for (int k = 0; k < dim; ++k) {
+          const double v = get(d, t, k);
+          sum[k] += v;
+          sq[k] += v * v;
+        }
+        count += 1;
+      }
+    for (int k = 0; k < dim; ++k) {
+      const double m = count > 0 ? sum[k] / count : 0.0;
+      const double var = count > 0 ? std::max(0.0, sq[k] / count - m * m) : 1.0;
+      mean[k] = static_cast<float>(m);
+      stddev[k] = static_cast<float>(std::max(1e-3, std::sqrt(var)));
+    }
+  };
+  stats([](const Demo& d, int t, int k) { return d.proprio[static_cast<size_t>(t) * kProprioDim + k]; }, kProprioDim,
+        n.proprio_mean.data(), n.proprio_std.data());
+  stats([](const Demo& d, int t, int k) { return d.actions[static_cast<size_t>(t) * 7 + k]; }, 7,
+        n.action_mean.data(), n.action_std.data());
+  return n;
+}
+
+std::vector<int64_t> instruction_tokens(const std::string& text, int buckets) {
+  std::vector<int64_t> tokens;
+  std::string word;
+  auto flush = [&] {
+    if (word.empty()) return;
+    uint64_t h = 1469598103934665603ULL;  // FNV-1a 64-bit offset basis
+    for (unsigned char ch : word) {
+      h ^= ch;
+      h *= 1099511628211ULL;  // FNV prime
+    }
+    tokens.push_back(static_cast<int64_t>(h % static_cast<uint64_t>(buckets)));
+    word.clear();
+  };
+  for (unsigned char ch : text) {
+    if (std::isalnum(ch)) word += static_cast<char>(std::tolower(ch));
+    else flush();
+  }
+  flush();
+  if (tokens.empty()) tokens.push_back(0);  // EmbeddingBag needs at least one index per bag
+  return tokens;
+}
+
+ImageEncoderImpl::ImageEncoderImpl() {
+  net = nn::Sequential();
+  int in = 3;
+  for (int out : {32, 64, 128, 128}) {
+    net->push_back(nn::Conv2d(nn::Conv2dOptions(in, out, 3).stride(2).padding(1)));
+    net->push_back(nn::GroupNorm(nn::GroupNormOptions(8, out)));
+    net->push_back(nn::ReLU());
+    in = out;
+  }
+  register_module("net", net);
+}
+
+torch::Tensor ImageEncoderImpl::forward(torch::Tensor images) {
+  return net->forward(images).mean({2, 3});  // global average pooling -> [B, 128]
+}
+
+VlaNetImpl::VlaNetImpl(const ModelConfig& c) : config(c) {
+  front_encoder = register_module("front_encoder", ImageEncoder());
+  wrist_encoder = register_module("wrist_encoder", ImageEncoder());
+  proprio_encoder = register_module(
+      "proprio_encoder", nn::Sequential(nn::Linear(kProprioDim, 64), nn::ReLU(), nn::Linear(64, 64), nn::ReLU()));
+  instruction = register_module(
+      "instruction", nn::EmbeddingBag(nn::EmbeddingBagOptions(c.instruction_buckets, 64).mode(torch::kMean)));
+  head = register_module("head", nn::Sequential(nn::Linear(128 + 128 + 64 + 64, c.width), nn::ReLU(),
+                                                nn::Linear(c.width, c.width), nn::ReLU(),
+                                                nn::Linear(c.width, c.chunk * 7)));
+}
+
+torch::Tensor VlaNetImpl::forward(torch::Tensor front, torch::Tensor wrist, torch::Tensor proprio, torch::Tensor tokens,
+                                  torch::Tensor offsets) {
+  const auto features = torch::cat({front_encoder->forward(front), wrist_encoder->forward(wrist),
+                                    proprio_encoder->forward(proprio), instruction->forward(tokens, offsets)},
+                                   1);
+  return head->forward(features).view({-1, config.chunk, 7});
+}
+
+torch::Tensor images_to_tensor(const uint8_t* images, int n, int size) {
+  auto t = torch::from_blob(const_cast<uint8_t*>(images), {n, size, size, 3}, torch::kUInt8);
+  return t.permute({0, 3, 1, 2}).to(torch::kFloat32).div(255.0f).contiguous();
+}
+
+void save_checkpoint(const std::string& path, VlaNet& net, const CheckpointInfo& info) {
+  const std::string tmp = path + ".tmp";
+  try {
+    torch::serialize::OutputArchive archive;
+    net->save(archive);
+    const nlohmann::json meta = {{"format", "wambench-checkpoint-1"},
+                                 {"policy", info.policy},
+                                 {"config", to_json(info.config)},
+                                 {"normalization", to_json(info.normalization)},
+                                 {"training", info.training}};
+    archive.write("wambench_meta", c10::IValue(meta.dump()));
+    if (!std::filesystem::path(path).parent_path().empty())
+      std::filesystem::create_directories(std::filesystem::path(path).parent_path());
+    archive.save_to(tmp);
+  } catch (const c10::Error& e) {
+    throw std::runtime_error("cannot write checkpoint '" + path + "': " + e.what_without_backtrace());
+  }
+  std::filesystem::rename(tmp, path);
+}
+
+VlaNet load_checkpoint(const std::string& path, const std::string& expected_policy, CheckpointInfo* info) {
+  if (!std::filesystem::is_regular_file(path)) throw std::runtime_error("no checkpoint file '" + path + "'");
+  torch::serialize::InputArchive archive;
+  nlohmann::json meta;
+  try {
+    archive.load_from(path);
+    c10::IValue value;
+    if (!archive.try_read("wambench_meta", value) || !value.isString())
+      throw std::runtime_error("'" + path + "' is not a wambench checkpoint (no wambench_meta)");
+    meta = nlohmann::json::parse(value.toStringRef());
+  } catch (const c10::Error& e) {
+    throw std::runtime_error("'" + path + "' is not a readable checkpoint (truncated or corrupt): " +
+                             e.what_without_backtrace());
+  } catch (const nlohmann::json::exception& e) {
+    throw std::runtime_error("'" + path + "': malformed checkpoint metadata: " + e.what());
+  }
+  CheckpointInfo ci;
+  try {
+    ci.policy = meta.at("policy").get<std::string>();
+    if (ci.policy != expected_policy)
+      throw std::runtime_error("'" + path + "' is a '" + ci.policy + "' checkpoint, not '" + expected_policy + "'");
+    ci.config = model_config_from_json(meta.at("config"));
+    ci.normalization = normalization_from_json(meta.at("normalization"));
+    ci.training = meta.value("training", nlohmann::json::object());
+  } catch (const nlohmann::json::exception& e) {
+    throw std::runtime_error("'" + path + "': malformed checkpoint metadata: " + e.what());
+  }
+  VlaNet net(ci.config);
+  std::map<std::string, std::vector<int64_t>> expected;
+  for (const auto& p : net->named_parameters()) expected[p.key()] = p.value().sizes().vec();
+  try {
+    net->load(archive);  // replaces tensors without checking their shapes: checked below
+    for (const auto& p : net->named_parameters())
+      if (p.value().sizes().vec() != expected[p.key()])
+        throw std::runtime_error("'" + path + "': the weights do not fit the architecture " +
+                                 to_json(ci.config).dump() + " (parameter " + p.key() + " has shape " +
+                                 c10::str(p.value().sizes()) + ")");
+  } catch (const c10::Error& e) {
+    throw std::runtime_error("'" + path + "': the weights do not fit the architecture " + to_json(ci.config).dump() +
+                             ": " + e.what_without_backtrace());
+  }
+  net->eval();
+  if (info) *info = ci;
+  return net;
+}
+
+}  // namespace wambench

@@ -1,0 +1,93 @@
+// The learned policies' shared building blocks (LibTorch; only policies/ includes this header):
+// image encoder for `front` + `wrist`, proprioception encoder, instruction embedding, action-chunk
+// head, and the `vla` network built from them; its checkpoint format.
+#pragma once
+
+#include <torch/torch.h>
+
+#include <array>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "policies/demo_dataset.h"
+
+namespace wambench {
+
+/// Architecture of a learned policy (stored in its checkpoint).
+struct ModelConfig {
+  int image_size = 64;          ///< network input (pixels, square); observations are pooled down to it
+  int chunk = 8;                ///< H: actions predicted per query, [B, H, 7]
+  int execute = 4;              ///< actions executed per query (receding horizon), 1..H
+  int instruction_buckets = 1024;  ///< hashed bag-of-words vocabulary size
+  int width = 256;              ///< hidden width of the fusion MLP
+};
+nlohmann::json to_json(const ModelConfig& c);
+/// @throws std::runtime_error naming the bad field.
+ModelConfig model_config_from_json(const nlohmann::json& j);
+
+/// Normalization statistics computed from the training data (per-dimension mean and std; std is
+/// floored at 1e-3 so constant dimensions stay finite).
+struct Normalization {
+  std::array<float, kProprioDim> proprio_mean{}, proprio_std{};
+  std::array<float, 7> action_mean{}, action_std{};
+};
+nlohmann::json to_json(const Normalization& n);
+Normalization normalization_from_json(const nlohmann::json& j);
+/// Statistics over every step of `demos`.
+Normalization compute_normalization(const std::vector<Demo>& demos);
+
+/// Hashed bag of words: lower-cased alphanumeric words of `text`, each hashed (FNV-1a, 64-bit) into
+/// 0..buckets-1. Unseen words get a bucket like any other, so no instruction is out of vocabulary.
+std::vector<int64_t> instruction_tokens(const std::string& text, int buckets);
+
+/// Convolutional image encoder: [B, 3, S, S] float in [0, 1] -> [B, 128]. Four 3x3 stride-2
+/// convolutions (32, 64, 128, 128 channels) with GroupNorm(8) and ReLU, then global average pooling.
+struct ImageEncoderImpl : torch::nn::Module {
+  ImageEncoderImpl();
+  torch::Tensor forward(torch::Tensor images);
+  torch::nn::Sequential net{nullptr};
+};
+TORCH_MODULE(ImageEncoder);
+
+/// The `vla` network: (front, wrist, proprio, instruction) -> action chunk. Separate encoders for
+/// the two cameras (128 each), proprio MLP (15 -> 64), instruction EmbeddingBag (mean, 64), concatenated
+/// (384) into a 2-layer MLP (width) and a linear head to H x 7 normalized actions.
+struct VlaNetImpl : torch::nn::Module {
+  explicit VlaNetImpl(const ModelConfig& config);
+  /// front, wrist: [B, 3, S, S] float in [0, 1]; proprio: [B, 15] normalized; tokens: 1-D int64
+  /// (all instructions' tokens concatenated), offsets: [B] start of each instruction's tokens.
+  /// Returns [B, H, 7] normalized actions.
+  torch::Tensor forward(torch::Tensor front, torch::Tensor wrist, torch::Tensor proprio, torch::Tensor tokens,
+                        torch::Tensor offsets);
+  ModelConfig config;
+  ImageEncoder front_encoder{nullptr}, wrist_encoder{nullptr};
+  torch::nn::Sequential proprio_encoder{nullptr};
+  torch::nn::EmbeddingBag instruction{nullptr};
+  torch::nn::Sequential head{nullptr};
+};
+TORCH_MODULE(VlaNet);
+
+/// Batches uint8 images (n x S x S x 3, row 0 = top) into a [n, 3, S, S] float tensor in [0, 1].
+torch::Tensor images_to_tensor(const uint8_t* images, int n, int size);
+
+/// Everything a checkpoint holds besides the weights.
+struct CheckpointInfo {
+  std::string policy = "vla";  ///< which policy type wrote it
+  ModelConfig config;
+  Normalization normalization;
+  nlohmann::json training = nlohmann::json::object();  ///< command, data hash, git commit, losses, steps
+};
+
+/// Writes weights + info (LibTorch archive; written to path + ".tmp", then renamed).
+/// @throws std::runtime_error naming the file on an I/O error.
+void save_checkpoint(const std::string& path, VlaNet& net, const CheckpointInfo& info);
+
+/// Reads a checkpoint written by save_checkpoint for `expected_policy`.
+/// @throws std::runtime_error naming the file: missing, truncated / not a checkpoint, written by
+/// another policy type ("a 'wam_joint' checkpoint, not 'vla'"), or weights that do not fit the
+/// stored architecture.
+VlaNet load_checkpoint(const std::string& path, const std::string& expected_policy, CheckpointInfo* info);
+
+}  // namespace wambench
