@@ -25,6 +25,7 @@ CommandRunner add_train_command(CLI::App& app, const std::string* command_line) 
   cmd->add_option("--lr", c->learning_rate, "Learning rate (AdamW, cosine decay)")->capture_default_str();
   cmd->add_option("--threads", c->threads, "LibTorch threads (deterministic per count)")->capture_default_str();
   cmd->add_option("--eval-every", c->eval_every, "Steps between validation losses")->capture_default_str();
+  cmd->add_flag("--no-augment", [c](int64_t) { c->augment = false; }, "No random image shifts");
   return [c, command_line] {
     c->command = *command_line;
     const bool tty = isatty(STDOUT_FILENO);

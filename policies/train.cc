@@ -164,7 +164,7 @@ TrainResult train_policy(const TrainConfig& c, const std::function<void(const Tr
     for (auto& group : optimizer.param_groups()) static_cast<torch::optim::AdamWOptions&>(group.options()).lr(lr);
     std::vector<Sample> samples(c.batch);
     for (Sample& s : samples) s = train_samples[sample_rng.uniform_index(train_samples.size())];
-    const Batch b = train_batcher.make(samples, &shift_rng);
+    const Batch b = train_batcher.make(samples, c.augment ? &shift_rng : nullptr);
     const auto pred = net->forward(b.front, b.wrist, b.proprio, b.tokens, b.offsets);
     const auto loss = torch::mse_loss(pred, b.target);
     optimizer.zero_grad();
@@ -202,6 +202,7 @@ TrainResult train_policy(const TrainConfig& c, const std::function<void(const Tr
                    {"seed", c.seed},
                    {"threads", c.threads},
                    {"learning_rate", c.learning_rate},
+                   {"augment", c.augment},
                    {"train_demos", result.train_demos},
                    {"val_demos", result.val_demos},
                    {"final_train_loss", result.train_loss},

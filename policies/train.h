@@ -19,6 +19,7 @@ struct TrainConfig {
   double learning_rate = 3e-4;  ///< AdamW, cosine-decayed to 10 % over the run
   int threads = 2;              ///< LibTorch intra-op threads (results are deterministic per count)
   int eval_every = 500;         ///< steps between validation losses
+  bool augment = true;          ///< random image shifts (see train_policy)
   std::string command;          ///< the command line, stored in the checkpoint
 };
 

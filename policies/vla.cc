@@ -10,6 +10,7 @@
 #include <torch/torch.h>
 
 #include <algorithm>
+#include <cmath>
 #include <stdexcept>
 
 #include "policies/demo_dataset.h"
@@ -63,8 +64,11 @@ class VlaPolicy final : public Policy {
     PolicyOutput out;
     for (int h = 0; h < info_.config.chunk; ++h) {
       Action a;
-      for (int k = 0; k < kActionDim; ++k)
-        a[k] = std::clamp(static_cast<double>(p[h * 7 + k] * n.action_std[k] + n.action_mean[k]), -1.0, 1.0);
+      for (int k = 0; k < kActionDim; ++k) {
+        const double v = p[h * 7 + k] * n.action_std[k] + n.action_mean[k];
+        if (!std::isfinite(v)) throw std::runtime_error("vla: the network produced a non-finite action");
+        a[k] = std::clamp(v, -1.0, 1.0);
+      }
       out.chunk.push_back(a);
     }
     out.execute_steps = info_.config.execute;

@@ -184,6 +184,11 @@ VlaNet load_checkpoint(const std::string& path, const std::string& expected_poli
       throw std::runtime_error("'" + path + "' is a '" + ci.policy + "' checkpoint, not '" + expected_policy + "'");
     ci.config = model_config_from_json(meta.at("config"));
     ci.normalization = normalization_from_json(meta.at("normalization"));
+    const Normalization& n = ci.normalization;
+    for (float v : n.proprio_std)
+      if (!(v > 0 && std::isfinite(v))) throw std::runtime_error("'" + path + "': a proprio std is not positive");
+    for (float v : n.action_std)
+      if (!(v > 0 && std::isfinite(v))) throw std::runtime_error("'" + path + "': an action std is not positive");
     ci.training = meta.value("training", nlohmann::json::object());
   } catch (const nlohmann::json::exception& e) {
     throw std::runtime_error("'" + path + "': malformed checkpoint metadata: " + e.what());

@@ -76,7 +76,7 @@ torch::Tensor images_to_tensor(const uint8_t* images, int n, int size);
 struct CheckpointInfo {
   std::string policy = "vla";  ///< which policy type wrote it
   ModelConfig config;
-  Normalization normalization;
+  Normalization normalization;  ///< loading rejects a std that is not positive and finite
   nlohmann::json training = nlohmann::json::object();  ///< command, data hash, git commit, losses, steps
 };
 

@@ -1,0 +1,225 @@
+// Learned-policy machinery: demonstration reader, training, checkpoints, the vla policy.
+#include <hdf5.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include <gtest/gtest.h>
+
+#include "eval/collect.h"
+#include "policies/demo_dataset.h"
+#include "policies/policy.h"
+#include "policies/train.h"
+#include "policies/vla_model.h"
+
+namespace wambench {
+namespace {
+namespace fs = std::filesystem;
+
+fs::path temp_dir() {
+  static const fs::path dir = [] {
+    const fs::path d = fs::temp_directory_path() / ("wambench_learned_" + std::to_string(::getpid()));
+    fs::remove_all(d);
+    fs::create_directories(d);
+    return d;
+  }();
+  return dir;
+}
+
+// A tiny fixture: 3 press_button and 3 pick_place demonstrations at 64 px.
+const std::string& fixture() {
+  static const std::string path = [] {
+    CollectConfig c;
+    c.tasks = {"press_button", "pick_place"};
+    c.episodes = 3;
+    c.image_size = 64;
+    c.out = (temp_dir() / "fixture.hdf5").string();
+    collect_demonstrations(c);
+    return c.out;
+  }();
+  return path;
+}
+
+TEST(Demos, ReadsEveryDemonstrationWithPooledImages) {
+  const std::vector<Demo> demos = read_demos(fixture(), 32);  // 64 px pooled 2 x 2
+  ASSERT_EQ(demos.size(), 6u);
+  EXPECT_EQ(demos[0].task, "press_button");
+  EXPECT_EQ(demos[5].task, "pick_place");
+  for (const Demo& d : demos) {
+    EXPECT_GT(d.steps, 5);
+    EXPECT_EQ(d.front.size(), static_cast<size_t>(d.steps) * 32 * 32 * 3);
+    EXPECT_EQ(d.proprio.size(), static_cast<size_t>(d.steps) * kProprioDim);
+    EXPECT_EQ(d.actions.size(), static_cast<size_t>(d.steps) * 7);
+  }
+  EXPECT_THROW(read_demos(fixture(), 48), std::invalid_argument);  // 64 is not a multiple of 48
+}
+
+TEST(Demos, PoolingAveragesBlocks) {
+  const std::vector<uint8_t> src = {0, 0, 0, 10, 10, 10, 20, 20, 20, 31, 31, 31};  // one 2x2 image
+  EXPECT_EQ(pool_images(src.data(), 1, 1, 2), (std::vector<uint8_t>{15, 15, 15}));
+}
+
+TEST(Demos, AFileMissingRequiredKeysIsRejectedNamingThem) {
+  const fs::path broken = temp_dir() / "broken.hdf5";
+  fs::copy_file(fixture(), broken, fs::copy_options::overwrite_existing);
+  {
+    const hid_t f = H5Fopen(broken.c_str(), H5F_ACC_RDWR, H5P_DEFAULT);
+    ASSERT_GE(f, 0);
+    ASSERT_GE(H5Ldelete(f, "data/demo_1/obs/wrist_image", H5P_DEFAULT), 0);
+    ASSERT_GE(H5Ldelete(f, "data/demo_1/actions", H5P_DEFAULT), 0);
+    H5Fclose(f);
+  }
+  try {
+    read_demos(broken.string(), 64);
+    FAIL() << "no error for missing keys";
+  } catch (const std::runtime_error& e) {
+    const std::string m = e.what();
+    EXPECT_NE(m.find("data/demo_1/obs/wrist_image"), std::string::npos) << m;
+    EXPECT_NE(m.find("data/demo_1/actions"), std::string::npos) << m;
+  }
+  EXPECT_THROW(read_demos((temp_dir() / "nope.hdf5").string(), 64), std::runtime_error);
+}
+
+TEST(Instruction, HashedBagOfWordsIgnoresCaseAndPunctuationAndTakesUnseenWords) {
+  EXPECT_EQ(instruction_tokens("Put the RED mug in the bowl.", 1024), instruction_tokens("put the red mug in the bowl", 1024));
+  const auto unseen = instruction_tokens("place the zyzzyva onto the platter", 1024);
+  EXPECT_EQ(unseen.size(), 6u);
+  for (int64_t t : unseen) EXPECT_TRUE(t >= 0 && t < 1024);
+  EXPECT_EQ(instruction_tokens("", 1024), std::vector<int64_t>{0});
+}
+
+TEST(Training, AFewStepsReduceTheLossAndTrainingIsDeterministic) {
+  TrainConfig c;
+  c.data = fixture();
+  c.steps = 150;
+  c.batch = 16;
+  c.eval_every = 50;
+  c.val_fraction = 0.0;
+  c.threads = 1;
+  c.learning_rate = 1e-3;
+  c.augment = false;
+  c.out = (temp_dir() / "a.pt").string();
+  std::vector<double> losses;
+  const TrainResult r = train_policy(c, [&](const TrainProgress& p) { losses.push_back(p.train_loss); });
+  ASSERT_EQ(losses.size(), 3u);
+  // Mean loss over steps 101-150 well below that over steps 1-50 (measured: 0.77 -> 0.56).
+  EXPECT_LT(losses.back(), 0.85 * losses.front()) << losses.front() << " -> " << losses.back();
+  EXPECT_EQ(r.steps, 150);
+  EXPECT_GT(r.parameters, 100000);
+  // Same seed, same thread count: the same weights.
+  c.out = (temp_dir() / "b.pt").string();
+  std::vector<double> losses_b;
+  train_policy(c, [&](const TrainProgress& p) { losses_b.push_back(p.train_loss); });
+  EXPECT_EQ(losses, losses_b);
+  CheckpointInfo ia, ib;
+  VlaNet a = load_checkpoint((temp_dir() / "a.pt").string(), "vla", &ia);
+  VlaNet b = load_checkpoint((temp_dir() / "b.pt").string(), "vla", &ib);
+  auto pa = a->parameters(), pb = b->parameters();
+  ASSERT_EQ(pa.size(), pb.size());
+  for (size_t i = 0; i < pa.size(); ++i) EXPECT_TRUE(torch::equal(pa[i], pb[i])) << "parameter " << i;
+  // The checkpoint describes itself.
+  EXPECT_EQ(ia.training.at("steps"), 150);
+  EXPECT_EQ(ia.training.at("data_sha256").get<std::string>(), file_sha256(fixture()));
+  EXPECT_TRUE(ia.training.contains("git_commit"));
+  EXPECT_TRUE(ia.training.contains("final_train_loss"));
+}
+
+CheckpointInfo unit_info() {
+  CheckpointInfo info;
+  info.normalization.proprio_std.fill(1.0f);
+  info.normalization.action_std.fill(1.0f);
+  return info;
+}
+
+torch::Tensor run(VlaNet& net) {
+  torch::manual_seed(7);
+  torch::NoGradGuard no_grad;
+  net->eval();
+  return net->forward(torch::rand({2, 3, 64, 64}), torch::rand({2, 3, 64, 64}), torch::randn({2, kProprioDim}),
+                      torch::tensor(std::vector<int64_t>{1, 2, 3}, torch::kInt64),
+                      torch::tensor(std::vector<int64_t>{0, 1}, torch::kInt64));
+}
+
+TEST(Checkpoint, SaveLoadRoundTripGivesIdenticalOutputs) {
+  torch::manual_seed(3);
+  const CheckpointInfo info = unit_info();
+  VlaNet net(info.config);
+  const std::string path = (temp_dir() / "round.pt").string();
+  save_checkpoint(path, net, info);
+  VlaNet loaded = load_checkpoint(path, "vla", nullptr);
+  EXPECT_TRUE(torch::equal(run(net), run(loaded)));
+  EXPECT_EQ(run(net).sizes(), (std::vector<int64_t>{2, 8, 7}));
+}
+
+TEST(Checkpoint, CorruptMismatchedAndForeignCheckpointsAreRejectedClearly) {
+  const CheckpointInfo info = unit_info();
+  VlaNet net(info.config);
+  const std::string good = (temp_dir() / "good.pt").string();
+  save_checkpoint(good, net, info);
+  auto message = [](const std::string& path, const std::string& policy) {
+    try {
+      load_checkpoint(path, policy, nullptr);
+    } catch (const std::runtime_error& e) {
+      return std::string(e.what());
+    }
+    return std::string("(no error)");
+  };
+  // Truncated.
+  const std::string truncated = (temp_dir() / "truncated.pt").string();
+  fs::copy_file(good, truncated, fs::copy_options::overwrite_existing);
+  fs::resize_file(truncated, fs::file_size(good) / 2);
+  EXPECT_NE(message(truncated, "vla").find("truncated or corrupt"), std::string::npos) << message(truncated, "vla");
+  // Not a checkpoint at all.
+  const std::string text = (temp_dir() / "text.pt").string();
+  std::ofstream(text) << "hello";
+  EXPECT_NE(message(text, "vla").find("text.pt"), std::string::npos);
+  // Another policy's checkpoint.
+  CheckpointInfo other = info;
+  other.policy = "wam_joint";
+  const std::string foreign = (temp_dir() / "foreign.pt").string();
+  save_checkpoint(foreign, net, other);
+  EXPECT_NE(message(foreign, "vla").find("is a 'wam_joint' checkpoint, not 'vla'"), std::string::npos);
+  // Weights of another architecture than the stored config says.
+  CheckpointInfo wide = info;
+  wide.config.width = 128;
+  VlaNet narrow_net(wide.config);
+  const std::string mismatched = (temp_dir() / "mismatched.pt").string();
+  save_checkpoint(mismatched, narrow_net, info);  // weights: width 128; config says 256
+  EXPECT_NE(message(mismatched, "vla").find("do not fit the architecture"), std::string::npos)
+      << message(mismatched, "vla");
+  // Missing.
+  EXPECT_NE(message((temp_dir() / "none.pt").string(), "vla").find("no checkpoint file"), std::string::npos);
+  // Degenerate normalization.
+  const std::string zero_std = (temp_dir() / "zero_std.pt").string();
+  save_checkpoint(zero_std, net, CheckpointInfo{});
+  EXPECT_NE(message(zero_std, "vla").find("std is not positive"), std::string::npos) << message(zero_std, "vla");
+}
+
+TEST(VlaPolicy, ActsWithAChunkOfValidActionsFromAnObservation) {
+  const CheckpointInfo info = unit_info();
+  VlaNet net(info.config);
+  const std::string path = (temp_dir() / "policy.pt").string();
+  save_checkpoint(path, net, info);
+  auto policy = make_policy({"vla", path, 0.0});
+  EXPECT_EQ(policy->name(), "vla");
+  EXPECT_EQ(policy->checkpoint_hash(), file_sha256(path));
+  EpisodeInfo episode;
+  episode.instruction = "press the blue button";
+  policy->reset(episode);
+  Observation obs;
+  obs.images["front"] = Image(128, 128);
+  obs.images["wrist"] = Image(128, 128);
+  const PolicyOutput out = policy->act(obs);
+  ASSERT_EQ(out.chunk.size(), 8u);
+  EXPECT_EQ(out.execute_steps, 4);
+  for (const Action& a : out.chunk)
+    for (double v : a) EXPECT_TRUE(v >= -1.0 && v <= 1.0);
+  obs.images["wrist"] = Image(100, 100);  // not a multiple of the network's 64 px
+  EXPECT_THROW(policy->act(obs), std::runtime_error);
+  EXPECT_THROW(make_policy({"vla", "", 0.0}), std::invalid_argument);
+  EXPECT_THROW(make_policy({"vla", (temp_dir() / "none.pt").string(), 0.0}), std::invalid_argument);
+}
+
+}  // namespace
+}  // namespace wambench
