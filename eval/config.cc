@@ -70,8 +70,10 @@ std::vector<PolicySpec> resolve_policies(const nlohmann::json& j, const std::str
   const std::string field = "policies";
   if (j.is_string() && j.get<std::string>() == "all") {
     std::vector<PolicySpec> out;
-    for (const std::string& n : policy_names())
+    for (const std::string& n : policy_names()) {
       if (!policy_needs_checkpoint(n)) out.push_back({n, "", 0.0});
+      else if (!bundled_checkpoint(n).empty()) out.push_back({n, bundled_checkpoint(n), 0.0});
+    }
     return out;
   }
   if (!j.is_array() || j.empty())
@@ -101,7 +103,9 @@ std::vector<PolicySpec> resolve_policies(const nlohmann::json& j, const std::str
     for (const PolicySpec& p : out)
       if (p.name == spec.name) fail(source, field, "policy '" + spec.name + "' listed twice");
     if (policy_needs_checkpoint(spec.name)) {
-      if (spec.checkpoint.empty()) fail(source, field, "policy '" + spec.name + "' needs a \"checkpoint\" file");
+      if (spec.checkpoint.empty()) spec.checkpoint = bundled_checkpoint(spec.name);
+      if (spec.checkpoint.empty())
+        fail(source, field, "policy '" + spec.name + "' needs a \"checkpoint\" file (none is bundled)");
       if (!std::filesystem::is_regular_file(spec.checkpoint))
         fail(source, field, "checkpoint of '" + spec.name + "' not found: " + spec.checkpoint);
     } else if (!spec.checkpoint.empty()) {

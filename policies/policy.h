@@ -81,6 +81,11 @@ const std::vector<std::string>& policy_names();
 /// True if the policy needs a checkpoint file.
 bool policy_needs_checkpoint(const std::string& name);
 
+/// The checkpoint bundled with the source tree for a learned policy,
+/// policies/checkpoints/<name>.pt, or "" if there is none. Configs that name such a policy without
+/// a checkpoint use it, and "policies": "all" includes it.
+std::string bundled_checkpoint(const std::string& name);
+
 /// Creates a policy instance.
 /// @throws std::invalid_argument for an unknown name (listing the valid ones) or a missing /
 /// unreadable checkpoint.

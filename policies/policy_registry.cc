@@ -1,3 +1,4 @@
+#include <filesystem>
 #include <stdexcept>
 
 #include "policies/policy.h"
@@ -13,6 +14,11 @@ const std::vector<std::string>& policy_names() {
 }
 
 bool policy_needs_checkpoint(const std::string& name) { return name != "scripted"; }
+
+std::string bundled_checkpoint(const std::string& name) {
+  const std::string path = std::string(WAMBENCH_SOURCE_DIR) + "/policies/checkpoints/" + name + ".pt";
+  return std::filesystem::is_regular_file(path) ? path : "";
+}
 
 std::unique_ptr<Policy> make_policy(const PolicySpec& spec) {
   if (spec.name == "scripted") {

@@ -14,6 +14,7 @@
 #include <map>
 #include <memory>
 #include <stdexcept>
+#include <tuple>
 
 #include "policies/policy.h"
 #include "sim/image.h"
@@ -334,7 +335,7 @@ App::App(const ViewerOptions& options, Window& window)
 }
 
 void App::start_live() {
-  PolicySpec spec{opt_.policy, opt_.checkpoint, 0.0};
+  PolicySpec spec{opt_.policy, opt_.checkpoint.empty() ? bundled_checkpoint(opt_.policy) : opt_.checkpoint, 0.0};
   live_ = std::make_unique<LiveSession>(envs_, spec, opt_.task, opt_.split, opt_.episode, opt_.seed);
   shown_[0] = std::make_unique<Shown>();
   shown_[0]->env = &live_->env();
@@ -544,6 +545,10 @@ void App::draw_browse_panel() {
             const std::string kb = key_of(b, static_cast<int>(spec.ColumnUserID));
             if (ka != kb) return spec.SortDirection == ImGuiSortDirection_Ascending ? ka < kb : ka > kb;
           }
+        // Ties: task, split and episode index, whatever order the workers finished in.
+        const EpisodeKey &x = run_[a].record.key, &y = run_[b].record.key;
+        if (std::tie(x.task, x.split, x.index) != std::tie(y.task, y.split, y.index))
+          return std::tie(x.task, x.split, x.index) < std::tie(y.task, y.split, y.index);
         return a < b;
       });
       rows_dirty_ = false;
@@ -686,7 +691,8 @@ void App::draw_right_panel() {
     ImGui::SetNextItemWidth(110);
     if (ImGui::BeginCombo("policy", opt_.policy.c_str())) {
       for (const std::string& p : policy_names())
-        if (!policy_needs_checkpoint(p) && ImGui::Selectable(p.c_str(), p == opt_.policy)) {
+        if ((!policy_needs_checkpoint(p) || !bundled_checkpoint(p).empty()) &&
+            ImGui::Selectable(p.c_str(), p == opt_.policy)) {
           opt_.policy = p;
           opt_.checkpoint.clear();
           start_live();
@@ -1067,7 +1073,7 @@ void validate(const ViewerOptions& o) {
     make_task(o.task);      // unknown names list the valid ones
     parse_split(o.split);
     if (o.episode < 0) throw std::invalid_argument("view: --episode must be >= 0");
-    make_policy({o.policy, o.checkpoint, 0.0});
+    make_policy({o.policy, o.checkpoint.empty() ? bundled_checkpoint(o.policy) : o.checkpoint, 0.0});
   }
   if (!o.replay.empty()) read_trajectory(resolve_recording(o.replay));  // missing / corrupt: clear error now
   if (!o.runs.empty()) {

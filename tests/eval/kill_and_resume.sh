@@ -4,7 +4,7 @@
 set -euo pipefail
 WAMBENCH="$1"; DIR="$2"
 rm -rf "$DIR"
-"$WAMBENCH" eval --tasks pick_place press_button --splits train unseen_object --episodes 6 --workers 2 \
+"$WAMBENCH" eval --policies scripted --tasks pick_place press_button --splits train unseen_object --episodes 6 --workers 2 \
   --no-trajectories --out "$DIR" > /dev/null 2>&1 &
 PID=$!
 for _ in $(seq 1 600); do
