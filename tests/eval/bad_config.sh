@@ -20,6 +20,8 @@ echo '{"episodes": 2,' > "$TMP/malformed.json"
 check "malformed JSON" --config "$TMP/malformed.json"
 echo '{"policies": [{"name": "scripted", "checkpoint": "/nonexistent/x.pt"}]}' > "$TMP/ckpt.json"
 check "policy 'scripted' takes no checkpoint" --config "$TMP/ckpt.json"
+echo '{"policies": [{"name": "vla", "checkpoint": "/nonexistent/vla.pt"}]}' > "$TMP/missing_ckpt.json"
+check "checkpoint of 'vla' not found: /nonexistent/vla.pt" --config "$TMP/missing_ckpt.json"
 check "unknown policy 'octo'; valid policies: scripted" --policies octo
 check "unknown name 'fold_towel'; valid names: pick_place, stack_blocks" --tasks fold_towel
 check "unknown name 'test'; valid names: train, unseen_background" --splits test
