@@ -110,18 +110,12 @@ EpisodeTrace replay_trace(TaskEnv& env, const Trajectory& t) {
   out.nq = t.nq;
   out.nv = t.nv;
   out.nu = t.nu;
-  auto log_state = [&] {
-    const mjData* d = env.env().data();
-    out.qpos.insert(out.qpos.end(), d->qpos, d->qpos + t.nq);
-    out.qvel.insert(out.qvel.end(), d->qvel, d->qvel + t.nv);
-    out.ctrl.insert(out.ctrl.end(), d->ctrl, d->ctrl + t.nu);
-  };
-  log_state();
+  append_state(env.env(), &out);
   for (int s = 0; s < t.steps; ++s) {
     Action a;
     for (int k = 0; k < kActionDim; ++k) a[k] = t.actions[static_cast<size_t>(s) * kActionDim + k];
     env.step(a);
-    log_state();
+    append_state(env.env(), &out);
     out.actions.insert(out.actions.end(), a.begin(), a.end());
     out.phases.push_back(s < static_cast<int>(t.phases.size()) ? t.phases[s] : "");
     out.diagnostics.push_back(s < static_cast<int>(t.diagnostics.size()) ? t.diagnostics[s] : nlohmann::json::object());

@@ -17,15 +17,15 @@ namespace {
 using Clock = std::chrono::steady_clock;
 double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
 
-void trace_state(const Env& env, EpisodeTrace* trace) {
+}  // namespace
+
+void append_state(const Env& env, EpisodeTrace* trace) {
   const mjModel* m = env.model();
   const mjData* d = env.data();
   trace->qpos.insert(trace->qpos.end(), d->qpos, d->qpos + m->nq);
   trace->qvel.insert(trace->qvel.end(), d->qvel, d->qvel + m->nv);
   trace->ctrl.insert(trace->ctrl.end(), d->ctrl, d->ctrl + m->nu);
 }
-
-}  // namespace
 
 EpisodeStepper::EpisodeStepper(Policy& policy, TaskEnv& env, const EpisodeKey& key, uint64_t base_seed,
                                EpisodeTrace* trace, bool frames)
@@ -42,7 +42,7 @@ EpisodeStepper::EpisodeStepper(Policy& policy, TaskEnv& env, const EpisodeKey& k
       trace->nq = env.env().model()->nq;
       trace->nv = env.env().model()->nv;
       trace->nu = env.env().model()->nu;
-      trace_state(env.env(), trace);
+      append_state(env.env(), trace);
     }
     info_.task = key.task;
     info_.split = key.split;
@@ -98,7 +98,7 @@ void EpisodeStepper::step() {
       render_s_ += env_.env().last_timing().render_s;
     }
     if (trace_) {
-      trace_state(env_.env(), trace_);
+      append_state(env_.env(), trace_);
       trace_->actions.insert(trace_->actions.end(), action.begin(), action.end());
       trace_->phases.push_back(out_.diagnostics.is_object() ? out_.diagnostics.value("phase", "") : "");
       trace_->success.push_back(env_.status().success);

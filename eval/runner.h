@@ -31,6 +31,9 @@ struct EpisodeTrace {
   std::vector<Image> frames;              ///< front camera frames (only when video is recorded)
 };
 
+/// Appends the simulator's current qpos, qvel and ctrl to the trace's state rows.
+void append_state(const Env& env, EpisodeTrace* trace);
+
 /// One episode of `policy` in `env`, advanced one control step at a time (the runner loops it to
 /// the end; the viewer steps it interactively). The policy is asked for a new action chunk whenever
 /// the previous one has been executed (PolicyOutput::execute_steps), with the observation after the

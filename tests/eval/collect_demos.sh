@@ -9,14 +9,7 @@ rm -rf "$work"; mkdir -p "$work"
 "$exe" collect --tasks stack_blocks pour --episodes 3 --noise 0.02 --workers 2 --image-size 64 --out "$work/w2.hdf5"
 /usr/bin/python3 "$src/tests/eval/check_demos.py" "$work/w1.hdf5" stack_blocks,pour 3 64 "$work/w2.hdf5"
 
-expect_error() {  # expect_error TEXT COMMAND...
-  local text="$1"; shift
-  set +e; "$@" > "$work/out.txt" 2> "$work/err.txt"; local code=$?; set -e
-  if [ "$code" -ne 2 ] || ! grep -qF -- "$text" "$work/err.txt"; then
-    echo "FAIL: '$*' exited $code (want 2):"; cat "$work/err.txt"; exit 1
-  fi
-  echo "ok: exit 2: $(head -c 160 "$work/err.txt")"
-}
+source "$(dirname "$0")/../expect_error.sh"
 before=$(sha256sum "$work/w1.hdf5")
 expect_error "already exists" "$exe" collect --tasks pour --episodes 1 --out "$work/w1.hdf5"
 [ "$(sha256sum "$work/w1.hdf5")" = "$before" ] || { echo "FAIL: existing dataset changed"; exit 1; }

@@ -26,17 +26,7 @@ xvfb "$exe" view --run "$work/run_a" --run "$work/run_b" --select 0 --side-by-si
   --screenshot "$work/browse.png"
 /usr/bin/python3 "$here/check_screenshot.py" 1280 720 "$work/live.png" "$work/replay.png" "$work/browse.png"
 
-expect_error() {  # expect_error TEXT COMMAND...: exit code 2 and TEXT on stderr
-  local text="$1"; shift
-  set +e
-  "$@" > "$work/out.txt" 2> "$work/err.txt"
-  local code=$?
-  set -e
-  if [ "$code" -ne 2 ] || ! grep -qF -- "$text" "$work/err.txt"; then
-    echo "FAIL: '$*' exited $code (want 2) with stderr:"; cat "$work/err.txt"; exit 1
-  fi
-  echo "ok: $* -> exit 2: $(head -c 200 "$work/err.txt")"
-}
+source "$(dirname "$0")/../expect_error.sh"
 expect_error "no recording at" xvfb "$exe" view --replay "$work/run_a/recordings/scripted/pick_place/train/episode_99" --frames 1
 head -c 2000 "$work/run_a/recordings/scripted/pick_place/train/episode_0.h5" > "$work/truncated.h5"
 expect_error "truncated.h5" xvfb "$exe" view --replay "$work/truncated.h5" --frames 1
