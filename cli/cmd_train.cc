@@ -14,8 +14,8 @@ namespace wambench::cli {
 CommandRunner add_train_command(CLI::App& app, const std::string* command_line) {
   auto c = std::make_shared<TrainConfig>();
   CLI::App* cmd = app.add_subcommand(
-      "train", "Train a learned policy (vla) on CPU from a demonstration file, writing a self-describing checkpoint");
-  cmd->add_option("--policy", c->policy, "Learned policy type (vla)")->capture_default_str();
+      "train", "Train a learned policy (vla, wam_ite, wam_joint, harmowam, harmowam_gate_*) on CPU from a demonstration file, writing a self-describing checkpoint");
+  cmd->add_option("--policy", c->policy, "Learned policy type: vla, wam_ite, wam_joint, harmowam, harmowam_gate_predictive, harmowam_gate_reactive, harmowam_gate_schedule")->capture_default_str();
   cmd->add_option("--data", c->data, "Demonstration file from `wambench collect`")->required();
   cmd->add_option("--out", c->out, "Checkpoint to write")->required();
   cmd->add_option("--steps", c->steps, "Optimizer steps")->capture_default_str();

@@ -133,6 +133,12 @@ std::vector<Demo> read_demos(const std::string& path, int image_size) {
           d.proprio[static_cast<size_t>(t) * kProprioDim + col++] =
               static_cast<float>(columns[p][static_cast<size_t>(t) * parts[p].second + c]);
     }
+    if (exists(g.id, "phases_coarse")) {
+      const auto pdims = read_all(g.id, path, "phases_coarse", H5T_NATIVE_UINT8, &d.interaction);
+      if (pdims.size() != 1 || pdims[0] != adims[0])
+        throw std::runtime_error(path + ": data/" + name + "/phases_coarse must be (T,) with T = " +
+                                 std::to_string(d.steps));
+    }
     demos.push_back(std::move(d));
   }
   return demos;

@@ -21,6 +21,9 @@ struct Demo {
   std::vector<uint8_t> wrist;   ///< T x H x W x 3
   std::vector<float> proprio;   ///< T x kProprioDim
   std::vector<float> actions;   ///< T x 7, normalized actions in [-1, 1]
+  /// T coarse phase labels of the scripted expert (1 = interaction, 0 = transit), from
+  /// data/demo_<i>/phases_coarse; empty if the file has none.
+  std::vector<uint8_t> interaction;
 };
 
 /// Reads every data/demo_<i> of a collect file, pooling images down to `image_size` pixels by

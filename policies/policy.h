@@ -14,6 +14,7 @@
 namespace wambench {
 
 class TaskEnv;
+struct PhaseLabel;
 
 /// What a policy is told at the start of an episode.
 struct EpisodeInfo {
@@ -26,6 +27,10 @@ struct EpisodeInfo {
   /// Privileged access to the simulator, for the `scripted` oracle only (learned policies must use
   /// the Observation alone). Valid until the episode ends.
   const TaskEnv* privileged = nullptr;
+  /// Privileged, for oracle ablations only (`harmowam_gate_schedule`): the coarse / fine phase label
+  /// of the current control step given by a scripted expert shadowing the rollout (eval/runner.h),
+  /// updated before every act(). Null when the caller provides none.
+  const PhaseLabel* phase = nullptr;
 };
 
 /// A policy's answer: an action chunk and what the runner should do with it.
@@ -38,6 +43,10 @@ struct PolicyOutput {
   /// Per-step diagnostics for recordings and the viewer (small JSON object, e.g.
   /// {"phase": "grasp", "coarse": "interaction"} or HarmoWAM's gate value and active expert).
   nlohmann::json diagnostics = nlohmann::json::object();
+  /// Optional per-action diagnostics: empty, or one JSON object per action of `chunk`, merged over
+  /// `diagnostics` for the step that executes that action (e.g. HarmoWAM's per-action gate value
+  /// and active expert, {"gate": 0.83, "expert": "predictive"}).
+  std::vector<nlohmann::json> step_diagnostics;
 };
 
 /// Base class of every policy. Not thread-safe: the runner gives each worker its own instance.
@@ -75,15 +84,20 @@ struct PolicySpec {
   double noise_std = 0.0;  ///< `scripted` only: action noise (normalized units)
 };
 
-/// Names of the registered policies, in table order: "scripted", "vla".
+/// Names of the registered policies, in table order: "scripted", "vla", then the world-action
+/// models "wam_ite", "wam_joint", "harmowam" and the HarmoWAM gate ablations
+/// "harmowam_gate_predictive", "harmowam_gate_reactive", "harmowam_gate_schedule".
 const std::vector<std::string>& policy_names();
 
 /// True if the policy needs a checkpoint file.
 bool policy_needs_checkpoint(const std::string& name);
 
+/// True for the ablation variants (harmowam_gate_*), which "policies": "all" leaves out.
+bool is_ablation_policy(const std::string& name);
+
 /// The checkpoint bundled with the source tree for a learned policy,
 /// policies/checkpoints/<name>.pt, or "" if there is none. Configs that name such a policy without
-/// a checkpoint use it, and "policies": "all" includes it.
+/// a checkpoint use it, and "policies": "all" includes it unless it is an ablation.
 std::string bundled_checkpoint(const std::string& name);
 
 /// Creates a policy instance.

@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <filesystem>
 #include <stdexcept>
 
@@ -7,11 +8,19 @@ namespace wambench {
 
 std::unique_ptr<Policy> make_scripted_policy(double noise_std);
 std::unique_ptr<Policy> make_vla_policy(const std::string& checkpoint);
+std::unique_ptr<Policy> make_wam_policy(const std::string& name, const std::string& checkpoint);
+const std::vector<std::string>& wam_policy_names();
 
 const std::vector<std::string>& policy_names() {
-  static const std::vector<std::string> kNames = {"scripted", "vla"};
+  static const std::vector<std::string> kNames = [] {
+    std::vector<std::string> names = {"scripted", "vla"};
+    for (const std::string& n : wam_policy_names()) names.push_back(n);
+    return names;
+  }();
   return kNames;
 }
+
+bool is_ablation_policy(const std::string& name) { return name.rfind("harmowam_gate_", 0) == 0; }
 
 bool policy_needs_checkpoint(const std::string& name) { return name != "scripted"; }
 
@@ -26,13 +35,15 @@ std::unique_ptr<Policy> make_policy(const PolicySpec& spec) {
       throw std::invalid_argument("scripted policy: noise_std must be in [0, 1], got " + std::to_string(spec.noise_std));
     return make_scripted_policy(spec.noise_std);
   }
-  if (spec.name == "vla") {
+  const auto& names = policy_names();
+  if (std::find(names.begin(), names.end(), spec.name) != names.end()) {
     if (spec.checkpoint.empty())
-      throw std::invalid_argument("policy 'vla' needs a checkpoint (train one with `wambench train --policy vla`)");
+      throw std::invalid_argument("policy '" + spec.name + "' needs a checkpoint (train one with `wambench train --policy " +
+                                  spec.name + "`)");
     try {
-      return make_vla_policy(spec.checkpoint);
+      return spec.name == "vla" ? make_vla_policy(spec.checkpoint) : make_wam_policy(spec.name, spec.checkpoint);
     } catch (const std::runtime_error& e) {
-      throw std::invalid_argument(std::string("policy 'vla': ") + e.what());
+      throw std::invalid_argument("policy '" + spec.name + "': " + e.what());
     }
   }
   std::string valid;

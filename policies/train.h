@@ -6,10 +6,12 @@
 #include <functional>
 #include <string>
 
+#include <nlohmann/json.hpp>
+
 namespace wambench {
 
 struct TrainConfig {
-  std::string policy = "vla";   ///< learned policy type (valid: vla)
+  std::string policy = "vla";   ///< learned policy type: vla or a WAM (policies/wam_model.h wam_policy_names())
   std::string data;             ///< `wambench collect` file
   std::string out;              ///< checkpoint path
   int steps = 20000;            ///< optimizer steps, >= 1
@@ -37,14 +39,20 @@ struct TrainResult {
   int64_t parameters = 0;
   double wall_s = 0;
   int train_demos = 0, val_demos = 0;
+  /// World-action models: prediction quality on the validation demonstrations (null otherwise):
+  /// {"samples", "by_offset": [{"offset_steps", "latent_mse", "latent_mse_copy_last", "image_mse",
+  /// "image_mse_copy_last", "image_mse_reconstruction"}]} (train.cc world_model_metrics).
+  nlohmann::json world_model;
 };
 
 /// Trains and writes the checkpoint (policies/vla_model.h: weights, config, normalization,
 /// training command, data hash, git commit, final losses).
-/// The loss is the mean squared error between predicted and demonstrated action chunks, in
+/// `vla`'s loss is the mean squared error between predicted and demonstrated action chunks, in
 /// normalized action units ((a - mean) / std per dimension), the chunk target of step t being
 /// actions t..t+H-1 of its demonstration, the last action repeated past the end. Augmentation:
-/// random image shifts of up to 4 px (replicate padding, DrQ-style).
+/// random image shifts of up to 4 px (replicate padding, DrQ-style). World-action models add their
+/// world-model and expert losses (policies/wam_model.h wam_loss). The validation loss is the same for
+/// every policy: the MSE of the chunk the policy would execute.
 /// @throws std::invalid_argument for bad settings (unknown policy, ranges),
 /// std::runtime_error for an unreadable / incomplete data file or an unwritable checkpoint.
 TrainResult train_policy(const TrainConfig& config, const std::function<void(const TrainProgress&)>& on_progress = nullptr);

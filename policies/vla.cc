@@ -35,42 +35,12 @@ class VlaPolicy final : public Policy {
   }
 
   PolicyOutput act(const Observation& obs) override {
-    const int S = info_.config.image_size;
-    auto image = [&](const char* camera) {
-      auto it = obs.images.find(camera);
-      if (it == obs.images.end()) throw std::runtime_error(std::string("vla: the observation has no '") + camera + "' image");
-      const Image& im = it->second;
-      if (im.height != im.width || im.height % S != 0)
-        throw std::runtime_error("vla: '" + std::string(camera) + "' image is " + std::to_string(im.height) + "x" +
-                                 std::to_string(im.width) + "; needs a square multiple of " + std::to_string(S) + " px");
-      const int k = im.height / S;
-      const std::vector<uint8_t> pooled = k == 1 ? im.rgb : pool_images(im.rgb.data(), 1, S, k);
-      return images_to_tensor(pooled.data(), 1, S);
-    };
-    const Normalization& n = info_.normalization;
-    float proprio[kProprioDim];
-    int col = 0;
-    for (double v : obs.ee_pos_m) proprio[col++] = static_cast<float>(v);
-    for (double v : obs.ee_quat_wxyz) proprio[col++] = static_cast<float>(v);
-    proprio[col++] = static_cast<float>(obs.gripper_opening_m);
-    for (double v : obs.joint_pos_rad) proprio[col++] = static_cast<float>(v);
-    for (int k = 0; k < kProprioDim; ++k) proprio[k] = (proprio[k] - n.proprio_mean[k]) / n.proprio_std[k];
+    const ObservationTensors in = observation_tensors(obs, info_.config.image_size, info_.normalization, "vla");
     torch::NoGradGuard no_grad;
-    const auto pred = net_->forward(image("front"), image("wrist"),
-                                    torch::from_blob(proprio, {1, kProprioDim}, torch::kFloat32),
-                                    torch::tensor(tokens_, torch::kInt64), torch::zeros({1}, torch::kInt64));
-    const auto chunk = pred[0].contiguous();
-    const float* p = chunk.data_ptr<float>();
+    const auto pred = net_->forward(in.front, in.wrist, in.proprio, torch::tensor(tokens_, torch::kInt64),
+                                    torch::zeros({1}, torch::kInt64));
     PolicyOutput out;
-    for (int h = 0; h < info_.config.chunk; ++h) {
-      Action a;
-      for (int k = 0; k < kActionDim; ++k) {
-        const double v = p[h * 7 + k] * n.action_std[k] + n.action_mean[k];
-        if (!std::isfinite(v)) throw std::runtime_error("vla: the network produced a non-finite action");
-        a[k] = std::clamp(v, -1.0, 1.0);
-      }
-      out.chunk.push_back(a);
-    }
+    out.chunk = chunk_to_actions(pred[0], info_.normalization, "vla");
     out.execute_steps = info_.config.execute;
     return out;
   }

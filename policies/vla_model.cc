@@ -11,8 +11,14 @@ namespace wambench {
 namespace nn = torch::nn;
 
 nlohmann::json to_json(const ModelConfig& c) {
-  return {{"image_size", c.image_size}, {"chunk", c.chunk}, {"execute", c.execute},
-          {"instruction_buckets", c.instruction_buckets}, {"width", c.width}};
+  return {{"image_size", c.image_size},
+          {"chunk", c.chunk},
+          {"execute", c.execute},
+          {"instruction_buckets", c.instruction_buckets},
+          {"width", c.width},
+          {"latent_dim", c.latent_dim},
+          {"refine_iters", c.refine_iters},
+          {"gate", c.gate}};
 }
 
 ModelConfig model_config_from_json(const nlohmann::json& j) {
@@ -23,11 +29,15 @@ ModelConfig model_config_from_json(const nlohmann::json& j) {
     c.execute = j.at("execute").get<int>();
     c.instruction_buckets = j.at("instruction_buckets").get<int>();
     c.width = j.at("width").get<int>();
+    c.latent_dim = j.value("latent_dim", c.latent_dim);
+    c.refine_iters = j.value("refine_iters", c.refine_iters);
+    c.gate = j.value("gate", c.gate);
   } catch (const nlohmann::json::exception& e) {
     throw std::runtime_error(std::string("model config: ") + e.what());
   }
   if (c.image_size < 16 || c.chunk < 1 || c.execute < 1 || c.execute > c.chunk || c.instruction_buckets < 1 ||
-      c.width < 8)
+      c.width < 8 || c.latent_dim < 4 || c.refine_iters < 0 || c.refine_iters > 32 ||
+      (c.gate != "learned" && c.gate != "predictive" && c.gate != "reactive" && c.gate != "schedule"))
     throw std::runtime_error("model config out of range: " + to_json(c).dump());
   return c;
 }
@@ -141,11 +151,51 @@ torch::Tensor images_to_tensor(const uint8_t* images, int n, int size) {
   return t.permute({0, 3, 1, 2}).to(torch::kFloat32).div(255.0f).contiguous();
 }
 
-void save_checkpoint(const std::string& path, VlaNet& net, const CheckpointInfo& info) {
+ObservationTensors observation_tensors(const Observation& obs, int S, const Normalization& n,
+                                       const std::string& policy) {
+  auto image = [&](const char* camera) {
+    auto it = obs.images.find(camera);
+    if (it == obs.images.end())
+      throw std::runtime_error(policy + ": the observation has no '" + camera + "' image");
+    const Image& im = it->second;
+    if (im.height != im.width || im.height % S != 0)
+      throw std::runtime_error(policy + ": '" + std::string(camera) + "' image is " + std::to_string(im.height) + "x" +
+                               std::to_string(im.width) + "; needs a square multiple of " + std::to_string(S) + " px");
+    const int k = im.height / S;
+    const std::vector<uint8_t> pooled = k == 1 ? im.rgb : pool_images(im.rgb.data(), 1, S, k);
+    return images_to_tensor(pooled.data(), 1, S);
+  };
+  std::vector<float> proprio(kProprioDim);
+  int col = 0;
+  for (double v : obs.ee_pos_m) proprio[col++] = static_cast<float>(v);
+  for (double v : obs.ee_quat_wxyz) proprio[col++] = static_cast<float>(v);
+  proprio[col++] = static_cast<float>(obs.gripper_opening_m);
+  for (double v : obs.joint_pos_rad) proprio[col++] = static_cast<float>(v);
+  for (int k = 0; k < kProprioDim; ++k) proprio[k] = (proprio[k] - n.proprio_mean[k]) / n.proprio_std[k];
+  return {image("front"), image("wrist"), torch::from_blob(proprio.data(), {1, kProprioDim}, torch::kFloat32).clone()};
+}
+
+std::vector<Action> chunk_to_actions(const torch::Tensor& chunk, const Normalization& n, const std::string& policy) {
+  const auto c = chunk.contiguous().to(torch::kFloat32);
+  const float* p = c.data_ptr<float>();
+  std::vector<Action> out;
+  for (int64_t h = 0; h < c.size(0); ++h) {
+    Action a;
+    for (int k = 0; k < kActionDim; ++k) {
+      const double v = p[h * 7 + k] * n.action_std[k] + n.action_mean[k];
+      if (!std::isfinite(v)) throw std::runtime_error(policy + ": the network produced a non-finite action");
+      a[k] = std::clamp(v, -1.0, 1.0);
+    }
+    out.push_back(a);
+  }
+  return out;
+}
+
+void save_checkpoint(const std::string& path, const torch::nn::Module& net, const CheckpointInfo& info) {
   const std::string tmp = path + ".tmp";
   try {
     torch::serialize::OutputArchive archive;
-    net->save(archive);
+    net.save(archive);
     const nlohmann::json meta = {{"format", "wambench-checkpoint-1"},
                                  {"policy", info.policy},
                                  {"config", to_json(info.config)},
@@ -161,14 +211,14 @@ void save_checkpoint(const std::string& path, VlaNet& net, const CheckpointInfo&
   std::filesystem::rename(tmp, path);
 }
 
-VlaNet load_checkpoint(const std::string& path, const std::string& expected_policy, CheckpointInfo* info) {
+CheckpointInfo read_checkpoint(const std::string& path, const std::string& expected_policy,
+                               torch::serialize::InputArchive* archive) {
   if (!std::filesystem::is_regular_file(path)) throw std::runtime_error("no checkpoint file '" + path + "'");
-  torch::serialize::InputArchive archive;
   nlohmann::json meta;
   try {
-    archive.load_from(path);
+    archive->load_from(path);
     c10::IValue value;
-    if (!archive.try_read("wambench_meta", value) || !value.isString())
+    if (!archive->try_read("wambench_meta", value) || !value.isString())
       throw std::runtime_error("'" + path + "' is not a wambench checkpoint (no wambench_meta)");
     meta = nlohmann::json::parse(value.toStringRef());
   } catch (const c10::Error& e) {
@@ -193,21 +243,32 @@ VlaNet load_checkpoint(const std::string& path, const std::string& expected_poli
   } catch (const nlohmann::json::exception& e) {
     throw std::runtime_error("'" + path + "': malformed checkpoint metadata: " + e.what());
   }
-  VlaNet net(ci.config);
+  return ci;
+}
+
+void load_weights(torch::serialize::InputArchive& archive, torch::nn::Module& net, const std::string& path,
+                  const ModelConfig& config) {
   std::map<std::string, std::vector<int64_t>> expected;
-  for (const auto& p : net->named_parameters()) expected[p.key()] = p.value().sizes().vec();
+  for (const auto& p : net.named_parameters()) expected[p.key()] = p.value().sizes().vec();
   try {
-    net->load(archive);  // replaces tensors without checking their shapes: checked below
-    for (const auto& p : net->named_parameters())
+    net.load(archive);  // replaces tensors without checking their shapes: checked below
+    for (const auto& p : net.named_parameters())
       if (p.value().sizes().vec() != expected[p.key()])
         throw std::runtime_error("'" + path + "': the weights do not fit the architecture " +
-                                 to_json(ci.config).dump() + " (parameter " + p.key() + " has shape " +
+                                 to_json(config).dump() + " (parameter " + p.key() + " has shape " +
                                  c10::str(p.value().sizes()) + ")");
   } catch (const c10::Error& e) {
-    throw std::runtime_error("'" + path + "': the weights do not fit the architecture " + to_json(ci.config).dump() +
+    throw std::runtime_error("'" + path + "': the weights do not fit the architecture " + to_json(config).dump() +
                              ": " + e.what_without_backtrace());
   }
-  net->eval();
+  net.eval();
+}
+
+VlaNet load_checkpoint(const std::string& path, const std::string& expected_policy, CheckpointInfo* info) {
+  torch::serialize::InputArchive archive;
+  const CheckpointInfo ci = read_checkpoint(path, expected_policy, &archive);
+  VlaNet net(ci.config);
+  load_weights(archive, *net, path, ci.config);
   if (info) *info = ci;
   return net;
 }

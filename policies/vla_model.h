@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "policies/demo_dataset.h"
+#include "sim/env.h"
 
 namespace wambench {
 
@@ -22,6 +23,12 @@ struct ModelConfig {
   int execute = 4;              ///< actions executed per query (receding horizon), 1..H
   int instruction_buckets = 1024;  ///< hashed bag-of-words vocabulary size
   int width = 256;              ///< hidden width of the fusion MLP
+  // World-action models only (policies/wam_model.h); ignored by `vla`.
+  int latent_dim = 64;          ///< D: size of the world model's visual latent
+  int refine_iters = 3;         ///< harmowam: refinement iterations of the predictive expert, >= 0
+  /// harmowam: which expert acts: "learned" (the process-adaptive gate), "predictive" or "reactive"
+  /// (gate fixed, ablations), "schedule" (oracle phase schedule, ablation).
+  std::string gate = "learned";
 };
 nlohmann::json to_json(const ModelConfig& c);
 /// @throws std::runtime_error naming the bad field.
@@ -72,6 +79,21 @@ TORCH_MODULE(VlaNet);
 /// Batches uint8 images (n x S x S x 3, row 0 = top) into a [n, 3, S, S] float tensor in [0, 1].
 torch::Tensor images_to_tensor(const uint8_t* images, int n, int size);
 
+/// A learned policy's network inputs from one observation.
+struct ObservationTensors {
+  torch::Tensor front, wrist;  ///< [1, 3, S, S] float in [0, 1]
+  torch::Tensor proprio;       ///< [1, 15] normalized with the checkpoint's statistics
+};
+/// Converts an observation: the `front` and `wrist` images (square, a multiple k of S = image_size
+/// pixels; k x k average-pooled down to S) and the proprioception (demo_dataset.h order).
+/// @throws std::runtime_error naming `policy` for a missing camera or an image of another size.
+ObservationTensors observation_tensors(const Observation& obs, int image_size, const Normalization& norm,
+                                       const std::string& policy);
+
+/// Un-normalizes a predicted chunk [H, 7] into actions clipped to [-1, 1].
+/// @throws std::runtime_error naming `policy` if any value is not finite.
+std::vector<Action> chunk_to_actions(const torch::Tensor& chunk, const Normalization& norm, const std::string& policy);
+
 /// Everything a checkpoint holds besides the weights.
 struct CheckpointInfo {
   std::string policy = "vla";  ///< which policy type wrote it
@@ -82,12 +104,27 @@ struct CheckpointInfo {
 
 /// Writes weights + info (LibTorch archive; written to path + ".tmp", then renamed).
 /// @throws std::runtime_error naming the file on an I/O error.
-void save_checkpoint(const std::string& path, VlaNet& net, const CheckpointInfo& info);
+void save_checkpoint(const std::string& path, const torch::nn::Module& net, const CheckpointInfo& info);
+template <typename M>
+void save_checkpoint(const std::string& path, const torch::nn::ModuleHolder<M>& net, const CheckpointInfo& info) {
+  save_checkpoint(path, *net, info);
+}
 
-/// Reads a checkpoint written by save_checkpoint for `expected_policy`.
+/// Opens a checkpoint written by save_checkpoint for `expected_policy` and returns its info; the
+/// weights stay in `archive` for load_weights.
 /// @throws std::runtime_error naming the file: missing, truncated / not a checkpoint, written by
-/// another policy type ("a 'wam_joint' checkpoint, not 'vla'"), or weights that do not fit the
-/// stored architecture.
+/// another policy type ("a 'wam_joint' checkpoint, not 'vla'"), malformed metadata, or a
+/// normalization std that is not positive and finite.
+CheckpointInfo read_checkpoint(const std::string& path, const std::string& expected_policy,
+                               torch::serialize::InputArchive* archive);
+
+/// Loads the weights of `archive` into `net` (built from the checkpoint's config) and puts it in
+/// eval mode. @throws std::runtime_error naming `path` if the weights do not fit the architecture.
+void load_weights(torch::serialize::InputArchive& archive, torch::nn::Module& net, const std::string& path,
+                  const ModelConfig& config);
+
+/// read_checkpoint + load_weights for the `vla` network.
+/// @throws std::runtime_error as read_checkpoint and load_weights.
 VlaNet load_checkpoint(const std::string& path, const std::string& expected_policy, CheckpointInfo* info);
 
 }  // namespace wambench
