@@ -1,9 +1,11 @@
 #include <iostream>
+#include <memory>
 #include <thread>
 
 #include <mujoco/mujoco.h>
 
 #include "cli/commands.h"
+#include "policies/policy.h"
 #include "sim/gl_context.h"
 
 namespace wambench::cli {
@@ -11,9 +13,21 @@ namespace wambench::cli {
 CommandRunner add_info_command(CLI::App& app) {
   CLI::App* cmd = app.add_subcommand(
       "info", "Print versions (wambench, MuJoCo, LibTorch), the OpenGL backend and renderer, and "
-              "the hardware thread count");
-  return [cmd]() {
+              "the hardware thread count; or, with --checkpoint, a checkpoint's metadata as JSON");
+  auto checkpoint = std::make_shared<std::string>();
+  cmd->add_option("--checkpoint", *checkpoint,
+                  "Print this checkpoint's metadata (policy, architecture, normalization, training command, data "
+                  "hash, losses, world-model evaluation) as JSON instead");
+  return [cmd, checkpoint]() {
     (void)cmd;
+    if (!checkpoint->empty()) {
+      try {
+        std::cout << checkpoint_metadata(*checkpoint).dump(2) << "\n";
+      } catch (const std::runtime_error& e) {
+        throw UsageError(e.what());
+      }
+      return 0;
+    }
     std::cout << "wambench " << WAMBENCH_VERSION << " (commit " << WAMBENCH_GIT_COMMIT << ", "
               << WAMBENCH_BUILD_TYPE << " build)\n";
     std::cout << "MuJoCo " << mj_versionString() << " (headers " << mjVERSION_HEADER / 100 << "."

@@ -2,6 +2,8 @@
 #include <memory>
 
 #include "cli/commands.h"
+#include "eval/runner.h"
+#include "policies/policy.h"
 #include "sim/env.h"
 #include "sim/image.h"
 #include "tasks/task_env.h"
@@ -20,7 +22,72 @@ struct RenderOptions {
   bool grid = false;
   int grid_episodes = 6;
   uint64_t seed = 0;
+  std::string policy;      // --imagine: a world-action model
+  std::string checkpoint;  // "" = the bundled one
+  bool imagine = false;
+  int rows = 6;
 };
+
+// --imagine: runs the episode with a world-action model and writes, for `rows` of its queries
+// spread over the episode, the real front frame at the query step t, then for each imagined future
+// (t + k): the decoded imagined frame (upscaled) next to the real frame k steps later.
+int run_imagine(const RenderOptions& o) {
+  if (o.task.empty() || o.policy.empty()) throw UsageError("--imagine needs --task and --policy");
+  EnvConfig config;
+  config.image_height = config.image_width = o.size;
+  config.cameras = {"front", "wrist"};
+  TaskEnv env(o.task, config);
+  PolicySpec spec{o.policy, o.checkpoint.empty() ? bundled_checkpoint(o.policy) : o.checkpoint, 0.0};
+  std::unique_ptr<Policy> policy;
+  try {
+    policy = make_policy(spec);
+  } catch (const std::invalid_argument& e) {
+    throw UsageError(e.what());
+  }
+  parse_split(o.split);
+  EpisodeTrace trace;
+  EpisodeStepper stepper(*policy, env, {o.policy, o.task, o.split, o.episode}, o.seed, &trace, /*frames=*/true);
+  struct Query {
+    int step;
+    std::vector<Image> imagined;
+  };
+  std::vector<Query> queries;
+  int last = -1;
+  while (!stepper.done()) {
+    stepper.step();
+    if (stepper.last_query_step() != last) {
+      last = stepper.last_query_step();
+      queries.push_back({last, policy->imagined_frames()});
+    }
+  }
+  const EpisodeRecord record = stepper.record();
+  if (record.status == "error") throw std::runtime_error("the episode ended in an error: " + record.error);
+  if (queries.empty() || queries.front().imagined.empty())
+    throw UsageError("policy '" + o.policy + "' imagines no frames (it has no world model); valid: wam_ite, wam_joint, "
+                     "harmowam, harmowam_gate_*");
+  const int stride = policy->imagined_stride_steps();
+  const int last_frame = static_cast<int>(trace.frames.size()) - 1;
+  std::vector<Image> rows;
+  const int n = std::min<int>(o.rows, static_cast<int>(queries.size()));
+  for (int r = 0; r < n; ++r) {
+    const Query& q = queries[static_cast<size_t>(r) * queries.size() / n];
+    std::vector<Image> row = {trace.frames[q.step]};
+    for (size_t k = 0; k < q.imagined.size(); ++k) {
+      row.push_back(resize_nearest(q.imagined[k], o.size, o.size));
+      row.push_back(trace.frames[std::min(last_frame, q.step + static_cast<int>(k + 1) * stride)]);
+    }
+    rows.push_back(hstack(row));
+  }
+  write_png(o.out, vstack(rows));
+  std::cout << "wrote " << o.out << " (" << o.policy << " on " << o.task << ", " << o.split << " #" << o.episode << ", "
+            << record.status << " in " << record.steps << " steps): " << n << " rows = queries at steps";
+  for (int r = 0; r < n; ++r) std::cout << " " << queries[static_cast<size_t>(r) * queries.size() / n].step;
+  std::cout << "; columns = real t";
+  for (size_t k = 0; k < queries.front().imagined.size(); ++k)
+    std::cout << ", imagined t+" << (k + 1) * stride << ", real t+" << (k + 1) * stride;
+  std::cout << "\n";
+  return 0;
+}
 
 std::vector<std::string> cameras_of(const std::string& camera) {
   return camera == "all" ? std::vector<std::string>{"front", "wrist"} : std::vector<std::string>{camera};
@@ -37,6 +104,8 @@ Image render_cameras(Env& env, const std::vector<std::string>& cameras, int size
 }
 
 int run_render(const RenderOptions& o) {
+  if (o.imagine) return run_imagine(o);
+  if (!o.policy.empty()) throw UsageError("--policy needs --imagine");
   EnvConfig config;
   config.scene_path = o.scene;
   config.image_height = config.image_width = o.size;
@@ -81,8 +150,9 @@ int run_render(const RenderOptions& o) {
 CommandRunner add_render_command(CLI::App& app) {
   auto opts = std::make_shared<RenderOptions>();
   CLI::App* cmd = app.add_subcommand(
-      "render", "Render the first frame of the default scene, of one task episode, or a task's contact sheet "
-                "(rows = splits, columns = episodes) to a PNG");
+      "render", "Render the first frame of the default scene, of one task episode, a task's contact sheet "
+                "(rows = splits, columns = episodes), or a world-action model's imagined vs real frames (--imagine) "
+                "to a PNG");
   cmd->add_option("--out", opts->out, "Output PNG file")->required();
   cmd->add_option("--camera", opts->camera, "Camera: front, wrist, or all (side by side)")
       ->check(CLI::IsMember({"front", "wrist", "all"}))
@@ -101,6 +171,12 @@ CommandRunner add_render_command(CLI::App& app) {
       ->check(CLI::Range(1, 32))
       ->capture_default_str();
   cmd->add_option("--seed", opts->seed, "Base seed of the episode list")->capture_default_str();
+  cmd->add_flag("--imagine", opts->imagine,
+                "Run the episode with --policy (a world-action model) and write real vs imagined front frames: one row "
+                "per query (--rows of them), columns real t, then imagined / real t+k for each imagined future");
+  cmd->add_option("--policy", opts->policy, "World-action model for --imagine (wam_ite, wam_joint, harmowam, ...)");
+  cmd->add_option("--checkpoint", opts->checkpoint, "Checkpoint of --policy (default: the bundled one)");
+  cmd->add_option("--rows", opts->rows, "Queries shown by --imagine")->check(CLI::Range(1, 64))->capture_default_str();
   return [opts]() { return run_render(*opts); };
 }
 

@@ -38,6 +38,13 @@ CommandRunner add_train_command(CLI::App& app, const std::string* command_line) 
     std::printf("train: wrote %s (%lld parameters; %d train / %d validation demos; final loss %.4f, val %.4f) in %.0f s\n",
                 c->out.c_str(), static_cast<long long>(r.parameters), r.train_demos, r.val_demos, r.train_loss,
                 r.val_loss, r.wall_s);
+    if (!r.world_model.is_null())
+      for (const auto& row : r.world_model.at("by_offset"))
+        std::printf("train: world model on the validation demos, t+%d steps: latent MSE %.4f (copy-last %.4f), "
+                    "decoded image MSE %.5f (copy-last frame %.5f, decoder floor %.5f)\n",
+                    row.at("offset_steps").get<int>(), row.at("latent_mse").get<double>(),
+                    row.at("latent_mse_copy_last").get<double>(), row.at("image_mse").get<double>(),
+                    row.at("image_mse_copy_last").get<double>(), row.at("image_mse_reconstruction").get<double>());
     return 0;
   };
 }

@@ -71,6 +71,7 @@ std::vector<PolicySpec> resolve_policies(const nlohmann::json& j, const std::str
   if (j.is_string() && j.get<std::string>() == "all") {
     std::vector<PolicySpec> out;
     for (const std::string& n : policy_names()) {
+      if (is_ablation_policy(n)) continue;
       if (!policy_needs_checkpoint(n)) out.push_back({n, "", 0.0});
       else if (!bundled_checkpoint(n).empty()) out.push_back({n, bundled_checkpoint(n), 0.0});
     }

@@ -9,9 +9,12 @@
 //   "overall": [{"policy", ...}]                                                 (every split)
 //   "paired": [{"a", "b", "scope", "episodes", "a_only", "b_only", "difference", "p_mcnemar"}]
 //   "headline": {"harmowam", "vs": [{"family", "policy", "points", "relative_percent"}]} | null
+//   "gate": [{"policy", "task" | "all", "transit": {"<expert>": steps}, "interaction": {...}, "steps",
+//             "agreement"}]                                                    (HarmoWAM variants)
 // }
 #include "eval/report.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -74,6 +77,7 @@ const std::vector<std::string>& ood_splits() {
 std::string policy_family(const std::string& p) {
   if (p == "scripted") return "oracle";
   if (p == "vla" || p.rfind("vla_", 0) == 0) return "vla";
+  if (p.rfind("harmowam_gate_", 0) == 0) return "harmowam_ablation";
   if (p == "harmowam" || p.rfind("harmowam_", 0) == 0) return "harmowam";
   if (p.rfind("wam", 0) == 0 || p == "aha_wam") return "wam";
   return "other";
@@ -183,9 +187,13 @@ nlohmann::json summarize(const std::vector<EpisodeRecord>& records, const nlohma
   s["paired"] = nlohmann::json::array();
   std::vector<std::string> scopes = splits;
   scopes.push_back("ood");
+  // With `harmowam` in the run, only the pairs that include it (it against every other policy);
+  // otherwise every pair.
+  const bool has_harmowam = std::find(policies.begin(), policies.end(), "harmowam") != policies.end();
   for (size_t a = 0; a < policies.size(); ++a)
     for (size_t b = a + 1; b < policies.size(); ++b)
       for (const std::string& scope : scopes) {
+        if (has_harmowam && policies[a] != "harmowam" && policies[b] != "harmowam") continue;
         int64_t n = 0, a_only = 0, b_only = 0, sa = 0, sb = 0;
         for (const auto& [key, by_policy] : paired) {
           const std::string& sp = std::get<1>(key);
@@ -212,7 +220,7 @@ nlohmann::json summarize(const std::vector<EpisodeRecord>& records, const nlohma
   s["headline"] = nullptr;
   std::string harmo;
   for (const auto& p : policies)
-    if (policy_family(p) == "harmowam" && ood.count(p)) harmo = p;
+    if (policy_family(p) == "harmowam" && ood.count(p) && (harmo.empty() || p == "harmowam")) harmo = p;
   if (!harmo.empty()) {
     nlohmann::json vs = nlohmann::json::array();
     const double h = static_cast<double>(ood[harmo].successes) / std::max<int64_t>(1, ood[harmo].episodes);
@@ -234,6 +242,37 @@ nlohmann::json summarize(const std::vector<EpisodeRecord>& records, const nlohma
     }
     if (!vs.empty()) s["headline"] = {{"harmowam", harmo}, {"vs", vs}};
   }
+  // Gate diagnostics: steps per (coarse phase, active expert), from the records' "gate_by_phase".
+  std::map<std::pair<std::string, std::string>, std::map<std::string, std::map<std::string, int64_t>>> gate;
+  for (const EpisodeRecord& r : records) {
+    if (!r.diagnostics.is_object() || !r.diagnostics.contains("gate_by_phase")) continue;
+    for (const auto& [phase, experts] : r.diagnostics.at("gate_by_phase").items())
+      for (const auto& [expert, n] : experts.items())
+        for (const std::string& t : {r.key.task, std::string("all")})
+          gate[{r.key.policy, t}][phase][expert] += n.get<int64_t>();
+  }
+  s["gate"] = nlohmann::json::array();
+  std::vector<std::string> gate_tasks = tasks;
+  gate_tasks.insert(gate_tasks.begin(), "all");
+  for (const auto& p : policies)
+    for (const auto& t : gate_tasks) {
+      auto it = gate.find({p, t});
+      if (it == gate.end()) continue;
+      int64_t total = 0, agree = 0;
+      nlohmann::json row = {{"policy", p}, {"task", t}};
+      for (const auto& [phase, experts] : it->second) {
+        nlohmann::json counts = nlohmann::json::object();
+        for (const auto& [expert, n] : experts) {
+          counts[expert] = n;
+          total += n;
+          agree += (phase == "interaction" && expert == "predictive") || (phase == "transit" && expert == "reactive") ? n : 0;
+        }
+        row[phase] = counts;
+      }
+      row["steps"] = total;
+      row["agreement"] = total ? static_cast<double>(agree) / total : 0.0;
+      s["gate"].push_back(row);
+    }
   return s;
 }
 
@@ -303,6 +342,29 @@ std::string render_report_md(const nlohmann::json& s, const std::string& plot_fi
       }
       md << "\n";
     }
+  }
+  if (s.contains("gate") && !s.at("gate").empty()) {
+    md << "\n## Gate diagnostics\n\n"
+          "Executed steps by the task's coarse phase (labelled by a scripted expert shadowing each rollout) and by the "
+          "expert that acted. Agreement: the share of steps where the predictive expert acted in `interaction` or the "
+          "reactive expert in `transit` (the roles of the HarmoWAM abstract); the learned gate never sees the labels.\n\n"
+          "| policy | task | steps | transit: % predictive | interaction: % predictive | agreement |\n"
+          "|---|---|---|---|---|---|\n";
+    auto share = [](const nlohmann::json& row, const char* phase) -> std::string {
+      if (!row.contains(phase)) return "–";
+      int64_t pred = 0, all = 0;
+      for (const auto& [expert, n] : row.at(phase).items()) {
+        all += n.get<int64_t>();
+        if (expert == "predictive") pred += n.get<int64_t>();
+      }
+      std::ostringstream o;
+      o << std::fixed << std::setprecision(1) << (all ? 100.0 * pred / all : 0.0) << " % of " << all;
+      return o.str();
+    };
+    for (const auto& row : s.at("gate"))
+      md << "| `" << row.at("policy").get<std::string>() << "` | " << row.at("task").get<std::string>() << " | "
+         << row.at("steps") << " | " << share(row, "transit") << " | " << share(row, "interaction") << " | "
+         << std::fixed << std::setprecision(1) << 100 * row.at("agreement").get<double>() << " % |\n";
   }
   md << "\n## Paired comparisons (identical episodes, exact McNemar test)\n\n";
   if (s.at("paired").empty()) {

@@ -17,10 +17,13 @@ namespace wambench {
 const std::vector<std::string>& ood_splits();
 
 /// Policy family used by the headline comparison: "oracle" (scripted), "vla", "wam" (wam_ite,
-/// wam_joint, aha_wam), "harmowam", or "other".
+/// wam_joint, aha_wam), "harmowam", "harmowam_ablation" (harmowam_gate_*), or "other".
 std::string policy_family(const std::string& policy);
 
-/// Aggregates records into the summary (schema in the source's comment). Episodes with status
+/// Aggregates records into the summary (schema in the source's comment). With `harmowam` in the
+/// records, the paired comparisons are `harmowam` against every other policy (else every pair), and
+/// "gate" holds, per policy and task ("all" = pooled), the steps per coarse phase and acting expert
+/// from the records' "gate_by_phase" and the gate's agreement with the phase labels. Episodes with status
 /// "error" count as failures and are also counted under "errors". `order` gives the table order
 /// of policies / tasks / splits (names missing from it are appended in first-seen order).
 nlohmann::json summarize(const std::vector<EpisodeRecord>& records, const nlohmann::json& order);

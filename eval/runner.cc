@@ -51,6 +51,10 @@ EpisodeStepper::EpisodeStepper(Policy& policy, TaskEnv& env, const EpisodeKey& k
     info_.instruction = v.instruction;
     info_.horizon_steps = env.task().horizon_steps();
     info_.privileged = &env;
+    stage_ = "phase labeler";
+    labeler_ = env.task().make_expert(v, 0.0, record_.seed ^ 0x1ABE11E5ULL);
+    labeler_->act(env.env(), &phase_);
+    info_.phase = &phase_;
     stage_ = "policy";
     const auto tp = Clock::now();
     policy.reset(info_);
@@ -74,6 +78,10 @@ void EpisodeStepper::fail(const std::string& message) {
 void EpisodeStepper::step() {
   if (done()) return;
   try {
+    if (env_.steps() > 0) {
+      stage_ = "phase labeler";
+      labeler_->act(env_.env(), &phase_);
+    }
     if (chunk_pos_ >= chunk_len_) {
       stage_ = "policy";
       const auto tp = Clock::now();
@@ -85,9 +93,17 @@ void EpisodeStepper::step() {
       if (out_.execute_steps < 0 || out_.execute_steps > h)
         throw std::runtime_error("the policy asked to execute " + std::to_string(out_.execute_steps) +
                                  " actions of a chunk of " + std::to_string(h) + " (valid: 0..H, 0 = all)");
+      if (!out_.step_diagnostics.empty() && static_cast<int>(out_.step_diagnostics.size()) != h)
+        throw std::runtime_error("the policy gave " + std::to_string(out_.step_diagnostics.size()) +
+                                 " per-action diagnostics for a chunk of " + std::to_string(h));
       chunk_len_ = out_.execute_steps == 0 ? h : out_.execute_steps;
       chunk_pos_ = 0;
     }
+    nlohmann::json diagnostics = out_.diagnostics.is_object() ? out_.diagnostics : nlohmann::json::object();
+    if (!out_.step_diagnostics.empty() && out_.step_diagnostics[chunk_pos_].is_object())
+      diagnostics.update(out_.step_diagnostics[chunk_pos_]);
+    if (diagnostics.contains("expert") && diagnostics["expert"].is_string())
+      ++gate_by_phase_[to_string(phase_.coarse)][diagnostics["expert"].get<std::string>()];
     stage_ = "simulator";
     const Action& action = out_.chunk[chunk_pos_];
     env_.step(action);
@@ -100,10 +116,10 @@ void EpisodeStepper::step() {
     if (trace_) {
       append_state(env_.env(), trace_);
       trace_->actions.insert(trace_->actions.end(), action.begin(), action.end());
-      trace_->phases.push_back(out_.diagnostics.is_object() ? out_.diagnostics.value("phase", "") : "");
+      trace_->phases.push_back(diagnostics.value("phase", ""));
       trace_->success.push_back(env_.status().success);
       trace_->progress.push_back(env_.status().progress);
-      trace_->diagnostics.push_back(out_.diagnostics);
+      trace_->diagnostics.push_back(diagnostics);
       if (frames_) trace_->frames.push_back(obs_.images.at("front"));
     }
     ++chunk_pos_;
@@ -126,6 +142,8 @@ EpisodeRecord EpisodeStepper::record() const {
   r.progress_name = env_.status().progress_name;
   try {
     r.diagnostics = policy_->episode_summary();
+    if (!r.diagnostics.is_object()) r.diagnostics = {{"summary", r.diagnostics}};
+    if (!gate_by_phase_.empty()) r.diagnostics["gate_by_phase"] = gate_by_phase_;
   } catch (const std::exception& e) {
     r.diagnostics = {{"summary_error", e.what()}};
   }

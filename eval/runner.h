@@ -6,6 +6,8 @@
 
 #include <chrono>
 #include <functional>
+#include <map>
+#include <memory>
 #include <ostream>
 #include <string>
 #include <vector>
@@ -49,6 +51,11 @@ class EpisodeStepper {
   /// True once the task succeeded, the horizon was reached or an error ended the episode.
   bool done() const { return error_ || env_.done(); }
   /// Executes one control step (asking the policy first if its chunk is used up). No-op when done().
+  /// Before it, a scripted expert shadowing the rollout labels the step's phase (the task's coarse
+  /// transit / interaction label of the current state; its stage timeouts can move it on when a
+  /// policy stalls). When the step's diagnostics (PolicyOutput::diagnostics merged with its
+  /// step_diagnostics entry) name an "expert", the record's diagnostics get
+  /// "gate_by_phase": {coarse phase: {expert: steps}}.
   void step();
   /// The observation the policy was last given (or will be given next, once its chunk is used up).
   const Observation& observation() const { return obs_; }
@@ -68,6 +75,11 @@ class EpisodeStepper {
 
   Policy* policy_;
   EpisodeInfo info_;
+  // Scripted expert shadowing the rollout to label each step's phase (EpisodeInfo::phase and the
+  // record's "gate_by_phase"); stepped every control step on the current state, its action unused.
+  std::unique_ptr<Expert> labeler_;
+  PhaseLabel phase_;
+  std::map<std::string, std::map<std::string, int>> gate_by_phase_;  // coarse phase -> expert -> steps
   TaskEnv& env_;
   EpisodeTrace* trace_;
   bool frames_;

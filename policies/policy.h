@@ -100,6 +100,11 @@ bool is_ablation_policy(const std::string& name);
 /// a checkpoint use it, and "policies": "all" includes it unless it is an ablation.
 std::string bundled_checkpoint(const std::string& name);
 
+/// The metadata a learned policy's checkpoint stores (policies/vla_model.h save_checkpoint):
+/// {"format", "policy", "config", "normalization", "training"}.
+/// @throws std::runtime_error naming the file if it is missing or not a wambench checkpoint.
+nlohmann::json checkpoint_metadata(const std::string& path);
+
 /// Creates a policy instance.
 /// @throws std::invalid_argument for an unknown name (listing the valid ones) or a missing /
 /// unreadable checkpoint.

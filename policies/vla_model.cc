@@ -1,5 +1,7 @@
 #include "policies/vla_model.h"
 
+#include "policies/policy.h"
+
 #include <algorithm>
 #include <cctype>
 #include <cmath>
@@ -211,22 +213,35 @@ void save_checkpoint(const std::string& path, const torch::nn::Module& net, cons
   std::filesystem::rename(tmp, path);
 }
 
-CheckpointInfo read_checkpoint(const std::string& path, const std::string& expected_policy,
-                               torch::serialize::InputArchive* archive) {
+namespace {
+
+// Loads the archive and parses its wambench_meta JSON.
+nlohmann::json read_meta(const std::string& path, torch::serialize::InputArchive* archive) {
   if (!std::filesystem::is_regular_file(path)) throw std::runtime_error("no checkpoint file '" + path + "'");
-  nlohmann::json meta;
   try {
     archive->load_from(path);
     c10::IValue value;
     if (!archive->try_read("wambench_meta", value) || !value.isString())
       throw std::runtime_error("'" + path + "' is not a wambench checkpoint (no wambench_meta)");
-    meta = nlohmann::json::parse(value.toStringRef());
+    return nlohmann::json::parse(value.toStringRef());
   } catch (const c10::Error& e) {
     throw std::runtime_error("'" + path + "' is not a readable checkpoint (truncated or corrupt): " +
                              e.what_without_backtrace());
   } catch (const nlohmann::json::exception& e) {
     throw std::runtime_error("'" + path + "': malformed checkpoint metadata: " + e.what());
   }
+}
+
+}  // namespace
+
+nlohmann::json checkpoint_metadata(const std::string& path) {
+  torch::serialize::InputArchive archive;
+  return read_meta(path, &archive);
+}
+
+CheckpointInfo read_checkpoint(const std::string& path, const std::string& expected_policy,
+                               torch::serialize::InputArchive* archive) {
+  const nlohmann::json meta = read_meta(path, archive);
   CheckpointInfo ci;
   try {
     ci.policy = meta.at("policy").get<std::string>();

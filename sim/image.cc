@@ -65,4 +65,15 @@ Image vstack(const std::vector<Image>& images) {
   return out;
 }
 
+Image resize_nearest(const Image& image, int height, int width) {
+  if (height < 1 || width < 1 || image.empty()) throw std::invalid_argument("resize_nearest: empty image or size");
+  Image out(height, width);
+  for (int r = 0; r < height; ++r)
+    for (int c = 0; c < width; ++c) {
+      const size_t src = (static_cast<size_t>(r * image.height / height) * image.width + c * image.width / width) * 3;
+      std::copy_n(&image.rgb[src], 3, &out.rgb[(static_cast<size_t>(r) * width + c) * 3]);
+    }
+  return out;
+}
+
 }  // namespace wambench

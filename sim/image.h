@@ -34,6 +34,9 @@ Image read_png(const std::string& path);
 /// Places images side by side (left to right) on a black canvas as tall as the tallest one.
 Image hstack(const std::vector<Image>& images);
 
+/// Nearest-neighbour resampling of `image` to height x width pixels (both >= 1).
+Image resize_nearest(const Image& image, int height, int width);
+
 /// Places images one above the other (top to bottom) on a black canvas as wide as the widest one.
 Image vstack(const std::vector<Image>& images);
 

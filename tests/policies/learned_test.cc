@@ -7,39 +7,17 @@
 
 #include <gtest/gtest.h>
 
-#include "eval/collect.h"
 #include "policies/demo_dataset.h"
 #include "policies/policy.h"
 #include "policies/train.h"
 #include "policies/vla_model.h"
+#include "tests/policies/fixture.h"
 
 namespace wambench {
 namespace {
 namespace fs = std::filesystem;
-
-fs::path temp_dir() {
-  static const fs::path dir = [] {
-    const fs::path d = fs::temp_directory_path() / ("wambench_learned_" + std::to_string(::getpid()));
-    fs::remove_all(d);
-    fs::create_directories(d);
-    return d;
-  }();
-  return dir;
-}
-
-// A tiny fixture: 3 press_button and 3 pick_place demonstrations at 64 px.
-const std::string& fixture() {
-  static const std::string path = [] {
-    CollectConfig c;
-    c.tasks = {"press_button", "pick_place"};
-    c.episodes = 3;
-    c.image_size = 64;
-    c.out = (temp_dir() / "fixture.hdf5").string();
-    collect_demonstrations(c);
-    return c.out;
-  }();
-  return path;
-}
+using testing_fixture::fixture;
+using testing_fixture::temp_dir;
 
 TEST(Demos, ReadsEveryDemonstrationWithPooledImages) {
   const std::vector<Demo> demos = read_demos(fixture(), 32);  // 64 px pooled 2 x 2

@@ -1,0 +1,37 @@
+// Shared fixture of the learned-policy tests: a per-process temporary folder and a tiny
+// demonstration file (3 press_button + 3 pick_place demonstrations at 64 px), made once.
+#pragma once
+
+#include <unistd.h>
+
+#include <filesystem>
+#include <string>
+
+#include "eval/collect.h"
+
+namespace wambench::testing_fixture {
+
+inline std::filesystem::path temp_dir() {
+  static const std::filesystem::path dir = [] {
+    const auto d = std::filesystem::temp_directory_path() / ("wambench_learned_" + std::to_string(::getpid()));
+    std::filesystem::remove_all(d);
+    std::filesystem::create_directories(d);
+    return d;
+  }();
+  return dir;
+}
+
+inline const std::string& fixture() {
+  static const std::string path = [] {
+    CollectConfig c;
+    c.tasks = {"press_button", "pick_place"};
+    c.episodes = 3;
+    c.image_size = 64;
+    c.out = (temp_dir() / "fixture.hdf5").string();
+    collect_demonstrations(c);
+    return c.out;
+  }();
+  return path;
+}
+
+}  // namespace wambench::testing_fixture
