@@ -33,7 +33,7 @@ struct Trajectory {
   int steps = 0, nq = 0, nv = 0, nu = 0;
   std::vector<double> qpos, qvel, ctrl, actions;  ///< row-major, shapes as in the file
   std::vector<uint8_t> success;
-  std::vector<std::string> phases;          ///< steps: the policy's phase label per step ("" if none)
+  std::vector<std::string> phases;          ///< steps: the policy's phase label, else the shadow scripted expert's
   std::vector<nlohmann::json> diagnostics;  ///< steps: the policy's per-step diagnostics
 };
 

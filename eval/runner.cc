@@ -116,7 +116,8 @@ void EpisodeStepper::step() {
     if (trace_) {
       append_state(env_.env(), trace_);
       trace_->actions.insert(trace_->actions.end(), action.begin(), action.end());
-      trace_->phases.push_back(diagnostics.value("phase", ""));
+      // The policy's own phase label (scripted), else the shadow expert's.
+      trace_->phases.push_back(diagnostics.value("phase", phase_.fine));
       trace_->success.push_back(env_.status().success);
       trace_->progress.push_back(env_.status().progress);
       trace_->diagnostics.push_back(diagnostics);

@@ -26,7 +26,7 @@ struct EpisodeTrace {
   int nq = 0, nv = 0, nu = 0;
   std::vector<double> qpos, qvel, ctrl;   ///< (steps + 1) x nq / nv / nu: initial state, then after each step
   std::vector<double> actions;            ///< steps x 7, as executed (after the policy, before clipping)
-  std::vector<std::string> phases;        ///< steps: the policy's "phase" diagnostic ("" if none)
+  std::vector<std::string> phases;        ///< steps: the policy's "phase" diagnostic, else the shadow expert's label
   std::vector<uint8_t> success;           ///< steps: the task's latched success after the step
   std::vector<int> progress;              ///< steps: the task's furthest sub-goal after the step
   std::vector<nlohmann::json> diagnostics;  ///< steps: the policy's per-step diagnostics
@@ -55,7 +55,8 @@ class EpisodeStepper {
   /// transit / interaction label of the current state; its stage timeouts can move it on when a
   /// policy stalls). When the step's diagnostics (PolicyOutput::diagnostics merged with its
   /// step_diagnostics entry) name an "expert", the record's diagnostics get
-  /// "gate_by_phase": {coarse phase: {expert: steps}}.
+  /// "gate_by_phase": {coarse phase: {expert: steps}}. The trace's per-step phase is the policy's
+  /// "phase" diagnostic where it gives one (scripted), else the shadow expert's fine label.
   void step();
   /// The observation the policy was last given (or will be given next, once its chunk is used up).
   const Observation& observation() const { return obs_; }

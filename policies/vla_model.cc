@@ -128,13 +128,19 @@ torch::Tensor ImageEncoderImpl::forward(torch::Tensor images) {
   return net->forward(images).mean({2, 3});  // global average pooling -> [B, 128]
 }
 
+nn::Sequential make_proprio_encoder() {
+  return nn::Sequential(nn::Linear(kProprioDim, 64), nn::ReLU(), nn::Linear(64, 64), nn::ReLU());
+}
+
+nn::EmbeddingBag make_instruction_embedding(int buckets) {
+  return nn::EmbeddingBag(nn::EmbeddingBagOptions(buckets, 64).mode(torch::kMean));
+}
+
 VlaNetImpl::VlaNetImpl(const ModelConfig& c) : config(c) {
   front_encoder = register_module("front_encoder", ImageEncoder());
   wrist_encoder = register_module("wrist_encoder", ImageEncoder());
-  proprio_encoder = register_module(
-      "proprio_encoder", nn::Sequential(nn::Linear(kProprioDim, 64), nn::ReLU(), nn::Linear(64, 64), nn::ReLU()));
-  instruction = register_module(
-      "instruction", nn::EmbeddingBag(nn::EmbeddingBagOptions(c.instruction_buckets, 64).mode(torch::kMean)));
+  proprio_encoder = register_module("proprio_encoder", make_proprio_encoder());
+  instruction = register_module("instruction", make_instruction_embedding(c.instruction_buckets));
   head = register_module("head", nn::Sequential(nn::Linear(128 + 128 + 64 + 64, c.width), nn::ReLU(),
                                                 nn::Linear(c.width, c.width), nn::ReLU(),
                                                 nn::Linear(c.width, c.chunk * 7)));

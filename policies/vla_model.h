@@ -58,6 +58,12 @@ struct ImageEncoderImpl : torch::nn::Module {
 };
 TORCH_MODULE(ImageEncoder);
 
+/// Proprioception encoder of every learned policy: [B, 15] -> Linear 64, ReLU, Linear 64, ReLU -> [B, 64].
+torch::nn::Sequential make_proprio_encoder();
+/// Instruction embedding of every learned policy: hashed bag-of-words bags (instruction_tokens) ->
+/// mean of 64-d embeddings, [B, 64].
+torch::nn::EmbeddingBag make_instruction_embedding(int buckets);
+
 /// The `vla` network: (front, wrist, proprio, instruction) -> action chunk. Separate encoders for
 /// the two cameras (128 each), proprio MLP (15 -> 64), instruction EmbeddingBag (mean, 64), concatenated
 /// (384) into a 2-layer MLP (width) and a linear head to H x 7 normalized actions.

@@ -59,10 +59,8 @@ WamNetImpl::WamNetImpl(const ModelConfig& c, WamKind k) : config(c), kind(k) {
   const int D = c.latent_dim, H = c.chunk, F = static_cast<int>(future_offsets(c).size()), W = c.width;
   front_encoder = register_module("front_encoder", ImageEncoder());
   wrist_encoder = register_module("wrist_encoder", ImageEncoder());
-  proprio_encoder = register_module(
-      "proprio_encoder", nn::Sequential(nn::Linear(kProprioDim, 64), nn::ReLU(), nn::Linear(64, 64), nn::ReLU()));
-  instruction = register_module(
-      "instruction", nn::EmbeddingBag(nn::EmbeddingBagOptions(c.instruction_buckets, 64).mode(torch::kMean)));
+  proprio_encoder = register_module("proprio_encoder", make_proprio_encoder());
+  instruction = register_module("instruction", make_instruction_embedding(c.instruction_buckets));
   to_latent = register_module("to_latent", nn::Linear(256, D));
   latent_norm = register_module("latent_norm", nn::LayerNorm(nn::LayerNormOptions({D}).elementwise_affine(false)));
   // Decoder: D -> 128 x 4 x 4 -> transposed convolutions doubling the size up to S (S a power of two

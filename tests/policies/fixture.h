@@ -8,6 +8,7 @@
 #include <string>
 
 #include "eval/collect.h"
+#include "sim/env.h"
 
 namespace wambench::testing_fixture {
 
@@ -32,6 +33,14 @@ inline const std::string& fixture() {
     return c.out;
   }();
   return path;
+}
+
+// An observation with black 128 px `front` and `wrist` images (what evaluation renders).
+inline Observation blank_observation() {
+  Observation obs;
+  obs.images["front"] = Image(128, 128);
+  obs.images["wrist"] = Image(128, 128);
+  return obs;
 }
 
 }  // namespace wambench::testing_fixture

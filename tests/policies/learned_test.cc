@@ -16,6 +16,7 @@
 namespace wambench {
 namespace {
 namespace fs = std::filesystem;
+using testing_fixture::blank_observation;
 using testing_fixture::fixture;
 using testing_fixture::temp_dir;
 
@@ -170,7 +171,8 @@ TEST(Checkpoint, CorruptMismatchedAndForeignCheckpointsAreRejectedClearly) {
   EXPECT_NE(message((temp_dir() / "none.pt").string(), "vla").find("no checkpoint file"), std::string::npos);
   // Degenerate normalization.
   const std::string zero_std = (temp_dir() / "zero_std.pt").string();
-  save_checkpoint(zero_std, net, CheckpointInfo{});
+  const CheckpointInfo degenerate;  // default normalization: every std 0
+  save_checkpoint(zero_std, net, degenerate);
   EXPECT_NE(message(zero_std, "vla").find("std is not positive"), std::string::npos) << message(zero_std, "vla");
 }
 
@@ -185,9 +187,7 @@ TEST(VlaPolicy, ActsWithAChunkOfValidActionsFromAnObservation) {
   EpisodeInfo episode;
   episode.instruction = "press the blue button";
   policy->reset(episode);
-  Observation obs;
-  obs.images["front"] = Image(128, 128);
-  obs.images["wrist"] = Image(128, 128);
+  Observation obs = blank_observation();
   const PolicyOutput out = policy->act(obs);
   ASSERT_EQ(out.chunk.size(), 8u);
   EXPECT_EQ(out.execute_steps, 4);

@@ -14,6 +14,7 @@
 
 namespace wambench {
 namespace {
+using testing_fixture::blank_observation;
 using testing_fixture::fixture;
 using testing_fixture::temp_dir;
 
@@ -184,7 +185,7 @@ TEST(WamNet, PredictiveRefinementLowersItsEnergyEveryIteration) {
 }
 
 TEST(WamCheckpoint, RoundTripGivesIdenticalOutputsAndTheGateModeMustMatch) {
-  for (const std::string& policy : {"wam_ite", "wam_joint", "harmowam", "harmowam_gate_reactive"}) {
+  for (const std::string policy : {"wam_ite", "wam_joint", "harmowam", "harmowam_gate_reactive"}) {
     SCOPED_TRACE(policy);
     torch::manual_seed(5);
     const CheckpointInfo info = unit_info(policy, tiny(wam_gate(policy)));
@@ -216,9 +217,7 @@ TEST(WamPolicy, HarmowamActsWithPerActionGateDiagnosticsAndImaginedFrames) {
   EpisodeInfo episode;
   episode.instruction = "press the blue button";
   policy->reset(episode);
-  Observation obs;
-  obs.images["front"] = Image(128, 128);
-  obs.images["wrist"] = Image(128, 128);
+  Observation obs = blank_observation();
   const PolicyOutput out = policy->act(obs);
   ASSERT_EQ(out.chunk.size(), 8u);
   EXPECT_EQ(out.execute_steps, 4);
