@@ -58,13 +58,14 @@ int run_imagine(const RenderOptions& o) {
     if (stepper.last_query_step() != last) {
       last = stepper.last_query_step();
       queries.push_back({last, policy->imagined_frames()});
+      if (queries.front().imagined.empty())  // known after the first query: stop there
+        throw UsageError("policy '" + o.policy + "' imagines no frames (it has no world model); valid: wam_ite, "
+                         "wam_joint, harmowam, harmowam_gate_*");
     }
   }
   const EpisodeRecord record = stepper.record();
   if (record.status == "error") throw std::runtime_error("the episode ended in an error: " + record.error);
-  if (queries.empty() || queries.front().imagined.empty())
-    throw UsageError("policy '" + o.policy + "' imagines no frames (it has no world model); valid: wam_ite, wam_joint, "
-                     "harmowam, harmowam_gate_*");
+  if (queries.empty()) throw std::runtime_error("the episode ended before the policy was asked for actions");
   const int stride = policy->imagined_stride_steps();
   const int last_frame = static_cast<int>(trace.frames.size()) - 1;
   std::vector<Image> rows;
