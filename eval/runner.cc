@@ -2,6 +2,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <cmath>
 #include <exception>
 #include <map>
 #include <memory>
@@ -102,8 +103,14 @@ void EpisodeStepper::step() {
     nlohmann::json diagnostics = out_.diagnostics.is_object() ? out_.diagnostics : nlohmann::json::object();
     if (!out_.step_diagnostics.empty() && out_.step_diagnostics[chunk_pos_].is_object())
       diagnostics.update(out_.step_diagnostics[chunk_pos_]);
-    if (diagnostics.contains("expert") && diagnostics["expert"].is_string())
-      ++gate_by_phase_[to_string(phase_.coarse)][diagnostics["expert"].get<std::string>()];
+    if (diagnostics.contains("expert") && diagnostics["expert"].is_string()) {
+      const std::string expert = diagnostics["expert"].get<std::string>();
+      ++gate_by_phase_[to_string(phase_.coarse)][expert];
+      expert_per_step_ += expert.empty() ? '-' : expert[0];
+      gate_per_step_.push_back(diagnostics.contains("gate") && diagnostics["gate"].is_number()
+                                   ? std::round(diagnostics["gate"].get<double>() * 1000.0) / 1000.0
+                                   : std::nan(""));
+    }
     stage_ = "simulator";
     const Action& action = out_.chunk[chunk_pos_];
     env_.step(action);
@@ -144,7 +151,11 @@ EpisodeRecord EpisodeStepper::record() const {
   try {
     r.diagnostics = policy_->episode_summary();
     if (!r.diagnostics.is_object()) r.diagnostics = {{"summary", r.diagnostics}};
-    if (!gate_by_phase_.empty()) r.diagnostics["gate_by_phase"] = gate_by_phase_;
+    if (!gate_by_phase_.empty()) {
+      r.diagnostics["gate_by_phase"] = gate_by_phase_;
+      r.diagnostics["gate_per_step"] = gate_per_step_;  // NaN is written as null
+      r.diagnostics["expert_per_step"] = expert_per_step_;
+    }
   } catch (const std::exception& e) {
     r.diagnostics = {{"summary_error", e.what()}};
   }

@@ -55,7 +55,9 @@ class EpisodeStepper {
   /// transit / interaction label of the current state; its stage timeouts can move it on when a
   /// policy stalls). When the step's diagnostics (PolicyOutput::diagnostics merged with its
   /// step_diagnostics entry) name an "expert", the record's diagnostics get
-  /// "gate_by_phase": {coarse phase: {expert: steps}}. The trace's per-step phase is the policy's
+  /// "gate_by_phase": {coarse phase: {expert: steps}}, "gate_per_step" (the "gate" value of every
+  /// step, rounded to 1e-3) and "expert_per_step" (one letter per step: the expert's initial, e.g.
+  /// "pprr..."). The trace's per-step phase is the policy's
   /// "phase" diagnostic where it gives one (scripted), else the shadow expert's fine label.
   void step();
   /// The observation the policy was last given (or will be given next, once its chunk is used up).
@@ -81,6 +83,8 @@ class EpisodeStepper {
   std::unique_ptr<Expert> labeler_;
   PhaseLabel phase_;
   std::map<std::string, std::map<std::string, int>> gate_by_phase_;  // coarse phase -> expert -> steps
+  std::vector<double> gate_per_step_;  // the "gate" diagnostic of each executed step (NaN if none)
+  std::string expert_per_step_;        // first letter of each step's "expert" ('p', 'r'; '-' if none)
   TaskEnv& env_;
   EpisodeTrace* trace_;
   bool frames_;

@@ -263,6 +263,15 @@ TEST(WamPolicy, TheRunnerTalliesEveryStepsExpertByPhase) {
     for (const auto& [expert, n] : experts.items()) steps += n.get<int>();
   }
   EXPECT_EQ(steps, r.steps);
+  // Per-step gate values and experts in the record, consistent with each other.
+  const auto& gates = r.diagnostics.at("gate_per_step");
+  const std::string experts = r.diagnostics.at("expert_per_step").get<std::string>();
+  ASSERT_EQ(gates.size(), static_cast<size_t>(r.steps));
+  ASSERT_EQ(experts.size(), static_cast<size_t>(r.steps));
+  for (size_t k = 0; k < experts.size(); ++k) {
+    const double g = gates[k].get<double>();  // rounded to 1e-3: within that of 0.5 either expert is right
+    if (std::abs(g - 0.5) > 1e-3) EXPECT_EQ(experts[k], g >= 0.5 ? 'p' : 'r') << k;
+  }
   // Every step of the trace carries its own action's gate value.
   ASSERT_EQ(trace.diagnostics.size(), static_cast<size_t>(r.steps));
   for (const auto& d : trace.diagnostics) EXPECT_TRUE(d.contains("gate") && d.contains("expert") && d.contains("refine_energy"));
