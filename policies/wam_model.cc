@@ -138,6 +138,7 @@ WamOutput WamNetImpl::forward(const WamInputs& in, bool differentiable_refinemen
   out.z = latent_norm(to_latent(torch::cat({front_feat, wrist_feat}, 1)));
   const auto proprio_feat = proprio_encoder->forward(in.proprio);
   const auto ctx = torch::cat({proprio_feat, instruction->forward(in.tokens, in.offsets)}, 1);
+  out.context = ctx;
   if (kind == WamKind::kJoint) {
     const auto h = trunk->forward(torch::cat({front_feat, wrist_feat, ctx}, 1));
     out.actions = action_head->forward(h).view({-1, H, 7});
@@ -211,8 +212,8 @@ WamLoss wam_loss(WamNet& net, const WamInputs& inputs, const torch::Tensor& targ
     loss.total = loss.action + loss.world_model + loss.reconstruction;
     return loss;
   }
-  // Action-conditioned dynamics on the demonstrated chunk.
-  const auto ctx = net->context(inputs.proprio, inputs.tokens, inputs.offsets);
+  // Action-conditioned dynamics on the demonstrated chunk (the forward pass's context, not recomputed).
+  const auto& ctx = out.context;
   loss.world_model =
       loss.world_model + torch::mse_loss(net->action_dynamics(out.z.slice(0, 0, n_wm), ctx.slice(0, 0, n_wm),
                                                               target.slice(0, 0, n_wm)),

@@ -81,6 +81,7 @@ struct WamInputs {
 struct WamOutput {
   torch::Tensor actions;     ///< [B, H, 7] normalized chunk the policy executes
   torch::Tensor z;           ///< [B, D] current visual latent
+  torch::Tensor context;     ///< [B, 128] proprio ++ instruction features (WamNetImpl::context)
   torch::Tensor futures;     ///< [B, F, D] imagined future latents at future_offsets()
   torch::Tensor gate;        ///< kHarmo: [B, H] predictive expert's weight in [0, 1]
   torch::Tensor gate_logits; ///< kHarmo, learned gate: [B, H]
