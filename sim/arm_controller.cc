@@ -40,6 +40,9 @@ ArmController::ArmController(const mjModel* model, const ArmControllerConfig& co
                              double control_period_s)
     : config_(config), control_period_s_(control_period_s), scratch_(mj_makeData(model)) {
   if (!(control_period_s > 0)) throw std::invalid_argument("ArmController: control period must be > 0 s");
+  if (!(config.gripper_speed_m_s > 0)) throw std::invalid_argument("ArmController: gripper_speed_m_s must be > 0");
+  if (!(config.gripper_deadband >= 0 && config.gripper_deadband < 1))
+    throw std::invalid_argument("ArmController: gripper_deadband must be in [0, 1)");
   for (int i = 0; i < kArmDof; ++i) {
     const std::string idx = std::to_string(i + 1);
     const int j = require_id(model, mjOBJ_JOINT, "joint" + idx);
@@ -66,6 +69,7 @@ void ArmController::reset(const mjModel* /*model*/, const mjData* data) {
   for (int i = 0; i < kArmDof; ++i) q_cmd_[i] = data->qpos[arm_qpos_[i]];
   q_prev_cmd_ = q_cmd_;
   gripper_cmd_ = 0.5 * gripper_opening_m(data);
+  gripper_closed_ = gripper_opening_m(data) <= 0.5 * kGripperMaxOpeningM;
 }
 
 ArmController::Vector7d ArmController::solve_ik(const mjModel* model, const Vector7d& seed) {
@@ -139,7 +143,13 @@ void ArmController::set_action(const mjModel* model, const mjData* data,
     const double max_delta = config_.max_joint_velocity_rad_s[i] * period_s;
     q_cmd_[i] = std::clamp(q_cmd_[i], q_prev_cmd_[i] - max_delta, q_prev_cmd_[i] + max_delta);
   }
-  gripper_cmd_ = 0.25 * kGripperMaxOpeningM * (1.0 - a[6]);
+  // Binary gripper latch with hysteresis; on a switch the ramp restarts from the measured opening.
+  const bool was_closed = gripper_closed_;
+  if (a[6] > config_.gripper_deadband) gripper_closed_ = true;
+  if (a[6] < -config_.gripper_deadband) gripper_closed_ = false;
+  if (gripper_closed_ != was_closed) {
+    gripper_cmd_ = std::clamp(0.5 * gripper_opening_m(data), 0.0, 0.5 * kGripperMaxOpeningM);
+  }
 }
 
 void ArmController::write_controls(const mjModel* model, mjData* data, int substep, int substeps) {
@@ -148,6 +158,11 @@ void ArmController::write_controls(const mjModel* model, mjData* data, int subst
                             : Vector7d((q_cmd_ - q_prev_cmd_) / (substeps * model->opt.timestep));
   for (int i = 0; i < kArmDof; ++i) {
     data->ctrl[arm_act_[i]] = q_prev_cmd_[i] + alpha * (q_cmd_[i] - q_prev_cmd_[i]);
+  }
+  if (substeps > 0) {
+    const double goal = gripper_closed_ ? 0.0 : 0.5 * kGripperMaxOpeningM;  // per finger (m)
+    const double max_delta = 0.5 * config_.gripper_speed_m_s * model->opt.timestep;
+    gripper_cmd_ += std::clamp(goal - gripper_cmd_, -max_delta, max_delta);
   }
   data->ctrl[gripper_act_] = gripper_cmd_;
 }
@@ -190,6 +205,11 @@ std::array<double, 4> ArmController::ee_quat_wxyz(const mjData* data) const {
   mju_mat2Quat(q.data(), data->site_xmat + 9 * ee_site_);
   if (q[0] < 0) for (double& v : q) v = -v;  // canonical hemisphere: w >= 0
   return q;
+}
+
+std::array<double, 6> ArmController::ee_rot6d(const mjData* data) const {
+  const mjtNum* r = data->site_xmat + 9 * ee_site_;  // row-major 3x3
+  return {r[0], r[3], r[6], r[1], r[4], r[7]};
 }
 
 double ArmController::gripper_opening_m(const mjData* data) const {

@@ -50,6 +50,17 @@ struct ArmControllerConfig {
   /// table and in front of the robot.
   std::array<double, 3> workspace_min_m = {-0.10, -0.85, 0.005};
   std::array<double, 3> workspace_max_m = {1.00, 0.85, 1.00};
+  /// Hysteresis dead band of the binary gripper command (action units, in [0, 1)): a[6] above
+  /// +gripper_deadband latches "closed", below -gripper_deadband latches "open", and
+  /// |a[6]| <= gripper_deadband keeps the latched state (robosuite / LIBERO convention: a policy's
+  /// near-zero mean prediction neither opens nor closes the hand).
+  double gripper_deadband = 0.1;
+  /// Speed at which the finger target (the commanded opening, distance between the pads) moves
+  /// towards fully open / fully closed (m/s of opening; each finger moves at half of it). 0.1 m/s
+  /// is the Franka Hand's maximum, the limit of libfranka's franka::Gripper::move(width, speed)
+  /// speed argument (m/s), as exposed by frankx (pantor/frankx gripper.hpp: max_speed = 0.1 m/s).
+  /// The full 0.08 m stroke takes 0.8 s (8 control steps at 10 Hz). Must be > 0.
+  double gripper_speed_m_s = 0.1;
 };
 
 /// Converts actions into actuator commands. Holds the commanded EE pose between control steps.
@@ -58,27 +69,39 @@ struct ArmControllerConfig {
 /// Action semantics (DESIGN.md "Actions"): a = [dx, dy, dz, droll, dpitch, dyaw, gripper] in
 /// [-1, 1] (the caller clips). The EE target moves by a[0:3] * max_translation_per_step_m in the
 /// world frame and rotates by the rotation vector a[3:6] * max_rotation_per_step_rad about world
-/// x, y, z (applied on the left: R_target <- exp([r]x) R_target). gripper -1 = open (0.08 m),
-/// +1 = closed (0 m), linear in between; the grasp force is limited by the actuator (70 N).
+/// x, y, z (applied on the left: R_target <- exp([r]x) R_target).
+///
+/// Gripper (binary, as in robosuite / LIBERO datasets): a[6] is a latch command, not a width.
+/// a[6] > +gripper_deadband closes, a[6] < -gripper_deadband opens, and |a[6]| <= gripper_deadband
+/// keeps the current state (hysteresis). The finger position target then moves towards fully open
+/// (0.08 m between the pads, 0.04 m per finger) or fully closed (0 m) at gripper_speed_m_s,
+/// advanced once per physics substep in write_controls(); when the latch switches, the ramp
+/// starts from the measured opening (as a real gripper starts moving from where it is), so the
+/// fingers respond at once. The grasp force is limited by the actuator (70 N): a closed latch on
+/// an object keeps squeezing it with the position actuator's force.
 class ArmController {
  public:
   /// Resolves the robot's joints, actuators and the "ee" site by name. `control_period_s` is the
   /// time one action is applied for (s), used for the joint velocity limits.
-  /// @throws ModelLoadError naming any missing element; std::invalid_argument if the period <= 0.
+  /// @throws ModelLoadError naming any missing element; std::invalid_argument if the period <= 0,
+  /// gripper_speed_m_s <= 0 or gripper_deadband outside [0, 1).
   ArmController(const mjModel* model, const ArmControllerConfig& config, double control_period_s);
 
   /// Re-targets to the current measured state: EE target = measured EE pose, joint targets =
-  /// measured joints, gripper target = measured opening. Call after setting a new state.
+  /// measured joints, gripper target = measured opening, and the gripper latch = open if the
+  /// measured opening is > half the stroke (0.04 m), else closed. Call after setting a new state.
   void reset(const mjModel* model, const mjData* data);
 
   /// Applies one (already clipped) action: moves the EE target, solves IK for new joint targets
-  /// and sets the gripper target. Does not step physics.
+  /// and updates the gripper latch from a[6] (see the class comment). Does not step physics.
   void set_action(const mjModel* model, const mjData* data, const std::array<double, 7>& action);
 
   /// Writes actuator controls for physics substep `substep` of `substeps` in this control period:
   /// joint targets move linearly from the previous IK solution to the new one over the period, and
   /// the reference joint velocity of that motion is kept for apply_feedforward(). substeps = 0
-  /// jumps to the new targets with zero reference velocity.
+  /// jumps to the new targets with zero reference velocity. Each call with substeps > 0 also
+  /// advances the gripper target by gripper_speed_m_s * model->opt.timestep (of opening) towards
+  /// the latched state; substeps = 0 leaves it where it is.
   void write_controls(const mjModel* model, mjData* data, int substep, int substeps);
 
   /// Feed-forward joint forces, set as qfrc_applied on the robot's DoFs:
@@ -102,11 +125,22 @@ class ArmController {
 
   // --- Measurements (world frame, SI) --------------------------------------------------------
   std::array<double, 3> ee_pos_m(const mjData* data) const;
-  /// EE orientation as a unit quaternion (w, x, y, z).
+  /// EE orientation as a unit quaternion (w, x, y, z), canonical hemisphere w >= 0 (so the sign
+  /// can flip where w crosses 0, e.g. for the hand pointing straight down).
   std::array<double, 4> ee_quat_wxyz(const mjData* data) const;
+  /// EE orientation as the continuous 6-D rotation representation (Zhou et al., "On the Continuity
+  /// of Rotation Representations in Neural Networks", CVPR 2019): the first two columns of the
+  /// "ee" site's world-frame rotation matrix R, (R00, R10, R20, R01, R11, R21), each in [-1, 1].
+  std::array<double, 6> ee_rot6d(const mjData* data) const;
   /// Distance between the finger pads (m), 0..0.08.
   double gripper_opening_m(const mjData* data) const;
   std::array<double, kArmDof> joint_pos_rad(const mjData* data) const;
+
+  /// Gripper latch: true after a close command (a[6] > gripper_deadband), false after an open one.
+  bool gripper_closed() const { return gripper_closed_; }
+  /// Current commanded opening between the pads (m, 0..0.08): the rate-limited target the finger
+  /// actuator drives to; it reaches 0 (closed latch) or 0.08 (open latch) at the end of the ramp.
+  double gripper_target_opening_m() const { return 2.0 * gripper_cmd_; }
 
   /// Commanded EE target (world frame).
   const Eigen::Vector3d& target_pos_m() const { return target_pos_; }
@@ -145,7 +179,8 @@ class ArmController {
   Vector7d q_cmd_ = Vector7d::Zero();
   Vector7d qdot_ref_ = Vector7d::Zero();  // reference joint velocity of the interpolation (rad/s)
   double control_period_s_;               // time one action is applied for (s)
-  double gripper_cmd_ = 0.04;  // per-finger opening target (m), 0..0.04
+  double gripper_cmd_ = 0.04;  // per-finger opening target (m), 0..0.04, rate-limited
+  bool gripper_closed_ = false;  // latched gripper state
 
   DataPtr scratch_;              // kinematics-only copy for the IK iterations
   std::vector<mjtNum> jacp_, jacr_;  // 3 x nv each

@@ -121,6 +121,7 @@ Observation Env::observe() {
   Observation obs;
   obs.ee_pos_m = controller_->ee_pos_m(d);
   obs.ee_quat_wxyz = controller_->ee_quat_wxyz(d);
+  obs.ee_rot6d = controller_->ee_rot6d(d);
   obs.gripper_opening_m = controller_->gripper_opening_m(d);
   obs.joint_pos_rad = controller_->joint_pos_rad(d);
   obs.time_s = d->time;

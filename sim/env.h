@@ -19,6 +19,9 @@
 namespace wambench {
 
 /// Dimension of an action: [dx, dy, dz, droll, dpitch, dyaw, gripper] (DESIGN.md "Actions").
+/// The gripper component is a binary latch command with hysteresis (> +0.1 closes, < -0.1 opens,
+/// in between keeps the state; the fingers then move at 0.1 m/s of opening): see ArmController
+/// and ArmControllerConfig::gripper_deadband / gripper_speed_m_s.
 inline constexpr int kActionDim = 7;
 using Action = std::array<double, kActionDim>;
 
@@ -66,6 +69,12 @@ struct Observation {
   std::map<std::string, Image> images;
   std::array<double, 3> ee_pos_m{};          ///< EE (tool centre point) position, world frame (m)
   std::array<double, 4> ee_quat_wxyz{};      ///< EE orientation, world frame, (w, x, y, z), w >= 0
+  /// EE orientation as the continuous 6-D rotation representation of Zhou et al., "On the
+  /// Continuity of Rotation Representations in Neural Networks" (CVPR 2019): the first two columns
+  /// of the world-frame rotation matrix, (r00, r10, r20, r01, r11, r21), each in [-1, 1]. Unlike the
+  /// quaternion (whose sign flips near w = 0, e.g. a hand pointing down) it is continuous in the
+  /// pose, so learned policies read it; the quaternion stays for people and records.
+  std::array<double, 6> ee_rot6d{};
   double gripper_opening_m = 0;              ///< distance between finger pads, 0..0.08 m
   std::array<double, kArmDof> joint_pos_rad{};  ///< arm joint positions (rad)
   double time_s = 0;                         ///< simulation time since reset (s)

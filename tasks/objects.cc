@@ -15,8 +15,8 @@ std::string replace_all(std::string s, const std::string& from, const std::strin
 }
 
 ObjectCategory category(std::string name, std::string geoms, double grasp_x, double grasp_z, double grasp_yaw,
-                        double width, double radius, double height) {
-  return ObjectCategory{std::move(name), std::move(geoms), grasp_x, grasp_z, grasp_yaw, width, radius, height};
+                        double symmetry, double width, double radius, double height) {
+  return ObjectCategory{std::move(name), std::move(geoms), grasp_x, grasp_z, grasp_yaw, symmetry, width, radius, height};
 }
 
 }  // namespace
@@ -47,20 +47,20 @@ const ObjectCategory& find_category(const std::vector<ObjectCategory>& categorie
 const std::vector<ObjectCategory>& pick_place_train_objects() {
   static const std::vector<ObjectCategory> kTrain = {
       category("cube", R"(<geom name="{B}_body" class="object" type="box" size="0.022 0.022 0.022" pos="0 0 0.022"/>)",
-               0, 0.022, 0, 0.044, 0.032, 0.044),
+               0, 0.022, 0, M_PI / 2, 0.044, 0.032, 0.044),
       category("can", R"(<geom name="{B}_body" class="object" type="cylinder" size="0.026 0.045" pos="0 0 0.045"/>
 <geom name="{B}_accent_lid" type="cylinder" size="0.024 0.001" pos="0 0 0.0905" rgba="0.8 0.8 0.82 1" contype="0" conaffinity="0" mass="0"/>)",
-               0, 0.058, 0, 0.052, 0.03, 0.09),
+               0, 0.058, 0, 0.0, 0.052, 0.03, 0.09),
       category("mug", R"(<geom name="{B}_body" class="object" type="cylinder" size="0.032 0.04" pos="0 0 0.04"/>
 <geom name="{B}_handle_top" class="object" type="box" size="0.014 0.006 0.005" pos="0.044 0 0.068"/>
 <geom name="{B}_handle_side" class="object" type="box" size="0.005 0.006 0.024" pos="0.053 0 0.044"/>
 <geom name="{B}_handle_bottom" class="object" type="box" size="0.014 0.006 0.005" pos="0.044 0 0.02"/>)",
-               0, 0.045, 0, 0.064, 0.06, 0.08),
+               0, 0.045, 0, M_PI, 0.064, 0.06, 0.08),
       category("bottle", R"(<geom name="{B}_body" class="object" type="cylinder" size="0.024 0.04" pos="0 0 0.04"/>
 <geom name="{B}_shoulder" class="object" type="cylinder" size="0.017 0.006" pos="0 0 0.086"/>
 <geom name="{B}_neck" class="object" type="cylinder" size="0.011 0.016" pos="0 0 0.108"/>
 <geom name="{B}_accent_cap" type="cylinder" size="0.012 0.004" pos="0 0 0.126" rgba="0.9 0.9 0.9 1" contype="0" conaffinity="0" mass="0"/>)",
-               0, 0.1, 0, 0.022, 0.03, 0.13),
+               0, 0.1, 0, 0.0, 0.022, 0.03, 0.13),
   };
   return kTrain;
 }
@@ -71,17 +71,17 @@ const std::vector<ObjectCategory>& pick_place_heldout_objects() {
 <geom name="{B}_left" class="object" type="capsule" size="0.014" fromto="-0.025 0 0.017 -0.056 0.02 0.017"/>
 <geom name="{B}_right" class="object" type="capsule" size="0.014" fromto="0.025 0 0.017 0.056 0.02 0.017"/>
 <geom name="{B}_accent_tip" type="sphere" size="0.007" pos="0.058 0.021 0.017" rgba="0.25 0.2 0.1 1" contype="0" conaffinity="0" mass="0"/>)",
-               0, 0.018, 0, 0.034, 0.07, 0.034),
+               0, 0.018, 0, M_PI, 0.034, 0.07, 0.034),
       category("duck", R"(<geom name="{B}_body" class="object" type="ellipsoid" size="0.042 0.03 0.025" pos="0 0 0.025"/>
 <geom name="{B}_head" class="object" type="sphere" size="0.017" pos="0.032 0 0.057"/>
 <geom name="{B}_accent_beak" class="object" type="ellipsoid" size="0.013 0.007 0.005" pos="0.054 0 0.056" rgba="1 0.55 0.1 1"/>)",
-               -0.005, 0.04, 0, 0.048, 0.05, 0.074),
+               -0.005, 0.04, 0, M_PI, 0.048, 0.05, 0.074),
       category("hammer", R"(<geom name="{B}_accent_handle" class="object" type="capsule" size="0.012" fromto="-0.058 0 0.012 0.03 0 0.012" rgba="0.55 0.38 0.2 1"/>
 <geom name="{B}_head" class="object" type="box" size="0.014 0.04 0.016" pos="0.042 0 0.016"/>)",
-               -0.02, 0.013, 0, 0.024, 0.075, 0.032),
+               -0.02, 0.013, 0, M_PI, 0.024, 0.075, 0.032),
       category("apple", R"(<geom name="{B}_body" class="object" type="sphere" size="0.034" pos="0 0 0.034"/>
 <geom name="{B}_accent_stem" type="capsule" size="0.003" fromto="0 0 0.066 0.004 0 0.08" rgba="0.35 0.25 0.1 1" contype="0" conaffinity="0" mass="0"/>)",
-               0, 0.034, 0, 0.068, 0.04, 0.08),
+               0, 0.034, 0, 0.0, 0.068, 0.04, 0.08),
   };
   return kHeldOut;
 }

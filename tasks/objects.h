@@ -20,6 +20,13 @@ struct ObjectCategory {
                              ///< keeps the hand clear of the object's top
   double grasp_yaw_rad = 0;  ///< hand yaw relative to the body's yaw at the grasp (fingers close along
                              ///< the hand's y axis, so 0 closes across the object's y extent)
+  /// Yaw symmetry of the grasp (rad): hand yaws body yaw + grasp_yaw_rad + k * grasp_symmetry_rad
+  /// (k integer) grasp the object the same way, on top of the parallel gripper's own half-turn
+  /// symmetry. pi: no symmetry beyond the gripper's (the shape's yaw is visible, e.g. a mug's
+  /// handle); pi/2: a square cross-section (cube); 0: symmetric under every yaw (cylinder, sphere),
+  /// so any hand yaw works and the expert keeps the arm's natural yaw. Also the symmetry that
+  /// pick_place's Task::object_state() encodes (n = 2 pi / symmetry, or (0, 1) for 0).
+  double grasp_symmetry_rad = 0;
   double grasp_width_m = 0;  ///< object width between the fingers at the grasp (m), < 0.08
   double radius_m = 0;       ///< footprint radius for non-overlapping placement (m)
   double height_m = 0;       ///< overall height above the base (m)

@@ -50,6 +50,10 @@
 //
 // Sub-goals: reached (TCP within 3 cm of the handle's grasp point), grasped (a robot geom touches
 // the handle), opening (drawer open > 3 cm), opened (the success condition, >= 12 cm).
+// Object state (Task::object_state, world frame): [handle body origin x, y, z (m; its mount point
+// on the drawer front's outer face, moves with the drawer), sin / cos of 2 * handle yaw (the
+// cabinet's yaw; n = 2 from the parallel gripper's half-turn symmetry), the same point with the
+// drawer closed x, y, z (m; fixed in an episode), sin / cos of 2 * cabinet yaw].
 #pragma once
 
 #include <string>
@@ -88,7 +92,11 @@ struct DrawerHandle {
   double mount_z_m = 0;          ///< height of the handle frame above the table (m)
   Eigen::Vector3d grasp{0, 0, 0};  ///< TCP at the grasp, in the handle frame (m)
   bool fingers_along_pull = true;  ///< grasp mode (see the file comment)
-  double pregrasp_opening_m = 0;   ///< finger opening while approaching (m, <= 0.08)
+  /// Fingers-along-the-pull grasp: the expert approaches with the rear finger's inner face
+  /// pregrasp_opening_m / 2 behind the grip's centre (m, <= 0.08); the binary gripper is fully
+  /// open (0.08 m) then, so the expert's TCP sits (0.08 - pregrasp_opening_m) / 2 outwards of the
+  /// grasp point. Unused for the across grasp (the fingers straddle the stem fully open).
+  double pregrasp_opening_m = 0;
 };
 
 /// Train handles: bar, knob.

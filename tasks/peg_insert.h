@@ -37,6 +37,10 @@
 // the train or held-out region / yaw set below.
 // Phase labels of the scripted expert: reach (transit), grasp, lift (interaction), move (transit),
 // align, insert, release (interaction), retreat (transit).
+// Object state (Task::object_state, world frame): [peg origin x, y, z (m; centre of its base),
+// sin / cos of n * peg yaw with n = 2 pi / PegShape::grasp_symmetry_rad (as the gripper sees it),
+// hole block origin x, y, z (m; the hole's axis on the table), sin / cos of n' * block yaw with
+// n' = 2 pi / PegShape::hole_symmetry_rad ((0, 1) for the round peg's hole)].
 #pragma once
 
 #include <string>

@@ -12,7 +12,7 @@ namespace {
 using variation::Rect;
 using variation::Region;
 
-constexpr int kHorizon = 120;  // control steps (12 s); the expert succeeds within 72 (results/scripted_expert.md)
+constexpr int kHorizon = 120;  // control steps (12 s); the expert succeeds within 54 (results/scripted_expert.md)
 
 std::string body_name(const std::string& category) { return "object_" + category; }
 std::string container_name(const std::string& kind) { return "container_" + kind; }
@@ -50,6 +50,14 @@ class PickPlace final : public Task {
 
   std::unique_ptr<Expert> make_expert(const Variation& v, double noise_std, uint64_t seed) const override;
 
+  // Object: the active object's body (origin = base centre), yaw encoded with its category's
+  // grasp_symmetry_rad; target: the container's origin (base centre on the table), round (0).
+  std::array<double, kObjectStateDim> object_state(const mjModel*, const mjData* d) const override {
+    const int body = objects_.active_body();
+    return pack_object_state(body_pos(d, body), body_yaw(d, body), cat_->grasp_symmetry_rad, body_pos(d, container_),
+                             body_yaw(d, container_), 0.0);
+  }
+
   const ObjectCategory& category_of(const Variation& v) const {
     const std::string& name = v.object("object").category;
     for (const auto* list : {&pick_place_train_objects(), &pick_place_heldout_objects()})
@@ -86,6 +94,7 @@ class PickPlace final : public Task {
   void apply_task_variation(const Variation& v, mjModel* m, mjData* d) override {
     const ObjectChoice& obj = v.object("object");
     const Placement& op = v.placement("object");
+    cat_ = &category_of(v);
     objects_.activate(body_name(obj.category), {op.x_m, op.y_m, 0.0005, op.yaw_rad}, obj.rgb, m, d);
     const ObjectChoice& box = v.object("container");
     const Placement& bp = v.placement("container");
@@ -150,6 +159,7 @@ class PickPlace final : public Task {
  private:
   friend class PickPlaceExpert;
   FreeBodyPool objects_;
+  const ObjectCategory* cat_ = nullptr;  // the episode's object category
   std::vector<int> container_ids_;
   int container_ = -1;
   ContainerSpec spec_{};
@@ -169,7 +179,12 @@ class PickPlaceExpert final : public Expert {
     const int body = task_.objects_.active_body();
     const Eigen::Vector3d obj = body_pos(d, body);
     const double obj_yaw = body_yaw(d, body);
-    const double hand_yaw = closest_grasp_yaw(obj_yaw + cat_.grasp_yaw_rad, natural_yaw(obj.x(), obj.y()));
+    // Hand yaw: among the yaws that grasp the object the same way (its symmetry, then the
+    // gripper's half turn), the one closest to the arm's natural yaw over the object; for a shape
+    // symmetric under every yaw (can, bottle, apple) the natural yaw itself.
+    const double natural = natural_yaw(obj.x(), obj.y());
+    const double hand_yaw =
+        closest_grasp_yaw(closest_symmetric_yaw(obj_yaw + cat_.grasp_yaw_rad, cat_.grasp_symmetry_rad, natural), natural);
     const Eigen::Vector3d grasp =
         obj + Eigen::AngleAxisd(obj_yaw, Eigen::Vector3d::UnitZ()) * Eigen::Vector3d(cat_.grasp_x_m, 0, 0) +
         Eigen::Vector3d(0, 0, cat_.grasp_z_m);
@@ -196,7 +211,7 @@ class PickPlaceExpert final : public Expert {
       case Stage::kClose: {
         a = servo_action(env, grasp, ee_down_rotation(hand_yaw), 1);
         *phase = {CoarsePhase::kInteraction, "grasp"};
-        if (steps_in_phase_ >= 5) {
+        if ((steps_in_phase_ >= 5 && gripper_close_finished(env)) || steps_in_phase_ > 12) {
           // The object's offset from the TCP, in the hand's yaw frame (it turns with the hand).
           const auto ee = env.controller().ee_pos_m(d);
           hold_offset_ = Eigen::AngleAxisd(-hand_yaw, Eigen::Vector3d::UnitZ()) *

@@ -18,7 +18,7 @@ using variation::IntervalSet;
 using variation::Rect;
 using variation::Region;
 
-// Control steps (10 s). The noise-free expert latches success by step <= 60 on every split (50
+// Control steps (10 s). The noise-free expert latches success by step <= 58 on every split (50
 // episodes per split, base seed 0; 250/250 successes), so the horizon leaves 40 % margin over its
 // worst successful episode.
 constexpr int kHorizon = 100;
@@ -181,6 +181,14 @@ class Pour final : public Task {
   }
 
   std::unique_ptr<Expert> make_expert(const Variation& v, double noise_std, uint64_t seed) const override;
+
+  // Object: the cup's origin (centre of the base's underside), yaw under its shape's symmetry:
+  // pi with a handle / spout (its yaw is visible; the gripper's pi caps it), pi/2 for the square
+  // cup, 0 for the round (>= 8-segment) cups; target: the bowl's origin (base centre), round (0).
+  std::array<double, kObjectStateDim> object_state(const mjModel*, const mjData* d) const override {
+    const double sym = !cup().accent.empty() ? M_PI : cup().wall_segments == 4 ? M_PI / 2 : 0.0;
+    return pack_object_state(cup_pos(d), body_yaw(d, cup_body()), sym, bowl_pos(d), body_yaw(d, bowl_), 0.0);
+  }
 
   // --- State queries (world frame, SI) ---------------------------------------------------------
   int cup_body() const { return cups_.active_body(); }
@@ -422,7 +430,7 @@ class PourExpert final : public Expert {
         // Hold the grasp point fixed while closing (the cup now moves with the fingers).
         a = servo_action(env, grasp_point_, ee_down_rotation(grasp_yaw_), 1);
         *phase = {CoarsePhase::kInteraction, "grasp"};
-        if (steps_in_phase_ >= 5) {
+        if ((steps_in_phase_ >= 5 && gripper_close_finished(env)) || steps_in_phase_ > 12) {
           // The cup's pose in the hand frame (it moves with the hand from now on).
           const auto q = env.controller().ee_quat_wxyz(d);
           const Eigen::Matrix3d hr = Eigen::Quaterniond(q[0], q[1], q[2], q[3]).toRotationMatrix();

@@ -32,6 +32,10 @@
 // balls from the red mug into the blue bowl".
 // Sub-goals: reached, grasped, lifted, over_bowl, tilted (cup axis more than 90 degrees from
 // vertical, held), poured (success condition).
+// Object state (Task::object_state, world frame): [cup origin x, y, z (m; centre of the base's
+// underside), sin / cos of n * cup yaw (mug, beaker: n = 2, the decoration makes the yaw visible up
+// to the gripper's half turn; square cup n = 4; cup, glass: round, (0, 1)), bowl origin x, y, z (m;
+// base centre on the table), (0, 1) (round)].
 #pragma once
 
 #include <string>

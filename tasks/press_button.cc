@@ -67,8 +67,8 @@ std::string button_xml(const ButtonCap& cap) {
   return s.str();
 }
 
-ButtonCap make_cap(std::string name, std::string geoms, double top, double radius) {
-  return ButtonCap{std::move(name), std::move(geoms), top, radius};
+ButtonCap make_cap(std::string name, std::string geoms, double top, double radius, double symmetry) {
+  return ButtonCap{std::move(name), std::move(geoms), top, radius, symmetry};
 }
 
 // Hexagonal prism as the union of three boxes at 0, 60, 120 degrees: across flats 2a, side
@@ -143,6 +143,15 @@ class PressButton final : public Task {
 
   std::unique_ptr<Expert> make_expert(const Variation& v, double noise_std, uint64_t seed) const override;
 
+  // Object: the cap body's origin (on the housing's top face on the cap's axis at rest; it moves
+  // down as the cap is pressed), yaw under the cap's symmetry_rad; target: the housing's origin
+  // (button centre on the table), yaw under the housing's symmetry (box pi/2, cylinder 0).
+  std::array<double, kObjectStateDim> object_state(const mjModel*, const mjData* d) const override {
+    const Button& b = active();
+    return pack_object_state(body_pos(d, b.cap_body), body_yaw(d, b.cap_body), b.cap->symmetry_rad, body_pos(d, b.root),
+                             body_yaw(d, b.root), housing_symmetry_rad_);
+  }
+
   /// Current press depth of the episode's cap (m, >= 0 pressed down).
   double depth(const mjData* d) const { return -d->qpos[active().qpos]; }
   /// World position of the top of the episode's cap, centre of its axis, at rest.
@@ -205,6 +214,7 @@ class PressButton final : public Task {
       d->qvel[b.dof] = 0;
     }
     if (active_ < 0) throw std::invalid_argument("press_button: unknown cap '" + cap.category + "'");
+    housing_symmetry_rad_ = housing.category == "box" ? M_PI / 2 : 0.0;
     Button& b = buttons_[active_];
     set_body_color(m, b.cap_body, cap.rgb);
     // Show the episode's housing shape, hide the other (moved under the table, invisible, no
@@ -257,6 +267,7 @@ class PressButton final : public Task {
   std::vector<Button> buttons_;
   int active_ = -1;
   bool clicked_ = false;  // latch: the cap went past the click depth this episode
+  double housing_symmetry_rad_ = 0;  // box pi/2, cylinder 0
   int robot_root_ = -1, ee_site_ = -1;
 };
 
@@ -284,7 +295,9 @@ class PressButtonExpert final : public Expert {
         *phase = {CoarsePhase::kTransit, "reach"};
         // Tolerances: the pusher (22 x 36 mm) pressing within 12 mm of the cap's axis still covers it.
         const bool above = std::hypot(ee[0] - target.x(), ee[1] - target.y()) < 0.012 && std::abs(ee[2] - target.z()) < 0.02;
-        if ((above && ee_rotation_error(env, rot) < 0.1) || steps_in_phase_ > 40) next(Stage::kDescend);
+        // The fingers close (0.8 s at the gripper's speed) during the reach: press with the closed fist.
+        if ((above && ee_rotation_error(env, rot) < 0.1 && gripper_close_finished(env)) || steps_in_phase_ > 40)
+          next(Stage::kDescend);
         break;
       }
       case Stage::kDescend: {
@@ -345,10 +358,10 @@ const std::vector<ButtonCap>& press_button_train_caps() {
   static const std::vector<ButtonCap> kTrain = {
       make_cap("round",
                R"(<geom name="{B}_body" class="fixture" type="cylinder" size="0.02 0.016" pos="0 0 0" mass="0.02"/>)",
-               0.016, 0.02),
+               0.016, 0.02, 0.0),
       make_cap("square",
                R"(<geom name="{B}_body" class="fixture" type="box" size="0.018 0.018 0.016" pos="0 0 0" mass="0.02"/>)",
-               0.016, 0.0255),
+               0.016, 0.0255, M_PI / 2),
   };
   return kTrain;
 }
@@ -359,13 +372,13 @@ const std::vector<ButtonCap>& press_button_heldout_caps() {
       make_cap("mushroom",
                R"(<geom name="{B}_stem" class="fixture" type="cylinder" size="0.011 0.019" pos="0 0 0.003" mass="0.01"/>
 <geom name="{B}_dome" class="fixture" type="ellipsoid" size="0.032 0.032 0.01" pos="0 0 0.022" mass="0.01"/>)",
-               0.032, 0.032),
+               0.032, 0.032, 0.0),
       // A tall thin push rod with a light tip.
       make_cap("plunger",
                R"(<geom name="{B}_rod" class="fixture" type="cylinder" size="0.009 0.029" pos="0 0 0.013" mass="0.02"/>
 <geom name="{B}_accent_tip" type="cylinder" size="0.0095 0.002" pos="0 0 0.0405" rgba="0.85 0.85 0.87 1" contype="0" conaffinity="0" mass="0"/>)",
-               0.042, 0.0095),
-      make_cap("hexagonal", hex_prism_geoms(0.036, -0.016, 0.016), 0.016, 0.0208),
+               0.042, 0.0095, 0.0),
+      make_cap("hexagonal", hex_prism_geoms(0.036, -0.016, 0.016), 0.016, 0.0208, M_PI / 3),
   };
   return kHeldOut;
 }

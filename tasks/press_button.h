@@ -29,6 +29,10 @@
 // Instruction: "press the <colour> <shape> button", e.g. "press the red round button".
 // Sub-goals: reached (TCP above the cap), touched (robot touches the cap), clicked (latch set),
 // released (success condition).
+// Object state (Task::object_state, world frame): [cap body origin x, y, z (m; on the housing's
+// top face on the cap's axis at rest, lower by the press depth when pressed), sin / cos of n * cap
+// yaw with n = 2 pi / ButtonCap::symmetry_rad ((0, 1) for round caps), housing origin x, y, z (m;
+// button centre on the table), sin / cos of n' * housing yaw (box n' = 4, cylinder (0, 1))].
 #pragma once
 
 #include <string>
@@ -57,6 +61,9 @@ struct ButtonCap {
   std::string geoms_xml;
   double top_m = 0;       ///< height of the cap's top above the housing's top face at rest (m)
   double radius_m = 0;    ///< circumscribed radius of the cap's footprint (m)
+  /// Rotational symmetry of the cap about its axis (rad): 0 = any yaw (round, mushroom, plunger),
+  /// pi/2 square, pi/3 hexagonal. Used by Task::object_state().
+  double symmetry_rad = 0;
 };
 
 /// Train caps: round, square.

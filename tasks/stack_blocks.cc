@@ -16,7 +16,7 @@ using variation::Rect;
 using variation::Region;
 
 // Control steps (12 s at 10 Hz). The noise-free expert's slowest successful episode over 50
-// episodes of every split latches success at step 50 (42 % of the horizon); the rest leaves room
+// episodes of every split latches success at step 54 (45 % of the horizon; binary gripper at 0.1 m/s); the rest leaves room
 // for one re-grasp / re-place.
 constexpr int kHorizon = 120;
 
@@ -142,12 +142,7 @@ std::string noun_phrase(const ObjectChoice& o) {
 
 // Hand yaw for grasping a block of yaw `yaw` with rotational symmetry `sym`: the equivalent yaw
 // of smallest magnitude, in (-sym/2, sym/2] (fingers close across the body's y).
-double grasp_yaw(double yaw, double sym) {
-  double y = std::fmod(yaw, sym);
-  if (y > sym / 2) y -= sym;
-  if (y <= -sym / 2) y += sym;
-  return wrap_grasp_yaw(y);
-}
+double grasp_yaw(double yaw, double sym) { return wrap_grasp_yaw(closest_symmetric_yaw(yaw, sym, 0.0)); }
 
 const std::vector<std::string> kTemplates = {"stack the {A} on the {B}", "put the {A} on top of the {B}",
                                              "place the {A} on the {B}"};
@@ -189,6 +184,14 @@ class StackBlocks final : public Task {
   }
 
   std::unique_ptr<Expert> make_expert(const Variation& v, double noise_std, uint64_t seed) const override;
+
+  // Object: the top block's origin (base centre), yaw under its shape's symmetry_rad; target: the
+  // bottom block's origin, yaw under its symmetry_rad.
+  std::array<double, kObjectStateDim> object_state(const mjModel*, const mjData* d) const override {
+    const int top = top_.active_body(), bottom = bottom_.active_body();
+    return pack_object_state(body_pos(d, top), body_yaw(d, top), top_cat_.symmetry_rad, body_pos(d, bottom),
+                             body_yaw(d, bottom), bottom_cat_.symmetry_rad);
+  }
 
  protected:
   void sample_task_variation(const HeldOutAxes& held_out, AxisStreams& rng, Variation* v) const override {
@@ -356,7 +359,7 @@ class StackBlocksExpert final : public Expert {
         const Eigen::Vector3d target = t + Eigen::Vector3d(0, 0, grasp_z);
         a = servo_action(env, target, ee_down_rotation(hand_yaw_), 1);
         *phase = {CoarsePhase::kInteraction, "grasp"};
-        if (steps_in_phase_ >= 5) next(Stage::kLift);
+        if ((steps_in_phase_ >= 5 && gripper_close_finished(env)) || steps_in_phase_ > 12) next(Stage::kLift);
         break;
       }
       case Stage::kLift: {

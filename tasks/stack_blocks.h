@@ -12,6 +12,9 @@
 // table), the gripper released (open, no finger touching either block, the TCP >= 6 cm from the
 // top block's centre); held 0.5 s (Task::kSuccessDwellS).
 // Sub-goals: reached, grasped, lifted, aligned, stacked.
+// Object state (Task::object_state, world frame): [top block origin x, y, z (m; centre of its
+// base), sin / cos of n * its yaw with n = 2 pi / BlockCategory::symmetry_rad, bottom block origin
+// x, y, z (m), sin / cos of n' * its yaw with its own symmetry_rad].
 #pragma once
 
 #include <memory>

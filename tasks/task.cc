@@ -266,6 +266,33 @@ double closest_grasp_yaw(double yaw_rad, double reference_rad) {
   return reference_rad + wrap_grasp_yaw(yaw_rad - reference_rad);
 }
 
+std::array<double, kObjectStateDim> pack_object_state(const Eigen::Vector3d& object_pos_m, double object_yaw_rad,
+                                                      double object_symmetry_rad, const Eigen::Vector3d& target_pos_m,
+                                                      double target_yaw_rad, double target_symmetry_rad) {
+  const auto o = symmetric_yaw_sincos(object_yaw_rad, object_symmetry_rad);
+  const auto t = symmetric_yaw_sincos(target_yaw_rad, target_symmetry_rad);
+  return {object_pos_m.x(), object_pos_m.y(), object_pos_m.z(), o[0], o[1],
+          target_pos_m.x(), target_pos_m.y(), target_pos_m.z(), t[0], t[1]};
+}
+
+bool gripper_close_finished(const Env& env) {
+  return env.controller().gripper_closed() && env.controller().gripper_target_opening_m() <= 0.0;
+}
+
+double closest_symmetric_yaw(double yaw_rad, double symmetry_rad, double reference_rad) {
+  if (!(symmetry_rad > 0)) return reference_rad;
+  double y = std::fmod(yaw_rad - reference_rad, symmetry_rad);
+  if (y > symmetry_rad / 2) y -= symmetry_rad;
+  if (y <= -symmetry_rad / 2) y += symmetry_rad;
+  return reference_rad + y;
+}
+
+std::array<double, 2> symmetric_yaw_sincos(double yaw_rad, double symmetry_rad) {
+  if (!(symmetry_rad > 0)) return {0.0, 1.0};
+  const double n = 2 * M_PI / symmetry_rad;
+  return {std::sin(n * yaw_rad), std::cos(n * yaw_rad)};
+}
+
 namespace {
 Eigen::Vector3d ee_pos(const Env& env) {
   const auto p = env.controller().ee_pos_m(env.data());

@@ -107,6 +107,9 @@ struct TaskScene {
 /// Full MJCF document: compiler/option settings, arena, backgrounds, robot and the task's fragments.
 std::string compose_scene(const std::string& model_name, const TaskScene& scene);
 
+/// Size of Task::object_state().
+inline constexpr int kObjectStateDim = 10;
+
 /// Base class of the six tasks.
 class Task {
  public:
@@ -140,6 +143,18 @@ class Task {
   void update(const mjModel* model, mjData* data, double control_period_s);
 
   const TaskStatus& status() const { return status_; }
+
+  /// Privileged object state for state-based policies (`bc_state`) and encoder probes, world frame:
+  /// [object x, y, z (m), sin(n yaw), cos(n yaw), target x, y, z (m), sin(n' yaw'), cos(n' yaw')],
+  /// where "object" is what the robot manipulates (pick_place: the object; stack_blocks: the top
+  /// block; open_drawer: the handle; peg_insert: the peg; press_button: the button cap; pour: the
+  /// cup) and "target" where it goes (container; bottom block; the handle's position with the
+  /// drawer closed; the hole; the button housing; the bowl). Positions are body origins (documented
+  /// per task in tasks/<task>.h); yaws are the bodies' x-axis yaws about world z (body_yaw). Yaw
+  /// enters as sin / cos of n * yaw with n = 2 pi / (the shape's rotational symmetry as the gripper
+  /// sees it, <= pi; symmetric_yaw_sincos), so poses that look the same give the same numbers; a
+  /// shape symmetric under every yaw gives (0, 1). Valid after apply(); pure (reads `data` only).
+  virtual std::array<double, kObjectStateDim> object_state(const mjModel* model, const mjData* data) const = 0;
 
   /// A scripted expert for the episode; `noise_std` adds N(0, noise_std^2) to each action
   /// component (clipped), drawn from an Rng seeded with `seed`.
@@ -259,10 +274,36 @@ double natural_yaw(double x_m, double y_m);
 /// The equivalent hand yaw `yaw_rad + k pi` (parallel gripper symmetry) closest to `reference_rad`.
 double closest_grasp_yaw(double yaw_rad, double reference_rad);
 
+/// The yaw equivalent to `yaw_rad` under a rotational symmetry of `symmetry_rad` (i.e. one of
+/// yaw_rad + k * symmetry_rad, k integer) that is closest to `reference_rad`, computed as
+/// reference_rad + (yaw_rad - reference_rad wrapped into (-symmetry_rad / 2, symmetry_rad / 2]).
+/// symmetry_rad <= 0 means symmetric under every yaw: returns `reference_rad` itself. Used for
+/// hand yaws over symmetric objects (pick_place, stack_blocks, peg_insert) and for peg-in-hole
+/// yaws. Radians throughout; the result is not wrapped to (-pi, pi].
+double closest_symmetric_yaw(double yaw_rad, double symmetry_rad, double reference_rad);
+
+/// sin / cos of n * yaw_rad with n = 2 pi / symmetry_rad, the yaw encoding of
+/// Task::object_state(): equal for yaws that differ by a multiple of `symmetry_rad`. Returns
+/// (0, 1) for symmetry_rad <= 0 (symmetric under every yaw).
+std::array<double, 2> symmetric_yaw_sincos(double yaw_rad, double symmetry_rad);
+
 /// One proportional servo action towards an EE pose: the remaining error, saturated at the
 /// per-step maxima, and the gripper command (-1 open .. +1 closed).
 Action servo_action(const Env& env, const Eigen::Vector3d& target_pos, const Eigen::Matrix3d& target_rot,
                     double gripper);
+
+/// Packs Task::object_state(): [object x, y, z (m), symmetric_yaw_sincos(object_yaw_rad,
+/// object_symmetry_rad), target x, y, z (m), symmetric_yaw_sincos(target_yaw_rad,
+/// target_symmetry_rad)], world frame.
+std::array<double, kObjectStateDim> pack_object_state(const Eigen::Vector3d& object_pos_m, double object_yaw_rad,
+                                                      double object_symmetry_rad, const Eigen::Vector3d& target_pos_m,
+                                                      double target_yaw_rad, double target_symmetry_rad);
+
+/// True once the gripper's rate-limited finger target (ArmController::gripper_target_opening_m)
+/// has reached fully closed, 0 m: the fingers rest on whatever is between them and squeeze it with
+/// the actuator's full (70 N-limited) force. At 0.1 m/s the full stroke takes 0.8 s, so experts
+/// wait for this, not for a fixed number of steps, before lifting.
+bool gripper_close_finished(const Env& env);
 
 /// Distance (m) and rotation angle (rad) from the EE to a target pose.
 double ee_position_error(const Env& env, const Eigen::Vector3d& target_pos);

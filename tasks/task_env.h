@@ -32,6 +32,10 @@ class TaskEnv {
   Observation observe() { return env_.observe(); }
 
   const TaskStatus& status() const { return task_->status(); }
+  /// The task's privileged object state in the current simulator state (Task::object_state; world
+  /// frame, m; the layout is documented there and per task in tasks/<task>.h). For state-based
+  /// policies, which reach the TaskEnv through EpisodeInfo::privileged. Valid after reset().
+  std::array<double, kObjectStateDim> object_state() const { return task_->object_state(env_.model(), env_.data()); }
   const Variation& variation() const { return variation_; }
   /// Control steps since reset.
   int steps() const { return steps_; }

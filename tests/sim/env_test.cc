@@ -1,4 +1,5 @@
 // Env: action validation, clipping, control rate, determinism.
+#include <algorithm>
 #include <array>
 #include <cmath>
 #include <cstdio>
@@ -144,6 +145,60 @@ TEST(Env, ObservationReportsProprioceptionInSiUnits) {
   EXPECT_GT(obs.ee_pos_m[2], 0.2);
   const int ee = mj_name2id(env.model(), mjOBJ_SITE, "ee");
   EXPECT_LT(env.data()->site_xmat[9 * ee + 8], -0.999) << "EE z axis points down";
+}
+
+// Observation::ee_rot6d: the hand pointing straight down (the ready pose, R = diag(1, -1, -1), a
+// half turn about world x) is exactly where the w >= 0 quaternion jumps: a tilt of +-5 mrad about
+// world x moves w through 0, so the canonical quaternion flips from ~(0, 1, 0, 0) to
+// ~(0, -1, 0, 0). The 6-D representation (first two rotation-matrix columns) is continuous there,
+// which is why learned models read it (DESIGN.md "Frames").
+TEST(Env, Rot6dIsContinuousWhereTheQuaternionFlips) {
+  Env env(testing::physics_only_config());
+  const double max_rot = env.config().controller.max_rotation_per_step_rad;
+  auto pose_after_roll = [&](double roll_rad) {
+    env.reset();
+    env.step(Action{0, 0, 0, roll_rad / max_rot, 0, 0, -1});
+    for (int i = 0; i < 10; ++i) env.step(Action{0, 0, 0, 0, 0, 0, -1});  // settle
+    return env.observe();
+  };
+  const Observation a = pose_after_roll(+0.005);
+  const Observation b = pose_after_roll(-0.005);
+
+  // The two measured poses differ by a tiny rotation (about 0.01 rad).
+  double qa[4], qb[4], dq[4];
+  for (int k = 0; k < 4; ++k) qa[k] = a.ee_quat_wxyz[k], qb[k] = b.ee_quat_wxyz[k];
+  mjtNum qa_inv[4];
+  mju_negQuat(qa_inv, qa);
+  mju_mulQuat(dq, qa_inv, qb);
+  const double angle = 2 * std::acos(std::min(1.0, std::abs(dq[0])));
+  EXPECT_GT(angle, 0.005);
+  EXPECT_LT(angle, 0.02);
+
+  // ... yet the canonical quaternions are far apart (x component ~+1 vs ~-1) ...
+  ASSERT_GT(std::abs(a.ee_quat_wxyz[1]), 0.99);
+  ASSERT_LT(a.ee_quat_wxyz[1] * b.ee_quat_wxyz[1], 0) << "the quaternion sign flips across w = 0";
+  double quat_jump = 0;
+  for (int k = 0; k < 4; ++k) quat_jump = std::max(quat_jump, std::abs(a.ee_quat_wxyz[k] - b.ee_quat_wxyz[k]));
+  EXPECT_GT(quat_jump, 1.9);
+
+  // ... while the 6-D rotations differ by about the tilt.
+  double rot6d_jump = 0;
+  for (int k = 0; k < 6; ++k) rot6d_jump = std::max(rot6d_jump, std::abs(a.ee_rot6d[k] - b.ee_rot6d[k]));
+  EXPECT_LT(rot6d_jump, 0.05);
+  EXPECT_GT(rot6d_jump, 0.001) << "but the poses are not identical";
+
+  // rot6d = the first two columns of the rotation matrix of ee_quat_wxyz, and of the ee site.
+  const int ee = mj_name2id(env.model(), mjOBJ_SITE, "ee");
+  for (const Observation* o : {&a, &b}) {
+    mjtNum q[4], r[9];
+    for (int k = 0; k < 4; ++k) q[k] = o->ee_quat_wxyz[k];
+    mju_quat2Mat(r, q);  // row-major
+    for (int col = 0; col < 2; ++col)
+      for (int row = 0; row < 3; ++row) EXPECT_NEAR(o->ee_rot6d[3 * col + row], r[3 * row + col], 1e-9);
+  }
+  for (int col = 0; col < 2; ++col)
+    for (int row = 0; row < 3; ++row)
+      EXPECT_DOUBLE_EQ(b.ee_rot6d[3 * col + row], env.data()->site_xmat[9 * ee + 3 * row + col]);
 }
 
 }  // namespace

@@ -1,4 +1,5 @@
 // The force-limited gripper holds a grasped cube and lets it go.
+#include <algorithm>
 #include <cmath>
 
 #include <Eigen/Dense>
@@ -99,6 +100,71 @@ TEST_F(GripperTest, GraspForceIsLimited) {
   const int act = mj_name2id(env_.model(), mjOBJ_ACTUATOR, "gripper");
   EXPECT_LE(std::abs(env_.data()->actuator_force[act]), 70.0 + 1e-9);
   EXPECT_NEAR(env_.observe().gripper_opening_m, 0.0, 0.002);
+}
+
+// --- Binary gripper command (robosuite / LIBERO convention) -----------------------------------
+
+TEST_F(GripperTest, DeadBandKeepsAnOpenGripperOpen) {
+  // A near-zero command (e.g. a policy's mean prediction) neither opens nor closes: after reset the
+  // latch is open (opening 0.08 m > half the stroke), and a[6] = 0.05 keeps it fully open.
+  env_.reset();
+  hold(0.05, 10);
+  EXPECT_GT(env_.observe().gripper_opening_m, 0.079);
+  hold(-0.05, 5);
+  EXPECT_GT(env_.observe().gripper_opening_m, 0.079);
+}
+
+TEST_F(GripperTest, CommandAboveTheBandClosesFullyAndTheBandKeepsItClosed) {
+  env_.reset();
+  hold(0.3, 12);  // 1.2 s > the 0.8 s full stroke at 0.1 m/s
+  EXPECT_LT(env_.observe().gripper_opening_m, 0.002) << "0.3 is a close command, not 35 % open";
+  hold(0.0, 5);  // dead band: stays closed
+  EXPECT_LT(env_.observe().gripper_opening_m, 0.002);
+  hold(-0.08, 5);
+  EXPECT_LT(env_.observe().gripper_opening_m, 0.002);
+  hold(-0.3, 12);  // below the band: opens fully
+  EXPECT_GT(env_.observe().gripper_opening_m, 0.079);
+}
+
+TEST_F(GripperTest, FingersMoveNoFasterThanTheConfiguredSpeed) {
+  env_.reset();
+  const double speed = env_.config().controller.gripper_speed_m_s;
+  const double dt = 1.0 / env_.config().control_frequency_hz;
+  ASSERT_GT(speed, 0);
+  // Close, then open, sampling the opening after every physics substep of each control step.
+  for (double command : {1.0, -1.0}) {
+    double prev = env_.observe().gripper_opening_m;
+    double fastest = 0;
+    int steps_to_finish = -1;
+    for (int i = 0; i < 15; ++i) {
+      env_.step(Action{0, 0, 0, 0, 0, 0, command});
+      const double now = env_.observe().gripper_opening_m;
+      fastest = std::max(fastest, std::abs(now - prev) / dt);
+      const bool done = command > 0 ? now < 0.001 : now > 0.079;
+      if (done && steps_to_finish < 0) steps_to_finish = i + 1;
+      prev = now;
+    }
+    EXPECT_LE(fastest, speed * 1.05) << "command " << command;
+    EXPECT_GE(fastest, speed * 0.8) << "the fingers do move at about the configured speed";
+    // 0.08 m at `speed` takes 0.08 / speed s; allow one control step of lag.
+    const int expected = static_cast<int>(std::ceil(kGripperMaxOpeningM / speed / dt));
+    EXPECT_GE(steps_to_finish, expected - 1) << "command " << command;
+    EXPECT_LE(steps_to_finish, expected + 2) << "command " << command;
+  }
+}
+
+TEST_F(GripperTest, ResetLatchFollowsTheMeasuredOpening) {
+  // Reset with the fingers nearly closed: the latch is "closed", so a dead-band command keeps them
+  // closed; with them wide open it is "open".
+  env_.reset();
+  env_.controller().set_joint_state(env_.model(), env_.mutable_data(), kReadyJointPosRad, 0.01);
+  EXPECT_TRUE(env_.controller().gripper_closed());
+  hold(0.0, 5);
+  EXPECT_LT(env_.observe().gripper_opening_m, 0.012);
+  env_.controller().set_joint_state(env_.model(), env_.mutable_data(), kReadyJointPosRad, 0.06);
+  EXPECT_FALSE(env_.controller().gripper_closed());
+  hold(0.0, 5);
+  EXPECT_GT(env_.observe().gripper_opening_m, 0.079);
 }
 
 }  // namespace

@@ -145,11 +145,15 @@ TEST(OpenDrawer, TouchingTheHandleWithoutPullingIsNotSuccess) {
   EXPECT_LT(opening(env), 0.01);
   EXPECT_EQ(env.status().progress_name, "grasped");
   // Grip the rod with the fingers along the pull axis and hold still for 2 s: still closed.
+  // The binary gripper opens fully (0.08 m): approach with the TCP 17 mm outwards (towards the
+  // robot, world -x) so the rear finger clears the panel as the expert's 0.046 m pre-grasp would,
+  // then close while moving onto the grip at the fingers' own speed (5 mm per step and finger).
   const Eigen::Vector3d grip = bar_closed() - Eigen::Vector3d(0, 0, 0.006);
+  const Eigen::Vector3d out(-(kGripperMaxOpeningM - 0.046) / 2, 0, 0);
   const double yaw = M_PI / 2;
-  ASSERT_TRUE(drive(env, grip + Eigen::Vector3d(0, 0, 0.08), yaw, -0.15, 25));
-  ASSERT_TRUE(drive(env, grip, yaw, -0.15, 15, 0.4));
-  EXPECT_TRUE(drive(env, grip, yaw, 1.0, 20));
+  ASSERT_TRUE(drive(env, grip + out + Eigen::Vector3d(0, 0, 0.08), yaw, -1.0, 25));
+  ASSERT_TRUE(drive(env, grip + out, yaw, -1.0, 15, 0.4));
+  EXPECT_TRUE(drive(env, grip, yaw, 1.0, 20, 0.1));
   EXPECT_TRUE(robot_touches_body(env, "drawer_handle_bar"));
   EXPECT_LT(opening(env), kOpenDrawerOpeningSubgoalM);
   EXPECT_FALSE(env.status().success);
@@ -255,5 +259,20 @@ TEST(OpenDrawer, VariationAndInitialStateAreDeterministic) {
   }
 }
 
+TEST(OpenDrawer, ObjectStateTracksTheHandle) {
+  // The handle's yaw is the cabinet's; encoded with n = 2 (the gripper's half-turn symmetry).
+  TaskEnv env("open_drawer", no_render());
+  const Variation v = env.task().sample_variation(Split::kTrain, 0, 0);
+  ObjectStateCase c;
+  c.object_body = "drawer_handle_" + v.object("handle").category;
+  c.target_body = c.object_body;  // drawer closed at reset: target = the handle's closed position
+  c.yaw_body = "cabinet";
+  c.object_symmetry_rad = M_PI;
+  c.min_motion_m = kOpenDrawerSuccessOpeningM;
+  check_object_state(env, c);
+  // The target stays at the closed position while the drawer is open.
+  const auto s = env.object_state();
+  EXPECT_GT(std::hypot(s[0] - s[5], s[1] - s[6]), kOpenDrawerSuccessOpeningM);
+}
 }  // namespace
 }  // namespace wambench

@@ -322,5 +322,16 @@ TEST_F(PegInsertTest, EpisodeInitializationIsDeterministic) {
   }
 }
 
+TEST(PegInsertObjectState, TracksThePegAndRespectsItsSymmetry) {
+  TaskEnv env("peg_insert", no_render());
+  const int64_t i = find_episode(env, Split::kTrain, "peg", "square");
+  ObjectStateCase c;
+  c.index = i;
+  c.object_body = c.yaw_body = peg_insert_peg_body("square");
+  c.target_body = peg_insert_block_body("square");
+  c.object_symmetry_rad = M_PI / 2;
+  c.min_motion_m = 0.05;
+  check_object_state(env, c);
+}
 }  // namespace
 }  // namespace wambench

@@ -269,5 +269,16 @@ TEST_F(PourTest, EpisodeInitializationIsDeterministic) {
   }
 }
 
+TEST(Pour, ObjectStateTracksTheCupAndRespectsItsSymmetry) {
+  TaskEnv env("pour", no_render());
+  const int64_t i = find_episode(env, Split::kTrain, "cup", "mug");  // handle: n = 2
+  ObjectStateCase c;
+  c.index = i;
+  c.object_body = c.yaw_body = pour_cup_body("mug");
+  c.target_body = kPourBowlBody;
+  c.object_symmetry_rad = M_PI;
+  c.min_motion_m = 0.10;
+  check_object_state(env, c);
+}
 }  // namespace
 }  // namespace wambench

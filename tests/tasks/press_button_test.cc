@@ -201,5 +201,17 @@ TEST(PressButton, VariationAndInitialStateAreDeterministic) {
   }
 }
 
+TEST(PressButton, ObjectStateTracksTheCapAndRespectsItsSymmetry) {
+  // The cap only moves down by the press depth; turning the housing turns the cap with it.
+  TaskEnv env("press_button", no_render());
+  const int64_t i = find_episode(env, Split::kTrain, "button", "square");
+  ObjectStateCase c;
+  c.index = i;
+  c.object_body = "button_square_cap";
+  c.target_body = c.yaw_body = "button_square";
+  c.object_symmetry_rad = M_PI / 2;
+  c.min_motion_m = kPressButtonClickDepthM - 0.001;
+  check_object_state(env, c);
+}
 }  // namespace
 }  // namespace wambench

@@ -230,5 +230,17 @@ TEST_F(StackBlocksTest, EpisodeInitializationIsDeterministic) {
   }
 }
 
+TEST(StackBlocks, ObjectStateTracksTheTopBlockAndRespectsItsSymmetry) {
+  TaskEnv env("stack_blocks", no_render());
+  const int64_t i = find_episode(env, Split::kTrain, "top", "cube");
+  const Variation v = env.task().sample_variation(Split::kTrain, 0, i);
+  ObjectStateCase c;
+  c.index = i;
+  c.object_body = c.yaw_body = stack_blocks_body_name("top", "cube");
+  c.target_body = stack_blocks_body_name("bottom", v.object("bottom").category);
+  c.object_symmetry_rad = M_PI / 2;
+  c.min_motion_m = 0.05;
+  check_object_state(env, c);
+}
 }  // namespace
 }  // namespace wambench
