@@ -1,4 +1,4 @@
-// Inference cost of the learned policies: one act() (128 px front + wrist pooled to the network's
+// Inference cost of the learned policies: one act() (128 px front, wrist pooled to the network's
 // 64 px, proprio, instruction -> an 8 x 7 action chunk) on one core, the way each evaluation worker
 // runs it. Goals: vla <= 20 ms per act (>= 50 Hz control from the policy alone); harmowam <= 2 x vla.
 // The closed-loop control rate a policy sustains alone is execute_steps / latency (4 actions per act).
@@ -27,8 +27,11 @@ std::string checkpoint(const std::string& name) {
   info.policy = name;
   info.normalization.proprio_std.fill(1.0f);
   info.normalization.action_std.fill(1.0f);
+  info.normalization.state_std.fill(1.0f);
   if (name == "vla") {
     wambench::save_checkpoint(tmp, wambench::VlaNet(info.config), info);
+  } else if (name == "bc_state") {
+    wambench::save_checkpoint(tmp, wambench::BcStateNet(info.config), info);
   } else {
     info.config.gate = wambench::wam_gate(name);
     wambench::save_checkpoint(tmp, wambench::WamNet(info.config, wambench::wam_kind(name)), info);

@@ -31,7 +31,7 @@ struct DemoEpisode {
   bool success = false;
   std::string error;
   int steps = 0;
-  std::vector<double> actions, ee_pos, ee_quat, gripper, joint_pos, rewards;
+  std::vector<double> actions, executed, ee_pos, ee_quat, ee_rot6d, gripper, joint_pos, object_state, rewards;
   std::vector<uint8_t> front, wrist, coarse;
   std::vector<std::string> phases;
   std::vector<int32_t> progress;
@@ -54,6 +54,9 @@ DemoEpisode run_demo(Policy& policy, TaskEnv& env, const std::string& task, int6
     append_image(obs, "wrist", &d.wrist);
     d.ee_pos.insert(d.ee_pos.end(), obs.ee_pos_m.begin(), obs.ee_pos_m.end());
     d.ee_quat.insert(d.ee_quat.end(), obs.ee_quat_wxyz.begin(), obs.ee_quat_wxyz.end());
+    d.ee_rot6d.insert(d.ee_rot6d.end(), obs.ee_rot6d.begin(), obs.ee_rot6d.end());
+    const auto state = env.task().object_state(env.env().model(), env.env().data());
+    d.object_state.insert(d.object_state.end(), state.begin(), state.end());
     d.gripper.push_back(obs.gripper_opening_m);
     d.joint_pos.insert(d.joint_pos.end(), obs.joint_pos_rad.begin(), obs.joint_pos_rad.end());
     stepper.step();
@@ -64,8 +67,15 @@ DemoEpisode run_demo(Policy& policy, TaskEnv& env, const std::string& task, int6
   d.success = r.success;
   d.error = r.error;
   d.steps = static_cast<int>(trace.actions.size() / kActionDim);
+  d.executed = trace.actions;
   d.actions = trace.actions;
   for (int k = 0; k < d.steps; ++k) {
+    // DART: the label is the expert's clean action for the state the noisy execution reached.
+    const nlohmann::json& step = trace.diagnostics[k];
+    if (step.is_object() && step.contains("expert_action")) {
+      const auto clean = step.at("expert_action").get<std::vector<double>>();
+      std::copy(clean.begin(), clean.end(), d.actions.begin() + static_cast<std::ptrdiff_t>(k) * kActionDim);
+    }
     d.rewards.push_back(trace.success[k]);
     d.phases.push_back(trace.phases[k]);
     const nlohmann::json& diag = trace.diagnostics[k];
@@ -97,12 +107,15 @@ void write_demo(hid_t data, const std::string& path, int demo, const std::string
   const hsize_t px = image_size;
   const hid_t f64 = H5T_IEEE_F64LE, d64 = H5T_NATIVE_DOUBLE;
   hdf5::write_matrix(group.id, path, "actions", f64, d64, d.actions.data(), T, kActionDim);
+  hdf5::write_matrix(group.id, path, "executed_actions", f64, d64, d.executed.data(), T, kActionDim);
   hdf5::write_dataset(obs.id, path, "front_image", H5T_STD_U8LE, H5T_NATIVE_UINT8, d.front.data(), {T, px, px, 3},
                       {1, px, px, 3});
   hdf5::write_dataset(obs.id, path, "wrist_image", H5T_STD_U8LE, H5T_NATIVE_UINT8, d.wrist.data(), {T, px, px, 3},
                       {1, px, px, 3});
   hdf5::write_matrix(obs.id, path, "ee_pos", f64, d64, d.ee_pos.data(), T, 3);
   hdf5::write_matrix(obs.id, path, "ee_quat", f64, d64, d.ee_quat.data(), T, 4);
+  hdf5::write_matrix(obs.id, path, "ee_rot6d", f64, d64, d.ee_rot6d.data(), T, 6);
+  hdf5::write_matrix(obs.id, path, "object_state", f64, d64, d.object_state.data(), T, kObjectStateDim);
   hdf5::write_matrix(obs.id, path, "gripper_opening", f64, d64, d.gripper.data(), T, 1);
   hdf5::write_matrix(obs.id, path, "joint_pos", f64, d64, d.joint_pos.data(), T, kArmDof);
   std::vector<uint8_t> dones(T, 0);

@@ -4,10 +4,16 @@
 //
 //   data                      attrs: env_args (JSON text), total (samples in all demos),
 //                                    format = "wambench-demos-1"
-//   data/demo_<i>/actions     (T, 7) float64, normalized actions (DESIGN.md "Actions")
+//   data/demo_<i>/actions     (T, 7) float64, normalized action labels (DESIGN.md "Actions"): the
+//                             expert's clean action at each step
+//   data/demo_<i>/executed_actions (T, 7) float64, the actions executed: the labels plus the DART
+//                             noise (--noise; equal to actions without noise)
 //   data/demo_<i>/obs/front_image, obs/wrist_image   (T, H, W, 3) uint8, gzip, one chunk per frame
-//   data/demo_<i>/obs/ee_pos (T, 3), ee_quat (T, 4, w x y z), gripper_opening (T, 1), joint_pos (T, 7)
+//   data/demo_<i>/obs/ee_pos (T, 3), ee_quat (T, 4, w x y z), ee_rot6d (T, 6, sim/env.h),
+//                              gripper_opening (T, 1), joint_pos (T, 7)
 //                              float64, world frame, SI units: the observation the action answered
+//   data/demo_<i>/obs/object_state (T, 10) float64: the privileged object state (tasks/task.h
+//                              Task::object_state), for `bc_state` and encoder probes
 //   data/demo_<i>/dones       (T,) uint8, 1 at the last step
 //   data/demo_<i>/rewards     (T,) float64, the task's latched success after each step (sparse, 0/1)
 //   data/demo_<i>/phases      (T,) fixed-length strings: fine phase labels (reach, grasp, ...)
@@ -37,7 +43,11 @@ struct CollectConfig {
   std::vector<std::string> tasks;  ///< task names (checked)
   std::string split = "train";     ///< must be "train": held-out splits stay unseen
   int episodes = 50;               ///< successful demonstrations per task, >= 1
-  double noise_std = 0.0;          ///< expert action noise (normalized units), [0, 1]
+  /// DART noise injection (Laskey et al., "DART: Noise Injection for Robust Imitation Learning",
+  /// CoRL 2017): N(0, noise_std^2) is added to the six motion components of the executed action
+  /// (normalized units, [0, 1]); the label stays the expert's clean action for the state reached,
+  /// so the data shows how to recover from small deviations.
+  double noise_std = 0.0;
   int workers = 2;                 ///< threads, >= 1 (never changes the file's content)
   uint64_t seed = 0;               ///< demo base seed = kDemoBaseSeed + seed; seed < 2^63
   int image_size = 128;            ///< camera images (pixels, square), 16..512: as evaluation renders them (EvalConfig::image_size)

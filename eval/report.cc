@@ -76,6 +76,7 @@ const std::vector<std::string>& ood_splits() {
 
 std::string policy_family(const std::string& p) {
   if (p == "scripted") return "oracle";
+  if (p == "bc_state") return "privileged";
   if (p == "vla" || p.rfind("vla_", 0) == 0) return "vla";
   if (p.rfind("harmowam_gate_", 0) == 0) return "harmowam_ablation";
   if (p == "harmowam" || p.rfind("harmowam_", 0) == 0) return "harmowam";
@@ -276,6 +277,14 @@ nlohmann::json summarize(const std::vector<EpisodeRecord>& records, const nlohma
   return s;
 }
 
+namespace {
+// A table's policy cell: the name, marked where the policy reads the simulator's privileged state.
+std::string policy_cell(const std::string& p) {
+  const std::string f = policy_family(p);
+  return "`" + p + "`" + (f == "oracle" || f == "privileged" ? " (privileged)" : "");
+}
+}  // namespace
+
 std::string render_report_md(const nlohmann::json& s, const std::string& plot_file) {
   std::ostringstream md;
   const auto policies = s.at("policies").get<std::vector<std::string>>();
@@ -293,7 +302,7 @@ std::string render_report_md(const nlohmann::json& s, const std::string& plot_fi
   for (size_t i = 0; i <= splits.size() + 1; ++i) md << "---|";
   md << "\n";
   for (const auto& p : policies) {
-    md << "| `" << p << "` |";
+    md << "| " << policy_cell(p) << " |";
     for (const auto& sp : splits) {
       const auto* r = find_row(s.at("by_split"), {{"policy", p}, {"split", sp}});
       md << " " << (r ? rate_cell(*r) : "–") << " |";
@@ -335,7 +344,7 @@ std::string render_report_md(const nlohmann::json& s, const std::string& plot_fi
     for (size_t i = 0; i < splits.size(); ++i) md << "---|";
     md << "\n";
     for (const auto& p : policies) {
-      md << "| `" << p << "` |";
+      md << "| " << policy_cell(p) << " |";
       for (const auto& sp : splits) {
         const auto* r = find_row(s.at("cells"), {{"policy", p}, {"task", t}, {"split", sp}});
         md << " " << (r ? rate_cell(*r) + (r->at("errors").get<int64_t>() ? " (" + std::to_string(r->at("errors").get<int64_t>()) + " errors)" : "") : "–") << " |";

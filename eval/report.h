@@ -16,7 +16,8 @@ namespace wambench {
 /// unseen_object (unseen_all is reported as its own, harder column).
 const std::vector<std::string>& ood_splits();
 
-/// Policy family used by the headline comparison: "oracle" (scripted), "vla", "wam" (wam_ite,
+/// Policy family used by the headline comparison: "oracle" (scripted), "privileged" (bc_state:
+/// learned, but fed the true object state), "vla", "wam" (wam_ite,
 /// wam_joint, aha_wam), "harmowam", "harmowam_ablation" (harmowam_gate_*), or "other".
 std::string policy_family(const std::string& policy);
 

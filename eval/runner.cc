@@ -280,4 +280,23 @@ SweepSummary run_sweep(const EvalConfig& config, ResultStore& store, const std::
   return summary;
 }
 
+RolloutScore rollout_score(const PolicySpec& spec, const std::vector<std::string>& tasks, int episodes,
+                           uint64_t base_seed, int image_size) {
+  if (episodes < 1) throw std::invalid_argument("rollout_score: episodes must be >= 1");
+  std::unique_ptr<Policy> policy = make_policy(spec);
+  RolloutScore score;
+  for (const std::string& task : tasks) {
+    EnvConfig ec;
+    ec.render = policy->needs_images();
+    ec.image_height = ec.image_width = image_size;
+    TaskEnv env(task, ec);
+    int successes = 0;
+    for (int i = 0; i < episodes; ++i)
+      successes += run_episode(*policy, env, {spec.name, task, "train", i}, base_seed).success;
+    score.by_task[task] = static_cast<double>(successes) / episodes;
+    score.success_rate += score.by_task[task] / static_cast<double>(tasks.size());
+  }
+  return score;
+}
+
 }  // namespace wambench

@@ -130,4 +130,17 @@ SweepSummary run_sweep(const EvalConfig& config, ResultStore& store, const std::
 /// Every episode key of the sweep in its canonical order (policy, task, split, index).
 std::vector<EpisodeKey> sweep_keys(const EvalConfig& config);
 
+/// Success rates of a short rollout evaluation (e.g. checkpoint selection during training).
+struct RolloutScore {
+  double success_rate = 0;               ///< mean over tasks of the per-task success rate
+  std::map<std::string, double> by_task;
+};
+/// Runs episodes 0..episodes-1 of the train split of every task in `tasks` under `base_seed`, one
+/// thread, images of `image_size` px. For checkpoint selection the caller passes a base seed from
+/// the demonstration range (>= kDemoBaseSeed, eval/collect.h) other than the demonstrations' own,
+/// so no evaluation episode and no training episode is used.
+/// @throws std::invalid_argument for an unknown policy / task or episodes < 1.
+RolloutScore rollout_score(const PolicySpec& spec, const std::vector<std::string>& tasks, int episodes,
+                           uint64_t base_seed, int image_size = 128);
+
 }  // namespace wambench

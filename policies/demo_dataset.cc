@@ -9,6 +9,7 @@
 #include <stdexcept>
 
 #include "eval/hdf5.h"
+#include "sim/env.h"
 
 namespace wambench {
 namespace {
@@ -63,8 +64,18 @@ std::vector<uint8_t> pool_images(const uint8_t* src, int n, int size, int k) {
   return out;
 }
 
-std::vector<Demo> read_demos(const std::string& path, int image_size) {
-  if (image_size < 8) throw std::invalid_argument("read_demos: image_size must be >= 8");
+std::vector<float> proprio_vector(const Observation& obs) {
+  std::vector<float> p;
+  p.reserve(kProprioDim);
+  for (double v : obs.ee_pos_m) p.push_back(static_cast<float>(v));
+  for (double v : obs.ee_rot6d) p.push_back(static_cast<float>(v));
+  p.push_back(static_cast<float>(obs.gripper_opening_m));
+  for (double v : obs.joint_pos_rad) p.push_back(static_cast<float>(v));
+  return p;
+}
+
+std::vector<Demo> read_demos(const std::string& path, int front_size, int image_size) {
+  if (image_size < 8 || front_size < 8) throw std::invalid_argument("read_demos: image sizes must be >= 8");
   std::lock_guard<std::mutex> lock(hdf5::mutex());
   std::ifstream probe(path);
   if (!probe) throw std::runtime_error("no demonstration file '" + path + "' (make one with `wambench collect`)");
@@ -78,7 +89,7 @@ std::vector<Demo> read_demos(const std::string& path, int image_size) {
   n_links = info.nlinks;
   if (n_links == 0) throw std::runtime_error(path + ": data/ holds no demonstrations");
   static const char* kRequired[] = {"actions",         "obs/front_image", "obs/wrist_image", "obs/ee_pos",
-                                    "obs/ee_quat",     "obs/gripper_opening", "obs/joint_pos"};
+                                    "obs/ee_rot6d",    "obs/gripper_opening", "obs/joint_pos"};
   std::vector<Demo> demos;
   for (hsize_t i = 0; i < n_links; ++i) {
     const std::string name = "demo_" + std::to_string(i);
@@ -109,14 +120,16 @@ std::vector<Demo> read_demos(const std::string& path, int image_size) {
       throw std::runtime_error(path + ": data/" + name + "/obs/*_image must both be (T, H, H, 3) with T = " +
                                std::to_string(d.steps));
     const int stored = static_cast<int>(fdims[1]);
-    if (stored % image_size != 0)
-      throw std::invalid_argument(path + ": stored images are " + std::to_string(stored) + " px, not a multiple of " +
-                                  std::to_string(image_size) + " px");
-    const int k = stored / image_size;
+    for (int size : {front_size, image_size})
+      if (stored % size != 0)
+        throw std::invalid_argument(path + ": stored images are " + std::to_string(stored) +
+                                    " px, not a multiple of " + std::to_string(size) + " px");
+    d.front_size = front_size;
     d.image_size = image_size;
-    d.front = k == 1 ? front : pool_images(front.data(), d.steps, image_size, k);
-    d.wrist = k == 1 ? wrist : pool_images(wrist.data(), d.steps, image_size, k);
-    const std::pair<const char*, int> parts[] = {{"obs/ee_pos", 3}, {"obs/ee_quat", 4}, {"obs/gripper_opening", 1},
+    const int kf = stored / front_size, kw = stored / image_size;
+    d.front = kf == 1 ? front : pool_images(front.data(), d.steps, front_size, kf);
+    d.wrist = kw == 1 ? wrist : pool_images(wrist.data(), d.steps, image_size, kw);
+    const std::pair<const char*, int> parts[] = {{"obs/ee_pos", 3}, {"obs/ee_rot6d", 6}, {"obs/gripper_opening", 1},
                                                  {"obs/joint_pos", 7}};
     std::vector<std::vector<double>> columns;
     for (const auto& [key, width] : parts) {
@@ -132,6 +145,14 @@ std::vector<Demo> read_demos(const std::string& path, int image_size) {
         for (int c = 0; c < parts[p].second; ++c)
           d.proprio[static_cast<size_t>(t) * kProprioDim + col++] =
               static_cast<float>(columns[p][static_cast<size_t>(t) * parts[p].second + c]);
+    }
+    if (exists(g.id, "obs/object_state")) {
+      std::vector<double> state;
+      const auto sdims = read_all(g.id, path, "obs/object_state", H5T_NATIVE_DOUBLE, &state);
+      if (sdims.size() != 2 || sdims[0] != adims[0] || sdims[1] != static_cast<hsize_t>(kStateDim))
+        throw std::runtime_error(path + ": data/" + name + "/obs/object_state must be (T, " +
+                                 std::to_string(kStateDim) + ")");
+      d.object_state.assign(state.begin(), state.end());
     }
     if (exists(g.id, "phases_coarse")) {
       const auto pdims = read_all(g.id, path, "phases_coarse", H5T_NATIVE_UINT8, &d.interaction);

@@ -8,30 +8,43 @@
 
 namespace wambench {
 
-/// Proprioception vector of one step: ee_pos (3, m), ee_quat (4, w x y z), gripper_opening (1, m),
-/// joint_pos (7, rad), in that order.
-inline constexpr int kProprioDim = 15;
+/// Proprioception vector of one step: ee_pos (3, m, world frame), ee_rot6d (6, the first two
+/// columns of the EE rotation matrix, Zhou et al. 2019: continuous, unlike the quaternion whose sign
+/// flips near w = 0), gripper_opening (1, m), joint_pos (7, rad), in that order.
+inline constexpr int kProprioDim = 17;
+/// Size of the privileged object state (tasks/task.h Task::object_state).
+inline constexpr int kStateDim = 10;
 
 /// One demonstration: T steps.
 struct Demo {
   std::string task, instruction;
   int steps = 0;                ///< T
-  int image_size = 0;           ///< images are image_size x image_size (pixels)
-  std::vector<uint8_t> front;   ///< T x H x W x 3, row 0 = top
-  std::vector<uint8_t> wrist;   ///< T x H x W x 3
+  int front_size = 0;           ///< front images are front_size x front_size (pixels)
+  int image_size = 0;           ///< wrist images are image_size x image_size (pixels)
+  std::vector<uint8_t> front;   ///< T x front_size x front_size x 3, row 0 = top
+  std::vector<uint8_t> wrist;   ///< T x image_size x image_size x 3
   std::vector<float> proprio;   ///< T x kProprioDim
-  std::vector<float> actions;   ///< T x 7, normalized actions in [-1, 1]
+  /// T x 7 action labels in [-1, 1]: the clean expert action of each step (with DART noise
+  /// injection the executed action differed; it is stored separately in the file).
+  std::vector<float> actions;
+  /// T x kStateDim privileged object state (obs/object_state); empty if the file has none.
+  std::vector<float> object_state;
   /// T coarse phase labels of the scripted expert (1 = interaction, 0 = transit), from
   /// data/demo_<i>/phases_coarse; empty if the file has none.
   std::vector<uint8_t> interaction;
 };
 
-/// Reads every data/demo_<i> of a collect file, pooling images down to `image_size` pixels by
-/// averaging k x k blocks (the stored size must be a multiple k of it, k >= 1).
+/// Reads every data/demo_<i> of a collect file, pooling front images down to `front_size` and wrist
+/// images down to `image_size` pixels by averaging k x k blocks (the stored size must be a multiple
+/// k of each, k >= 1).
 /// @throws std::runtime_error naming the file and, for a file missing required keys, every missing
 /// key (e.g. "data/demo_3/obs/wrist_image"); std::invalid_argument if the stored image size is not a
 /// multiple of `image_size`.
-std::vector<Demo> read_demos(const std::string& path, int image_size);
+std::vector<Demo> read_demos(const std::string& path, int front_size, int image_size);
+
+struct Observation;
+/// The proprioception vector (kProprioDim, order above) of an observation.
+std::vector<float> proprio_vector(const Observation& obs);
 
 /// SHA-256 (hex) of a file's bytes, for checkpoints' provenance. @throws std::runtime_error if
 /// unreadable.

@@ -84,7 +84,11 @@ struct PolicySpec {
   double noise_std = 0.0;  ///< `scripted` only: action noise (normalized units)
 };
 
-/// Names of the registered policies, in table order: "scripted", "vla", then the world-action
+/// True for policies that read the simulator's privileged state ("scripted", "bc_state"): tables
+/// mark their rows, and no vision-based policy is compared against them as a peer.
+bool is_privileged_policy(const std::string& name);
+
+/// Names of the registered policies, in table order: "scripted", "bc_state" (privileged), "vla", then the world-action
 /// models "wam_ite", "wam_joint", "harmowam" and the HarmoWAM gate ablations
 /// "harmowam_gate_predictive", "harmowam_gate_reactive", "harmowam_gate_schedule".
 const std::vector<std::string>& policy_names();

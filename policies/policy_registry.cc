@@ -8,17 +8,20 @@ namespace wambench {
 
 std::unique_ptr<Policy> make_scripted_policy(double noise_std);
 std::unique_ptr<Policy> make_vla_policy(const std::string& checkpoint);
+std::unique_ptr<Policy> make_bc_state_policy(const std::string& checkpoint);
 std::unique_ptr<Policy> make_wam_policy(const std::string& name, const std::string& checkpoint);
 const std::vector<std::string>& wam_policy_names();
 
 const std::vector<std::string>& policy_names() {
   static const std::vector<std::string> kNames = [] {
-    std::vector<std::string> names = {"scripted", "vla"};
+    std::vector<std::string> names = {"scripted", "bc_state", "vla"};
     for (const std::string& n : wam_policy_names()) names.push_back(n);
     return names;
   }();
   return kNames;
 }
+
+bool is_privileged_policy(const std::string& name) { return name == "scripted" || name == "bc_state"; }
 
 bool is_ablation_policy(const std::string& name) { return name.rfind("harmowam_gate_", 0) == 0; }
 
@@ -41,7 +44,9 @@ std::unique_ptr<Policy> make_policy(const PolicySpec& spec) {
       throw std::invalid_argument("policy '" + spec.name + "' needs a checkpoint (train one with `wambench train --policy " +
                                   spec.name + "`)");
     try {
-      return spec.name == "vla" ? make_vla_policy(spec.checkpoint) : make_wam_policy(spec.name, spec.checkpoint);
+      if (spec.name == "vla") return make_vla_policy(spec.checkpoint);
+      if (spec.name == "bc_state") return make_bc_state_policy(spec.checkpoint);
+      return make_wam_policy(spec.name, spec.checkpoint);
     } catch (const std::runtime_error& e) {
       throw std::invalid_argument("policy '" + spec.name + "': " + e.what());
     }

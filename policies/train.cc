@@ -2,8 +2,11 @@
 
 #include <algorithm>
 #include <chrono>
+#include <array>
 #include <cmath>
+#include <filesystem>
 #include <limits>
+#include <map>
 #include <stdexcept>
 
 #include "policies/vla_model.h"
@@ -18,7 +21,6 @@ namespace wambench {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-constexpr int kShiftPx = 4;
 
 struct Sample {
   int demo, t;
@@ -30,7 +32,7 @@ struct Sample {
 // the world model's targets) and the coarse phase label
 // of step t ([B], 1 = interaction; 0 where the file has no labels).
 struct Batch {
-  torch::Tensor front, wrist, proprio, tokens, offsets, target, interaction;
+  torch::Tensor front, wrist, proprio, state, tokens, offsets, target, interaction;
   std::vector<torch::Tensor> future_front, future_wrist;
   WamInputs inputs() const { return {front, wrist, proprio, tokens, offsets, interaction}; }
 };
@@ -44,29 +46,34 @@ class Batcher {
   }
 
   Batch make(const std::vector<Sample>& samples, Rng* shift_rng) const {
-    const int B = static_cast<int>(samples.size()), S = config_.image_size, H = config_.chunk;
-    const size_t image_bytes = static_cast<size_t>(S) * S * 3;
-    std::vector<uint8_t> front(B * image_bytes), wrist(B * image_bytes);
-    std::vector<float> proprio(static_cast<size_t>(B) * kProprioDim), target(static_cast<size_t>(B) * H * 7);
+    const int B = static_cast<int>(samples.size()), S = config_.image_size, SF = config_.front_size, H = config_.chunk;
+    const size_t wrist_bytes = static_cast<size_t>(S) * S * 3, front_bytes = static_cast<size_t>(SF) * SF * 3;
+    std::vector<uint8_t> front(B * front_bytes), wrist(B * wrist_bytes);
+    std::vector<float> proprio(static_cast<size_t>(B) * kProprioDim), target(static_cast<size_t>(B) * H * 7),
+        state(static_cast<size_t>(B) * kStateDim, 0.0f);
     std::vector<int64_t> tokens, offsets;
     const size_t F = futures_.size();
-    std::vector<std::vector<uint8_t>> future_front(F, std::vector<uint8_t>(B * image_bytes)),
-        future_wrist(F, std::vector<uint8_t>(B * image_bytes));
+    std::vector<std::vector<uint8_t>> future_front(F, std::vector<uint8_t>(B * front_bytes)),
+        future_wrist(F, std::vector<uint8_t>(B * wrist_bytes));
     std::vector<float> interaction(B, 0.0f);
     for (int b = 0; b < B; ++b) {
       const Demo& d = demos_[samples[b].demo];
       const int t = samples[b].t;
-      std::copy_n(&d.front[t * image_bytes], image_bytes, &front[b * image_bytes]);
-      std::copy_n(&d.wrist[t * image_bytes], image_bytes, &wrist[b * image_bytes]);
+      std::copy_n(&d.front[t * front_bytes], front_bytes, &front[b * front_bytes]);
+      std::copy_n(&d.wrist[t * wrist_bytes], wrist_bytes, &wrist[b * wrist_bytes]);
       for (size_t k = 0; k < F; ++k) {
         const size_t src = static_cast<size_t>(std::min(t + futures_[k], d.steps - 1));
-        std::copy_n(&d.front[src * image_bytes], image_bytes, &future_front[k][b * image_bytes]);
-        std::copy_n(&d.wrist[src * image_bytes], image_bytes, &future_wrist[k][b * image_bytes]);
+        std::copy_n(&d.front[src * front_bytes], front_bytes, &future_front[k][b * front_bytes]);
+        std::copy_n(&d.wrist[src * wrist_bytes], wrist_bytes, &future_wrist[k][b * wrist_bytes]);
       }
       if (!d.interaction.empty()) interaction[b] = d.interaction[t] ? 1.0f : 0.0f;
       for (int k = 0; k < kProprioDim; ++k)
         proprio[b * kProprioDim + k] =
             (d.proprio[static_cast<size_t>(t) * kProprioDim + k] - norm_.proprio_mean[k]) / norm_.proprio_std[k];
+      if (!d.object_state.empty())
+        for (int k = 0; k < kStateDim; ++k)
+          state[b * kStateDim + k] =
+              (d.object_state[static_cast<size_t>(t) * kStateDim + k] - norm_.state_mean[k]) / norm_.state_std[k];
       for (int h = 0; h < H; ++h) {
         const int src = std::min(t + h, d.steps - 1);
         for (int k = 0; k < 7; ++k)
@@ -78,18 +85,19 @@ class Batcher {
       tokens.insert(tokens.end(), tk.begin(), tk.end());
     }
     Batch batch;
-    batch.front = images_to_tensor(front.data(), B, S);
+    batch.front = images_to_tensor(front.data(), B, SF);
     batch.wrist = images_to_tensor(wrist.data(), B, S);
     if (shift_rng) {
       batch.front = shift(batch.front, shift_rng);
       batch.wrist = shift(batch.wrist, shift_rng);
     }
     for (size_t k = 0; k < F; ++k) {
-      batch.future_front.push_back(images_to_tensor(future_front[k].data(), B, S));
+      batch.future_front.push_back(images_to_tensor(future_front[k].data(), B, SF));
       batch.future_wrist.push_back(images_to_tensor(future_wrist[k].data(), B, S));
     }
     batch.interaction = torch::from_blob(interaction.data(), {B}, torch::kFloat32).clone();
     batch.proprio = torch::from_blob(proprio.data(), {B, kProprioDim}, torch::kFloat32).clone();
+    batch.state = torch::from_blob(state.data(), {B, kStateDim}, torch::kFloat32).clone();
     batch.target = torch::from_blob(target.data(), {B, H, 7}, torch::kFloat32).clone();
     batch.tokens = torch::tensor(tokens, torch::kInt64);
     batch.offsets = torch::tensor(offsets, torch::kInt64);
@@ -97,15 +105,16 @@ class Batcher {
   }
 
  private:
-  // Random translation by up to kShiftPx pixels per image (replicate padding, then crop).
+  // Random translation by up to S / 16 pixels per image (replicate padding, then crop; DrQ,
+  // Kostrikov et al. 2021: +-4 px at 84 px).
   static torch::Tensor shift(const torch::Tensor& images, Rng* rng) {
     namespace F = torch::nn::functional;
-    const int64_t B = images.size(0), S = images.size(2);
-    auto padded = F::pad(images, F::PadFuncOptions({kShiftPx, kShiftPx, kShiftPx, kShiftPx}).mode(torch::kReplicate));
+    const int64_t B = images.size(0), S = images.size(2), pad = std::max<int64_t>(1, S / 16);
+    auto padded = F::pad(images, F::PadFuncOptions({pad, pad, pad, pad}).mode(torch::kReplicate));
     std::vector<torch::Tensor> out;
     for (int64_t b = 0; b < B; ++b) {
-      const int64_t dy = static_cast<int64_t>(rng->uniform_index(2 * kShiftPx + 1));
-      const int64_t dx = static_cast<int64_t>(rng->uniform_index(2 * kShiftPx + 1));
+      const int64_t dy = static_cast<int64_t>(rng->uniform_index(2 * pad + 1));
+      const int64_t dx = static_cast<int64_t>(rng->uniform_index(2 * pad + 1));
       out.push_back(padded[b].slice(1, dy, dy + S).slice(2, dx, dx + S));
     }
     return torch::stack(out);
@@ -122,7 +131,9 @@ class Batcher {
 struct Learner {
   std::shared_ptr<torch::nn::Module> module;
   std::function<torch::Tensor(const Batch&)> loss;     // training loss (scalar)
-  std::function<torch::Tensor(const Batch&)> predict;  // [B, H, 7] normalized chunk the policy executes
+  std::function<torch::Tensor(const Batch&)> predict;  // [B, H, 7] chunk the policy executes (gripper: logit)
+  /// Image-based policies: the two encoders' features [B, 256] (for the linear probe).
+  std::function<torch::Tensor(const Batch&)> image_features;
 };
 
 Learner make_learner(const std::string& policy, const ModelConfig& config) {
@@ -132,7 +143,19 @@ Learner make_learner(const std::string& policy, const ModelConfig& config) {
     l.module = net.ptr();
     l.predict = [net](const Batch& b) mutable { return net->forward(b.front, b.wrist, b.proprio, b.tokens, b.offsets); };
     l.loss = [net](const Batch& b) mutable {
-      return torch::mse_loss(net->forward(b.front, b.wrist, b.proprio, b.tokens, b.offsets), b.target);
+      return action_loss(net->forward(b.front, b.wrist, b.proprio, b.tokens, b.offsets), b.target);
+    };
+    l.image_features = [net](const Batch& b) mutable {
+      return torch::cat({net->front_encoder->forward(b.front), net->wrist_encoder->forward(b.wrist)}, 1);
+    };
+    return l;
+  }
+  if (policy == "bc_state") {
+    BcStateNet net(config);
+    l.module = net.ptr();
+    l.predict = [net](const Batch& b) mutable { return net->forward(b.proprio, b.state, b.tokens, b.offsets); };
+    l.loss = [net](const Batch& b) mutable {
+      return action_loss(net->forward(b.proprio, b.state, b.tokens, b.offsets), b.target);
     };
     return l;
   }
@@ -142,8 +165,53 @@ Learner make_learner(const std::string& policy, const ModelConfig& config) {
   l.loss = [net](const Batch& b) mutable {
     return wam_loss(net, b.inputs(), b.target, b.future_front, b.future_wrist).total;
   };
+  l.image_features = [net](const Batch& b) mutable {
+    return torch::cat({net->front_encoder->forward(b.front), net->wrist_encoder->forward(b.wrist)}, 1);
+  };
   return l;
 }
+
+// Exponential moving average of a module's parameters (Polyak averaging as in Diffusion Policy,
+// Chi et al. 2023), decay min(max_decay, (1 + step) / (10 + step)) so early averages forget the
+// random initialization.
+class Ema {
+ public:
+  Ema(torch::nn::Module& module, double max_decay) : module_(module), max_decay_(max_decay) {
+    torch::NoGradGuard no_grad;
+    for (const auto& p : module.parameters()) shadow_.push_back(p.detach().clone());
+  }
+  void update(int step) {
+    torch::NoGradGuard no_grad;
+    const double decay = std::min(max_decay_, (1.0 + step) / (10.0 + step));
+    const auto params = module_.parameters();
+    for (size_t i = 0; i < params.size(); ++i) shadow_[i].mul_(decay).add_(params[i].detach(), 1.0 - decay);
+  }
+  // Swaps the module's parameters with the averaged ones (call twice to swap back).
+  void swap() {
+    torch::NoGradGuard no_grad;
+    const auto params = module_.parameters();
+    for (size_t i = 0; i < params.size(); ++i) {
+      auto live = params[i].detach().clone();
+      params[i].copy_(shadow_[i]);
+      shadow_[i] = live;
+    }
+  }
+  std::vector<torch::Tensor> snapshot_of_module() const {
+    std::vector<torch::Tensor> out;
+    for (const auto& p : module_.parameters()) out.push_back(p.detach().clone());
+    return out;
+  }
+  void load_into_module(const std::vector<torch::Tensor>& values) {
+    torch::NoGradGuard no_grad;
+    const auto params = module_.parameters();
+    for (size_t i = 0; i < params.size(); ++i) params[i].copy_(values[i]);
+  }
+
+ private:
+  torch::nn::Module& module_;
+  double max_decay_;
+  std::vector<torch::Tensor> shadow_;
+};
 
 // World-model prediction quality on held-out samples (mean squared errors): imagined latents vs
 // the latents of the real future frames, and decoded imagined frames vs the real future front
@@ -166,9 +234,11 @@ nlohmann::json world_model_metrics(WamNet& net, const Batcher& batcher, const st
       const double m = static_cast<double>(chunk.size());
       latent[k] += torch::mse_loss(imagined, real).item<double>() * m;
       latent_copy[k] += torch::mse_loss(out.z, real).item<double>() * m;
-      image[k] += torch::mse_loss(net->decode(imagined), b.future_front[k]).item<double>() * m;
-      image_copy[k] += torch::mse_loss(b.front, b.future_front[k]).item<double>() * m;
-      recon[k] += torch::mse_loss(net->decode(real), b.future_front[k]).item<double>() * m;
+      const int S = net->config.image_size;
+      const auto future = decoder_target(b.future_front[k], S);
+      image[k] += torch::mse_loss(net->decode(imagined), future).item<double>() * m;
+      image_copy[k] += torch::mse_loss(decoder_target(b.front, S), future).item<double>() * m;
+      recon[k] += torch::mse_loss(net->decode(real), future).item<double>() * m;
     }
     n += chunk.size();
   }
@@ -186,20 +256,122 @@ nlohmann::json world_model_metrics(WamNet& net, const Batcher& batcher, const st
   return {{"samples", n}, {"by_offset", j}};
 }
 
+
+// Validation metrics of the chunk the policy would execute, on `samples` of `batcher`: motion MSE
+// (mean over the six components), per component, per task, the gripper's binary cross-entropy and
+// accuracy. `blind`: every image replaced by `mean_front` / `mean_wrist` (what the policy can do
+// without vision).
+nlohmann::json validation_metrics(Learner& learner, torch::nn::Module& net, const Batcher& batcher,
+                                  const std::vector<Demo>& demos, const std::vector<Sample>& samples,
+                                  const torch::Tensor& mean_front, const torch::Tensor& mean_wrist, bool blind) {
+  torch::NoGradGuard no_grad;
+  net.eval();
+  std::array<double, 6> per_dim{};
+  double bce = 0, correct = 0;
+  std::map<std::string, std::pair<double, double>> per_task;  // task -> (sum of MSE, count)
+  for (size_t i = 0; i < samples.size(); i += 256) {
+    const std::vector<Sample> chunk(samples.begin() + i, samples.begin() + std::min(samples.size(), i + 256));
+    Batch b = batcher.make(chunk, nullptr);
+    if (blind) {
+      b.front = mean_front.expand_as(b.front).contiguous();
+      b.wrist = mean_wrist.expand_as(b.wrist).contiguous();
+    }
+    const auto pred = learner.predict(b);
+    const auto diff = (pred.narrow(2, 0, 6) - b.target.narrow(2, 0, 6)).pow(2);  // [B, H, 6]
+    const auto dims = diff.mean(1).sum(0);                                       // [6]
+    for (int k = 0; k < 6; ++k) per_dim[k] += dims[k].item<double>();
+    const auto per_sample = diff.mean({1, 2});
+    for (size_t j = 0; j < chunk.size(); ++j) {
+      auto& t = per_task[demos[chunk[j].demo].task];
+      t.first += per_sample[static_cast<int64_t>(j)].item<double>();
+      t.second += 1;
+    }
+    const ActionErrors e = action_errors(pred, b.target);
+    bce += e.gripper.mean(1).sum().item<double>();
+    correct += ((pred.select(2, 6) > 0) == (b.target.select(2, 6) > 0)).to(torch::kFloat32).mean(1).sum().item<double>();
+  }
+  net.train();
+  const double n = std::max<double>(1.0, static_cast<double>(samples.size()));
+  nlohmann::json dim_json = nlohmann::json::object();
+  static const char* kNames[6] = {"dx", "dy", "dz", "droll", "dpitch", "dyaw"};
+  double motion = 0;
+  for (int k = 0; k < 6; ++k) {
+    dim_json[kNames[k]] = per_dim[k] / n;
+    motion += per_dim[k] / n / 6.0;
+  }
+  nlohmann::json task_json = nlohmann::json::object();
+  for (const auto& [task, v] : per_task) task_json[task] = v.first / std::max(1.0, v.second);
+  return {{"motion_mse", motion},        {"gripper_bce", bce / n}, {"gripper_accuracy", correct / n},
+          {"loss", motion + bce / n},    {"motion_mse_by_dim", dim_json}, {"motion_mse_by_task", task_json}};
+}
+
+// Linear probe: ridge regression from the frozen image features to the object position
+// (object_state[0:3], m), fitted on `train_samples`, R^2 on `val_samples` (pooled over x, y, z:
+// 1 - SSE / SST, SST around the training mean).
+nlohmann::json linear_probe(Learner& learner, torch::nn::Module& net, const Batcher& train_batcher,
+                            const std::vector<Demo>& train, const std::vector<Sample>& train_samples,
+                            const Batcher& val_batcher, const std::vector<Demo>& val,
+                            const std::vector<Sample>& val_samples) {
+  torch::NoGradGuard no_grad;
+  net.eval();
+  auto collect = [&](const Batcher& batcher, const std::vector<Demo>& demos, const std::vector<Sample>& samples) {
+    std::vector<torch::Tensor> xs;
+    std::vector<float> ys;
+    for (size_t i = 0; i < samples.size(); i += 256) {
+      const std::vector<Sample> chunk(samples.begin() + i, samples.begin() + std::min(samples.size(), i + 256));
+      xs.push_back(learner.image_features(batcher.make(chunk, nullptr)));
+      for (const Sample& s : chunk)
+        for (int k = 0; k < 3; ++k) ys.push_back(demos[s.demo].object_state[static_cast<size_t>(s.t) * kStateDim + k]);
+    }
+    const auto x = torch::cat(xs, 0);
+    return std::make_pair(torch::cat({x, torch::ones({x.size(0), 1})}, 1),
+                          torch::from_blob(ys.data(), {x.size(0), 3}, torch::kFloat32).clone());
+  };
+  const auto [xt, yt] = collect(train_batcher, train, train_samples);
+  const auto [xv, yv] = collect(val_batcher, val, val_samples);
+  const auto gram = xt.t().mm(xt) + 1e-3 * static_cast<double>(xt.size(0)) * torch::eye(xt.size(1));
+  const auto w = torch::linalg::solve(gram, xt.t().mm(yt), true);
+  const auto mean = yt.mean(0, true);
+  const double sse = (xv.mm(w) - yv).pow(2).sum().item<double>();
+  const double sst = (yv - mean).pow(2).sum().item<double>();
+  const double sse_train = (xt.mm(w) - yt).pow(2).sum().item<double>();
+  const double sst_train = (yt - mean).pow(2).sum().item<double>();
+  net.train();
+  return {{"target", "object position (object_state[0:3], m)"},
+          {"features", "front ++ wrist encoder outputs (256), frozen"},
+          {"ridge", 1e-3},
+          {"r2_val", 1.0 - sse / std::max(sst, 1e-12)},
+          {"r2_train", 1.0 - sse_train / std::max(sst_train, 1e-12)}};
+}
+
 }  // namespace
 
+const std::vector<std::string>& learned_policy_types() {
+  static const std::vector<std::string> kTypes = [] {
+    std::vector<std::string> t = {"vla", "bc_state"};
+    for (const std::string& n : wam_policy_names()) t.push_back(n);
+    return t;
+  }();
+  return kTypes;
+}
+
 TrainResult train_policy(const TrainConfig& c, const std::function<void(const TrainProgress&)>& on_progress) {
-  const bool wam = is_wam_policy(c.policy);
-  if (c.policy != "vla" && !wam) {
-    std::string valid = "vla";
-    for (const std::string& n : wam_policy_names()) valid += ", " + n;
+  const auto& types = learned_policy_types();
+  if (std::find(types.begin(), types.end(), c.policy) == types.end()) {
+    std::string valid;
+    for (const std::string& n : types) valid += (valid.empty() ? "" : ", ") + n;
     throw std::invalid_argument("train: unknown learned policy '" + c.policy + "'; valid: " + valid);
   }
+  const bool wam = is_wam_policy(c.policy);
+  const bool images = c.policy != "bc_state";
   if (c.steps < 1 || c.batch < 1 || c.threads < 1 || c.eval_every < 1)
     throw std::invalid_argument("train: --steps, --batch, --threads and eval_every must be >= 1");
+  if (c.select_every < 0) throw std::invalid_argument("train: --select-every must be >= 0");
   if (!(c.val_fraction >= 0.0 && c.val_fraction <= 0.5))
     throw std::invalid_argument("train: --val-fraction must be in [0, 0.5], got " + std::to_string(c.val_fraction));
   if (!(c.learning_rate > 0.0)) throw std::invalid_argument("train: the learning rate must be > 0");
+  if (!(c.ema_decay >= 0.0 && c.ema_decay < 1.0))
+    throw std::invalid_argument("train: --ema must be in [0, 1), got " + std::to_string(c.ema_decay));
   if (c.out.empty()) throw std::invalid_argument("train: --out is required");
   const auto t0 = Clock::now();
   torch::manual_seed(c.seed);
@@ -208,11 +380,15 @@ TrainResult train_policy(const TrainConfig& c, const std::function<void(const Tr
   ModelConfig model_config;
   if (wam) model_config.gate = wam_gate(c.policy);
   const std::vector<int> futures = wam ? future_offsets(model_config) : std::vector<int>{};
-  std::vector<Demo> all = read_demos(c.data, model_config.image_size);
+  std::vector<Demo> all = read_demos(c.data, model_config.front_size, model_config.image_size);
   if (model_config.gate == "schedule")
     for (const Demo& d : all)
       if (d.interaction.empty())
         throw std::runtime_error(c.data + ": the schedule gate needs the coarse phase labels (data/demo_<i>/phases_coarse)");
+  const bool have_state = std::all_of(all.begin(), all.end(), [](const Demo& d) { return !d.object_state.empty(); });
+  if (c.policy == "bc_state" && !have_state)
+    throw std::runtime_error(c.data + ": bc_state needs the privileged object state (data/demo_<i>/obs/object_state); "
+                                      "collect the file again with this version of `wambench collect`");
   // Hold out whole demonstrations (a shuffled fraction) for the validation loss.
   Rng split_rng(c.seed ^ 0x5A17ULL);
   std::vector<int> order(all.size());
@@ -223,9 +399,17 @@ TrainResult train_policy(const TrainConfig& c, const std::function<void(const Tr
   for (size_t i = 0; i < order.size(); ++i) (i < n_val ? val : train).push_back(std::move(all[order[i]]));
   const Normalization norm = compute_normalization(train);
 
-  std::vector<Sample> train_samples, val_samples;
+  // Per-task balanced sampling: pick a task uniformly, then a step of that task's demonstrations
+  // uniformly, so a task with short episodes weighs as much as one with long episodes.
+  std::map<std::string, std::vector<Sample>> by_task;
+  std::vector<Sample> val_samples, train_probe;
   for (size_t d = 0; d < train.size(); ++d)
-    for (int t = 0; t < train[d].steps; ++t) train_samples.push_back({static_cast<int>(d), t});
+    for (int t = 0; t < train[d].steps; ++t) {
+      by_task[train[d].task].push_back({static_cast<int>(d), t});
+      if (t % 4 == 0) train_probe.push_back({static_cast<int>(d), t});
+    }
+  std::vector<const std::vector<Sample>*> task_samples;
+  for (const auto& [task, samples] : by_task) task_samples.push_back(&samples);
   for (size_t d = 0; d < val.size(); ++d)
     for (int t = 0; t < val[d].steps; t += 4) val_samples.push_back({static_cast<int>(d), t});  // every 4th step
 
@@ -234,23 +418,16 @@ TrainResult train_policy(const TrainConfig& c, const std::function<void(const Tr
   torch::optim::AdamW optimizer(net.parameters(), torch::optim::AdamWOptions(c.learning_rate).weight_decay(1e-4));
   const Batcher train_batcher(train, norm, model_config, futures), val_batcher(val, norm, model_config, futures);
   Rng sample_rng(c.seed ^ 0xBA7C4ULL), shift_rng(c.seed ^ 0x5417FULL);
+  Ema ema(net, c.ema_decay);
 
-  auto validate = [&]() -> double {
-    if (val_samples.empty()) return std::numeric_limits<double>::quiet_NaN();
-    torch::NoGradGuard no_grad;
-    net.eval();
-    double sum = 0;
-    size_t n = 0;
-    for (size_t i = 0; i < val_samples.size(); i += 256) {
-      const std::vector<Sample> chunk(val_samples.begin() + i,
-                                      val_samples.begin() + std::min(val_samples.size(), i + 256));
-      const Batch b = val_batcher.make(chunk, nullptr);
-      sum += torch::mse_loss(learner.predict(b), b.target).item<double>() * chunk.size();
-      n += chunk.size();
-    }
-    net.train();
-    return sum / std::max<size_t>(n, 1);
-  };
+  // Mean images of the training set (the blind baseline's input).
+  torch::Tensor mean_front, mean_wrist;
+  {
+    std::vector<Sample> probe(train_probe.begin(), train_probe.begin() + std::min<size_t>(train_probe.size(), 1024));
+    const Batch b = train_batcher.make(probe, nullptr);
+    mean_front = b.front.mean(0, true);
+    mean_wrist = b.wrist.mean(0, true);
+  }
 
   TrainResult result;
   result.train_demos = static_cast<int>(train.size());
@@ -259,39 +436,89 @@ TrainResult train_policy(const TrainConfig& c, const std::function<void(const Tr
   net.train();
   double loss_sum = 0;
   int loss_count = 0;
+  nlohmann::json selection = nlohmann::json::array();
+  double best_success = -1;
+  int best_step = 0;
+  std::vector<torch::Tensor> best_weights;
   const auto train_start = Clock::now();
   for (int step = 1; step <= c.steps; ++step) {
     // Cosine decay from the learning rate to 10 % of it.
     const double lr = c.learning_rate * (0.1 + 0.9 * 0.5 * (1 + std::cos(M_PI * (step - 1) / c.steps)));
     for (auto& group : optimizer.param_groups()) static_cast<torch::optim::AdamWOptions&>(group.options()).lr(lr);
     std::vector<Sample> samples(c.batch);
-    for (Sample& s : samples) s = train_samples[sample_rng.uniform_index(train_samples.size())];
-    const Batch b = train_batcher.make(samples, c.augment ? &shift_rng : nullptr);
+    for (Sample& s : samples) {
+      const auto& pool = *task_samples[sample_rng.uniform_index(task_samples.size())];
+      s = pool[sample_rng.uniform_index(pool.size())];
+    }
+    const Batch b = train_batcher.make(samples, c.augment && images ? &shift_rng : nullptr);
     const auto loss = learner.loss(b);
     if (!std::isfinite(loss.item<double>()))
       throw std::runtime_error("train: the loss became non-finite at step " + std::to_string(step));
     optimizer.zero_grad();
     loss.backward();
     optimizer.step();
+    ema.update(step);
     loss_sum += loss.item<double>();
     ++loss_count;
-    if (step % c.eval_every == 0 || step == c.steps) {
-      TrainProgress p;
-      p.step = step;
-      p.steps = c.steps;
-      p.train_loss = loss_sum / loss_count;
-      p.val_loss = validate();
-      const double elapsed = std::chrono::duration<double>(Clock::now() - train_start).count();
-      p.steps_per_s = step / std::max(elapsed, 1e-9);
-      p.eta_s = (c.steps - step) / std::max(p.steps_per_s, 1e-9);
-      result.train_loss = p.train_loss;
-      result.val_loss = p.val_loss;
-      loss_sum = 0;
-      loss_count = 0;
-      if (on_progress) on_progress(p);
+    const bool report = step % c.eval_every == 0 || step == c.steps;
+    const bool select = c.rollout_success && c.select_every > 0 && (step % c.select_every == 0 || step == c.steps);
+    if (!report && !select) continue;
+    ema.swap();  // evaluate the averaged weights
+    TrainProgress p;
+    p.step = step;
+    p.steps = c.steps;
+    p.train_loss = loss_sum / std::max(loss_count, 1);
+    p.val_loss = val_samples.empty()
+                     ? std::numeric_limits<double>::quiet_NaN()
+                     : validation_metrics(learner, net, val_batcher, val, val_samples, mean_front, mean_wrist, false)
+                           .at("loss")
+                           .get<double>();
+    if (select) {
+      const std::string candidate = c.out + ".candidate";
+      CheckpointInfo info;
+      info.policy = c.policy;
+      info.config = model_config;
+      info.normalization = norm;
+      info.training = {{"candidate_step", step}};
+      save_checkpoint(candidate, net, info);
+      const double success = c.rollout_success(candidate);
+      std::filesystem::remove(candidate);
+      selection.push_back({{"step", step}, {"success_rate", success}});
+      p.rollout_success = success;
+      if (success > best_success) {
+        best_success = success;
+        best_step = step;
+        best_weights = ema.snapshot_of_module();
+      }
     }
+    ema.swap();
+    const double elapsed = std::chrono::duration<double>(Clock::now() - train_start).count();
+    p.steps_per_s = step / std::max(elapsed, 1e-9);
+    p.eta_s = (c.steps - step) / std::max(p.steps_per_s, 1e-9);
+    result.train_loss = p.train_loss;
+    loss_sum = 0;
+    loss_count = 0;
+    if (on_progress) on_progress(p);
   }
+  result.steps_per_s = c.steps / std::max(std::chrono::duration<double>(Clock::now() - train_start).count(), 1e-9);
   result.steps = c.steps;
+  // The checkpoint: the averaged weights, or those of the best rollout evaluation.
+  ema.swap();
+  if (!best_weights.empty()) ema.load_into_module(best_weights);
+  result.selected_step = best_weights.empty() ? c.steps : best_step;
+  if (!val_samples.empty()) {
+    result.validation = validation_metrics(learner, net, val_batcher, val, val_samples, mean_front, mean_wrist, false);
+    result.val_loss = result.validation.at("loss").get<double>();
+    if (images) {
+      result.validation["blind"] =
+          validation_metrics(learner, net, val_batcher, val, val_samples, mean_front, mean_wrist, true);
+      if (have_state)
+        result.validation["linear_probe"] =
+            linear_probe(learner, net, train_batcher, train, train_probe, val_batcher, val, val_samples);
+    }
+  } else {
+    result.val_loss = std::numeric_limits<double>::quiet_NaN();
+  }
   if (wam && !val_samples.empty()) {
     WamNet wam_net(std::dynamic_pointer_cast<WamNetImpl>(learner.module));
     result.world_model = world_model_metrics(wam_net, val_batcher, val_samples, futures);
@@ -309,15 +536,21 @@ TrainResult train_policy(const TrainConfig& c, const std::function<void(const Tr
                    {"seed", c.seed},
                    {"threads", c.threads},
                    {"learning_rate", c.learning_rate},
+                   {"ema_decay", c.ema_decay},
                    {"augment", c.augment},
+                   {"sampling", "per-task balanced"},
                    {"train_demos", result.train_demos},
                    {"val_demos", result.val_demos},
                    {"final_train_loss", result.train_loss},
                    {"final_val_loss", std::isnan(result.val_loss) ? nlohmann::json(nullptr) : nlohmann::json(result.val_loss)},
+                   {"steps_per_s", result.steps_per_s},
                    {"parameters", result.parameters},
+                   {"selected_step", result.selected_step},
+                   {"rollout_selection", selection},
                    {"loss", wam ? "policies/wam_model.h (action + world model + reconstruction)"
-                                : "mean squared error of the normalized action chunk"},
-                   {"val_loss", "mean squared error of the executed normalized action chunk"}};
+                                : "motion MSE + gripper binary cross-entropy (policies/vla_model.h action_loss)"},
+                   {"val_loss", "motion MSE + gripper BCE of the executed chunk, averaged weights"}};
+  if (!result.validation.is_null()) info.training["validation"] = result.validation;
   if (!result.world_model.is_null()) info.training["world_model_eval"] = result.world_model;
   save_checkpoint(c.out, net, info);
   result.wall_s = std::chrono::duration<double>(Clock::now() - t0).count();

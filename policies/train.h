@@ -5,13 +5,18 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
 namespace wambench {
 
+/// Learned policy types `wambench train` can train: vla, bc_state, then the WAMs
+/// (policies/wam_model.h wam_policy_names()).
+const std::vector<std::string>& learned_policy_types();
+
 struct TrainConfig {
-  std::string policy = "vla";   ///< learned policy type: vla or a WAM (policies/wam_model.h wam_policy_names())
+  std::string policy = "vla";   ///< learned policy type (learned_policy_types())
   std::string data;             ///< `wambench collect` file
   std::string out;              ///< checkpoint path
   int steps = 20000;            ///< optimizer steps, >= 1
@@ -22,6 +27,15 @@ struct TrainConfig {
   int threads = 2;              ///< LibTorch intra-op threads (results are deterministic per count)
   int eval_every = 500;         ///< steps between validation losses
   bool augment = true;          ///< random image shifts (see train_policy)
+  /// Decay of the exponential moving average of the weights, [0, 1) (0: the last weights). The
+  /// checkpoint holds the averaged weights.
+  double ema_decay = 0.999;
+  /// Checkpoint selection: every `select_every` steps (and at the end) the averaged weights are
+  /// written to a temporary checkpoint and `rollout_success(path)` returns their success rate in
+  /// short rollouts (the CLI runs episodes from the demonstration seed range, never evaluation
+  /// seeds); the best one is kept. 0 or no callback: the final averaged weights are kept.
+  int select_every = 0;
+  std::function<double(const std::string& checkpoint)> rollout_success;
   std::string command;          ///< the command line, stored in the checkpoint
 };
 
@@ -29,7 +43,8 @@ struct TrainConfig {
 struct TrainProgress {
   int step = 0, steps = 0;
   double train_loss = 0;  ///< mean over the steps since the last report
-  double val_loss = 0;    ///< on the held-out demonstrations (NaN if none)
+  double val_loss = 0;    ///< on the held-out demonstrations (NaN if none), averaged weights
+  double rollout_success = -1;  ///< success rate of the selection rollouts at this step (-1: none)
   double steps_per_s = 0, eta_s = 0;
 };
 
@@ -39,6 +54,14 @@ struct TrainResult {
   int64_t parameters = 0;
   double wall_s = 0;
   int train_demos = 0, val_demos = 0;
+  double steps_per_s = 0;  ///< optimizer steps per second of wall time (training loop only)
+  int selected_step = 0;   ///< the step whose averaged weights the checkpoint holds
+  /// Validation of the kept weights: {"loss", "motion_mse", "gripper_bce", "gripper_accuracy",
+  /// "motion_mse_by_dim", "motion_mse_by_task"}, for image policies also "blind" (the same with
+  /// every image replaced by the training set's mean image) and, when the data has object states,
+  /// "linear_probe" ({"r2_val", "r2_train"}: ridge regression from the frozen encoder features to
+  /// the object position). Null without validation demonstrations.
+  nlohmann::json validation;
   /// World-action models: prediction quality on the validation demonstrations (null otherwise):
   /// {"samples", "by_offset": [{"offset_steps", "latent_mse", "latent_mse_copy_last", "image_mse",
   /// "image_mse_copy_last", "image_mse_reconstruction"}]} (train.cc world_model_metrics).
@@ -47,12 +70,14 @@ struct TrainResult {
 
 /// Trains and writes the checkpoint (policies/vla_model.h: weights, config, normalization,
 /// training command, data hash, git commit, final losses).
-/// `vla`'s loss is the mean squared error between predicted and demonstrated action chunks, in
-/// normalized action units ((a - mean) / std per dimension), the chunk target of step t being
-/// actions t..t+H-1 of its demonstration, the last action repeated past the end. Augmentation:
-/// random image shifts of up to 4 px (replicate padding, DrQ-style). World-action models add their
-/// world-model and expert losses (policies/wam_model.h wam_loss). The validation loss is the same for
-/// every policy: the MSE of the chunk the policy would execute.
+/// `vla`'s and `bc_state`'s loss (policies/vla_model.h action_loss) is the mean squared error of the
+/// six motion components plus the binary cross-entropy of the gripper logit against the
+/// demonstrated open / close command, the chunk target of step t being actions t..t+H-1 of its
+/// demonstration, the last action repeated past the end. Batches are balanced over tasks (a task
+/// uniformly, then a step of it uniformly). Augmentation: random image shifts of up to S / 16 px
+/// (replicate padding, DrQ-style). World-action models add their world-model and expert losses
+/// (policies/wam_model.h wam_loss). The validation loss is the same for every policy: motion MSE +
+/// gripper BCE of the chunk the policy would execute, with the averaged (EMA) weights.
 /// @throws std::invalid_argument for bad settings (unknown policy, ranges),
 /// std::runtime_error for an unreadable / incomplete data file or an unwritable checkpoint.
 TrainResult train_policy(const TrainConfig& config, const std::function<void(const TrainProgress&)>& on_progress = nullptr);

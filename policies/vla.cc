@@ -35,7 +35,7 @@ class VlaPolicy final : public Policy {
   }
 
   PolicyOutput act(const Observation& obs) override {
-    const ObservationTensors in = observation_tensors(obs, info_.config.image_size, info_.normalization, "vla");
+    const ObservationTensors in = observation_tensors(obs, info_.config, info_.normalization, "vla");
     torch::NoGradGuard no_grad;
     const auto pred = net_->forward(in.front, in.wrist, in.proprio, torch::tensor(tokens_, torch::kInt64),
                                     torch::zeros({1}, torch::kInt64));

@@ -13,7 +13,8 @@ namespace wambench {
 namespace nn = torch::nn;
 
 nlohmann::json to_json(const ModelConfig& c) {
-  return {{"image_size", c.image_size},
+  return {{"front_size", c.front_size},
+          {"image_size", c.image_size},
           {"chunk", c.chunk},
           {"execute", c.execute},
           {"instruction_buckets", c.instruction_buckets},
@@ -26,6 +27,7 @@ nlohmann::json to_json(const ModelConfig& c) {
 ModelConfig model_config_from_json(const nlohmann::json& j) {
   ModelConfig c;
   try {
+    c.front_size = j.at("front_size").get<int>();
     c.image_size = j.at("image_size").get<int>();
     c.chunk = j.at("chunk").get<int>();
     c.execute = j.at("execute").get<int>();
@@ -37,7 +39,7 @@ ModelConfig model_config_from_json(const nlohmann::json& j) {
   } catch (const nlohmann::json::exception& e) {
     throw std::runtime_error(std::string("model config: ") + e.what());
   }
-  if (c.image_size < 16 || c.chunk < 1 || c.execute < 1 || c.execute > c.chunk || c.instruction_buckets < 1 ||
+  if (c.image_size < 16 || c.front_size < 16 || c.chunk < 1 || c.execute < 1 || c.execute > c.chunk || c.instruction_buckets < 1 ||
       c.width < 8 || c.latent_dim < 4 || c.refine_iters < 0 || c.refine_iters > 32 ||
       (c.gate != "learned" && c.gate != "predictive" && c.gate != "reactive" && c.gate != "schedule"))
     throw std::runtime_error("model config out of range: " + to_json(c).dump());
@@ -46,7 +48,8 @@ ModelConfig model_config_from_json(const nlohmann::json& j) {
 
 nlohmann::json to_json(const Normalization& n) {
   return {{"proprio_mean", n.proprio_mean}, {"proprio_std", n.proprio_std},
-          {"action_mean", n.action_mean},   {"action_std", n.action_std}};
+          {"action_mean", n.action_mean},   {"action_std", n.action_std},
+          {"state_mean", n.state_mean},     {"state_std", n.state_std}};
 }
 
 Normalization normalization_from_json(const nlohmann::json& j) {
@@ -56,6 +59,8 @@ Normalization normalization_from_json(const nlohmann::json& j) {
     n.proprio_std = j.at("proprio_std").get<std::array<float, kProprioDim>>();
     n.action_mean = j.at("action_mean").get<std::array<float, 7>>();
     n.action_std = j.at("action_std").get<std::array<float, 7>>();
+    n.state_mean = j.at("state_mean").get<std::array<float, kStateDim>>();
+    n.state_std = j.at("state_std").get<std::array<float, kStateDim>>();
   } catch (const nlohmann::json::exception& e) {
     throw std::runtime_error(std::string("normalization: ") + e.what());
   }
@@ -85,8 +90,15 @@ Normalization compute_normalization(const std::vector<Demo>& demos) {
   };
   stats([](const Demo& d, int t, int k) { return d.proprio[static_cast<size_t>(t) * kProprioDim + k]; }, kProprioDim,
         n.proprio_mean.data(), n.proprio_std.data());
-  stats([](const Demo& d, int t, int k) { return d.actions[static_cast<size_t>(t) * 7 + k]; }, 7,
-        n.action_mean.data(), n.action_std.data());
+  n.action_mean.fill(0.0f);  // actions are not standardized (vla_model.h Normalization)
+  n.action_std.fill(1.0f);
+  n.state_mean.fill(0.0f);
+  n.state_std.fill(1.0f);
+  const bool has_state =
+      !demos.empty() && std::all_of(demos.begin(), demos.end(), [](const Demo& d) { return !d.object_state.empty(); });
+  if (has_state)
+    stats([](const Demo& d, int t, int k) { return d.object_state[static_cast<size_t>(t) * kStateDim + k]; },
+          kStateDim, n.state_mean.data(), n.state_std.data());
   return n;
 }
 
@@ -112,20 +124,54 @@ std::vector<int64_t> instruction_tokens(const std::string& text, int buckets) {
   return tokens;
 }
 
-ImageEncoderImpl::ImageEncoderImpl() {
-  net = nn::Sequential();
-  int in = 3;
-  for (int out : {32, 64, 128, 128}) {
-    net->push_back(nn::Conv2d(nn::Conv2dOptions(in, out, 3).stride(2).padding(1)));
-    net->push_back(nn::GroupNorm(nn::GroupNormOptions(8, out)));
-    net->push_back(nn::ReLU());
-    in = out;
-  }
-  register_module("net", net);
+ImageEncoderImpl::ImageEncoderImpl(int s) : size(s) {
+  if (s < 32 || s % 32 != 0 || ((s / 32) & (s / 32 - 1)) != 0)
+    throw std::invalid_argument("image encoder: the input size must be 32 x a power of two (32, 64, 128, ...), got " +
+                                std::to_string(s));
+  const int patch = s / 32;
+  trunk = nn::Sequential(nn::Conv2d(nn::Conv2dOptions(5, 32, patch).stride(patch)),  // -> 32 x 32
+                         nn::GroupNorm(nn::GroupNormOptions(8, 32)), nn::ReLU(),
+                         nn::Conv2d(nn::Conv2dOptions(32, 64, 3).stride(2).padding(1)),  // -> 16 x 16
+                         nn::GroupNorm(nn::GroupNormOptions(8, 64)), nn::ReLU(),
+                         nn::Conv2d(nn::Conv2dOptions(64, 64, 3).stride(1).padding(1)),
+                         nn::GroupNorm(nn::GroupNormOptions(8, 64)), nn::ReLU());
+  register_module("trunk", trunk);
+  keypoints = register_module("keypoints", nn::Conv2d(nn::Conv2dOptions(64, kKeypoints, 1)));
+  log_temperature = register_parameter("log_temperature", torch::zeros({1}));
+}
+
+namespace {
+// Coordinate grid in [-1, 1] over n pixel centres.
+torch::Tensor coordinates(int64_t n) { return torch::linspace(-1.0 + 1.0 / n, 1.0 - 1.0 / n, n); }
+}  // namespace
+
+torch::Tensor ImageEncoderImpl::feature_map(const torch::Tensor& images) {
+  const int64_t B = images.size(0), S = images.size(2);
+  const auto c = coordinates(S);
+  const auto xs = c.view({1, 1, 1, S}).expand({B, 1, S, S});
+  const auto ys = c.view({1, 1, S, 1}).expand({B, 1, S, S});
+  return trunk->forward(torch::cat({images, xs, ys}, 1));  // [B, 64, 16, 16]
+}
+
+torch::Tensor ImageEncoderImpl::softmax_maps(const torch::Tensor& features) {
+  return torch::softmax(keypoints->forward(features).flatten(2) / torch::exp(log_temperature), 2);  // [B, K, M*M]
+}
+
+torch::Tensor ImageEncoderImpl::attention(torch::Tensor images) {
+  const auto features = feature_map(images);
+  const int64_t M = features.size(2);
+  return softmax_maps(features).view({images.size(0), kKeypoints, M, M});
 }
 
 torch::Tensor ImageEncoderImpl::forward(torch::Tensor images) {
-  return net->forward(images).mean({2, 3});  // global average pooling -> [B, 128]
+  const auto features = feature_map(images);
+  const auto attention = softmax_maps(features);
+  const int64_t M = features.size(2);
+  const auto grid = coordinates(M);
+  const auto px = grid.view({1, M}).expand({M, M}).reshape({M * M});  // x of each flattened cell
+  const auto py = grid.view({M, 1}).expand({M, M}).reshape({M * M});
+  const auto kx = (attention * px).sum(2), ky = (attention * py).sum(2);  // [B, K]
+  return torch::cat({kx, ky, features.mean({2, 3})}, 1);                 // [B, 2K + 64] = [B, 128]
 }
 
 nn::Sequential make_proprio_encoder() {
@@ -136,14 +182,51 @@ nn::EmbeddingBag make_instruction_embedding(int buckets) {
   return nn::EmbeddingBag(nn::EmbeddingBagOptions(buckets, 64).mode(torch::kMean));
 }
 
+nn::Sequential make_chunk_head(int in, const ModelConfig& c) {
+  return nn::Sequential(nn::Linear(in, c.width), nn::ReLU(), nn::Linear(c.width, c.width), nn::ReLU(),
+                        nn::Linear(c.width, c.chunk * 7));
+}
+
+ActionErrors action_errors(const torch::Tensor& predicted, const torch::Tensor& target) {
+  ActionErrors e;
+  e.squared = (predicted.narrow(2, 0, 6) - target.narrow(2, 0, 6)).pow(2).sum(2);
+  const auto closed = (target.select(2, 6) > 0).to(torch::kFloat32);
+  e.gripper = torch::binary_cross_entropy_with_logits(predicted.select(2, 6), closed, {}, {},
+                                                      at::Reduction::None);
+  return e;
+}
+
+torch::Tensor action_loss(const torch::Tensor& predicted, const torch::Tensor& target) {
+  const ActionErrors e = action_errors(predicted, target);
+  return e.squared.mean() / 6.0 + e.gripper.mean();
+}
+
+torch::Tensor chunk_as_commands(const torch::Tensor& chunk) {
+  return torch::cat({chunk.narrow(2, 0, 6), torch::tanh(0.5 * chunk.narrow(2, 6, 1))}, 2);
+}
+
 VlaNetImpl::VlaNetImpl(const ModelConfig& c) : config(c) {
-  front_encoder = register_module("front_encoder", ImageEncoder());
-  wrist_encoder = register_module("wrist_encoder", ImageEncoder());
+  front_encoder = register_module("front_encoder", ImageEncoder(c.front_size));
+  wrist_encoder = register_module("wrist_encoder", ImageEncoder(c.image_size));
   proprio_encoder = register_module("proprio_encoder", make_proprio_encoder());
   instruction = register_module("instruction", make_instruction_embedding(c.instruction_buckets));
-  head = register_module("head", nn::Sequential(nn::Linear(128 + 128 + 64 + 64, c.width), nn::ReLU(),
-                                                nn::Linear(c.width, c.width), nn::ReLU(),
-                                                nn::Linear(c.width, c.chunk * 7)));
+  head = register_module("head", make_chunk_head(2 * kImageFeatureDim + 64 + 64, c));
+}
+
+BcStateNetImpl::BcStateNetImpl(const ModelConfig& c) : config(c) {
+  proprio_encoder = register_module("proprio_encoder", make_proprio_encoder());
+  state_encoder = register_module("state_encoder",
+                                  nn::Sequential(nn::Linear(kStateDim, 64), nn::ReLU(), nn::Linear(64, 64), nn::ReLU()));
+  instruction = register_module("instruction", make_instruction_embedding(c.instruction_buckets));
+  head = register_module("head", make_chunk_head(64 + 64 + 64, c));
+}
+
+torch::Tensor BcStateNetImpl::forward(torch::Tensor proprio, torch::Tensor state, torch::Tensor tokens,
+                                      torch::Tensor offsets) {
+  const auto features = torch::cat({proprio_encoder->forward(proprio), state_encoder->forward(state),
+                                    instruction->forward(tokens, offsets)},
+                                   1);
+  return head->forward(features).view({-1, config.chunk, 7});
 }
 
 torch::Tensor VlaNetImpl::forward(torch::Tensor front, torch::Tensor wrist, torch::Tensor proprio, torch::Tensor tokens,
@@ -159,9 +242,9 @@ torch::Tensor images_to_tensor(const uint8_t* images, int n, int size) {
   return t.permute({0, 3, 1, 2}).to(torch::kFloat32).div(255.0f).contiguous();
 }
 
-ObservationTensors observation_tensors(const Observation& obs, int S, const Normalization& n,
+ObservationTensors observation_tensors(const Observation& obs, const ModelConfig& config, const Normalization& n,
                                        const std::string& policy) {
-  auto image = [&](const char* camera) {
+  auto image = [&](const char* camera, int S) {
     auto it = obs.images.find(camera);
     if (it == obs.images.end())
       throw std::runtime_error(policy + ": the observation has no '" + camera + "' image");
@@ -173,14 +256,10 @@ ObservationTensors observation_tensors(const Observation& obs, int S, const Norm
     const std::vector<uint8_t> pooled = k == 1 ? im.rgb : pool_images(im.rgb.data(), 1, S, k);
     return images_to_tensor(pooled.data(), 1, S);
   };
-  std::vector<float> proprio(kProprioDim);
-  int col = 0;
-  for (double v : obs.ee_pos_m) proprio[col++] = static_cast<float>(v);
-  for (double v : obs.ee_quat_wxyz) proprio[col++] = static_cast<float>(v);
-  proprio[col++] = static_cast<float>(obs.gripper_opening_m);
-  for (double v : obs.joint_pos_rad) proprio[col++] = static_cast<float>(v);
+  std::vector<float> proprio = proprio_vector(obs);
   for (int k = 0; k < kProprioDim; ++k) proprio[k] = (proprio[k] - n.proprio_mean[k]) / n.proprio_std[k];
-  return {image("front"), image("wrist"), torch::from_blob(proprio.data(), {1, kProprioDim}, torch::kFloat32).clone()};
+  return {image("front", config.front_size), image("wrist", config.image_size),
+          torch::from_blob(proprio.data(), {1, kProprioDim}, torch::kFloat32).clone()};
 }
 
 std::vector<Action> chunk_to_actions(const torch::Tensor& chunk, const Normalization& n, const std::string& policy) {
@@ -190,9 +269,9 @@ std::vector<Action> chunk_to_actions(const torch::Tensor& chunk, const Normaliza
   for (int64_t h = 0; h < c.size(0); ++h) {
     Action a;
     for (int k = 0; k < kActionDim; ++k) {
-      const double v = p[h * 7 + k] * n.action_std[k] + n.action_mean[k];
-      if (!std::isfinite(v)) throw std::runtime_error(policy + ": the network produced a non-finite action");
-      a[k] = std::clamp(v, -1.0, 1.0);
+      const double raw = p[h * 7 + k];
+      if (!std::isfinite(raw)) throw std::runtime_error(policy + ": the network produced a non-finite action");
+      a[k] = k == 6 ? (raw > 0 ? 1.0 : -1.0) : std::clamp(raw * n.action_std[k] + n.action_mean[k], -1.0, 1.0);
     }
     out.push_back(a);
   }
@@ -260,6 +339,8 @@ CheckpointInfo read_checkpoint(const std::string& path, const std::string& expec
       if (!(v > 0 && std::isfinite(v))) throw std::runtime_error("'" + path + "': a proprio std is not positive");
     for (float v : n.action_std)
       if (!(v > 0 && std::isfinite(v))) throw std::runtime_error("'" + path + "': an action std is not positive");
+    for (float v : n.state_std)
+      if (!(v > 0 && std::isfinite(v))) throw std::runtime_error("'" + path + "': a state std is not positive");
     ci.training = meta.value("training", nlohmann::json::object());
   } catch (const nlohmann::json::exception& e) {
     throw std::runtime_error("'" + path + "': malformed checkpoint metadata: " + e.what());
@@ -283,6 +364,15 @@ void load_weights(torch::serialize::InputArchive& archive, torch::nn::Module& ne
                              ": " + e.what_without_backtrace());
   }
   net.eval();
+}
+
+BcStateNet load_bc_state_checkpoint(const std::string& path, CheckpointInfo* info) {
+  torch::serialize::InputArchive archive;
+  const CheckpointInfo ci = read_checkpoint(path, "bc_state", &archive);
+  BcStateNet net(ci.config);
+  load_weights(archive, *net, path, ci.config);
+  if (info) *info = ci;
+  return net;
 }
 
 VlaNet load_checkpoint(const std::string& path, const std::string& expected_policy, CheckpointInfo* info) {

@@ -41,7 +41,7 @@ class WamPolicy final : public Policy {
   }
 
   PolicyOutput act(const Observation& obs) override {
-    const ObservationTensors in = observation_tensors(obs, info_.config.image_size, info_.normalization, name_);
+    const ObservationTensors in = observation_tensors(obs, info_.config, info_.normalization, name_);
     WamInputs inputs{in.front, in.wrist, in.proprio, torch::tensor(tokens_, torch::kInt64),
                      torch::zeros({1}, torch::kInt64), torch::Tensor()};
     if (phase_ != nullptr)

@@ -21,7 +21,21 @@ nn::Sequential mlp(int in, int width, int out) {
                         nn::Linear(width, out));
 }
 
+// Zero weights and bias of the last Linear of `net`: a residual latent dynamics then starts at
+// copy-last (ẑ_k = z_t) and learns only what changes.
+void zero_last_layer(nn::Sequential& net) {
+  torch::NoGradGuard no_grad;
+  auto* last = (*net)[net->size() - 1]->as<nn::Linear>();
+  last->weight.zero_();
+  last->bias.zero_();
+}
+
 }  // namespace
+
+torch::Tensor decoder_target(const torch::Tensor& front, int image_size) {
+  if (front.size(2) == image_size) return front;
+  return torch::adaptive_avg_pool2d(front, {image_size, image_size});
+}
 
 const std::vector<std::string>& wam_policy_names() {
   static const std::vector<std::string> kNames = {"wam_ite",
@@ -57,8 +71,8 @@ std::vector<int> future_offsets(const ModelConfig& c) {
 
 WamNetImpl::WamNetImpl(const ModelConfig& c, WamKind k) : config(c), kind(k) {
   const int D = c.latent_dim, H = c.chunk, F = static_cast<int>(future_offsets(c).size()), W = c.width;
-  front_encoder = register_module("front_encoder", ImageEncoder());
-  wrist_encoder = register_module("wrist_encoder", ImageEncoder());
+  front_encoder = register_module("front_encoder", ImageEncoder(c.front_size));
+  wrist_encoder = register_module("wrist_encoder", ImageEncoder(c.image_size));
   proprio_encoder = register_module("proprio_encoder", make_proprio_encoder());
   instruction = register_module("instruction", make_instruction_embedding(c.instruction_buckets));
   to_latent = register_module("to_latent", nn::Linear(256, D));
@@ -85,14 +99,20 @@ WamNetImpl::WamNetImpl(const ModelConfig& c, WamKind k) : config(c), kind(k) {
   register_module("decoder", decoder);
   if (k == WamKind::kImagineThenExecute || k == WamKind::kHarmo) {
     dynamics = register_module("dynamics", mlp(D + kContextDim, W, F * D));
+    zero_last_layer(dynamics);
     idm = register_module("idm", mlp((1 + F) * D + 64, W, H * 7));
   }
   if (k == WamKind::kJoint) {
     trunk = register_module("trunk", nn::Sequential(nn::Linear(kFeatureDim, W), nn::ReLU(), nn::Linear(W, W), nn::ReLU()));
     action_head = register_module("action_head", nn::Linear(W, H * 7));
     future_head = register_module("future_head", nn::Linear(W, F * D));
+    torch::NoGradGuard no_grad;
+    future_head->weight.zero_();
+    future_head->bias.zero_();
   }
   if (k == WamKind::kHarmo) {
+    // Not zero-initialized: at zero it would not depend on the chunk, and the refinement (and its
+    // step size) would get no gradient.
     act_dynamics = register_module("act_dynamics", mlp(D + kContextDim + H * 7, W, F * D));
     proposal = register_module("proposal", mlp(kFeatureDim + F * D, W, H * 7));
     if (c.gate == "learned")
@@ -124,7 +144,7 @@ torch::Tensor WamNetImpl::action_dynamics(const torch::Tensor& z, const torch::T
 
 torch::Tensor WamNetImpl::predictive_energy(const torch::Tensor& z, const torch::Tensor& ctx, const torch::Tensor& goal,
                                             const torch::Tensor& proposal_chunk, const torch::Tensor& chunk) {
-  const auto rolled = action_dynamics(z, ctx, chunk);
+  const auto rolled = action_dynamics(z, ctx, chunk_as_commands(chunk));
   return (rolled - goal).pow(2).mean(2).sum(1) + kPriorWeight * (chunk - proposal_chunk).pow(2).mean({1, 2});
 }
 
@@ -206,9 +226,10 @@ WamLoss wam_loss(WamNet& net, const WamInputs& inputs, const torch::Tensor& targ
   const auto future_targets = torch::stack(targets, 1);  // [n_wm, F, D]
   loss.world_model = torch::mse_loss(out.futures.slice(0, 0, n_wm), future_targets);
   const int64_t n_rec = std::min<int64_t>(kReconstructionSamples, inputs.front.size(0));
-  loss.reconstruction = torch::mse_loss(net->decode(out.z.slice(0, 0, n_rec)), inputs.front.slice(0, 0, n_rec));
+  loss.reconstruction = torch::mse_loss(net->decode(out.z.slice(0, 0, n_rec)),
+                                       decoder_target(inputs.front.slice(0, 0, n_rec), net->config.image_size));
   if (net->kind != WamKind::kHarmo) {
-    loss.action = torch::mse_loss(out.actions, target);
+    loss.action = action_loss(out.actions, target);
     loss.total = loss.action + loss.world_model + loss.reconstruction;
     return loss;
   }
@@ -218,9 +239,10 @@ WamLoss wam_loss(WamNet& net, const WamInputs& inputs, const torch::Tensor& targ
       loss.world_model + torch::mse_loss(net->action_dynamics(out.z.slice(0, 0, n_wm), ctx.slice(0, 0, n_wm),
                                                               target.slice(0, 0, n_wm)),
                                          future_targets);
-  // Mixture-of-experts likelihood per action (Jacobs et al. 1991).
-  const auto e_p = (out.predictive - target).pow(2).sum(2);  // [B, H]
-  const auto e_r = (out.reactive - target).pow(2).sum(2);
+  // Mixture-of-experts likelihood per action (Jacobs et al. 1991), each expert's likelihood a
+  // unit-variance Gaussian on the motion components times a Bernoulli gripper.
+  const auto nll_p = action_errors(out.predictive, target).nll();  // [B, H]
+  const auto nll_r = action_errors(out.reactive, target).nll();
   torch::Tensor log_w, log_1mw;
   if (out.gate_logits.defined()) {
     log_w = torch::log_sigmoid(out.gate_logits);
@@ -229,8 +251,8 @@ WamLoss wam_loss(WamNet& net, const WamInputs& inputs, const torch::Tensor& targ
     log_w = torch::log(out.gate.clamp_min(1e-12));
     log_1mw = torch::log((1 - out.gate).clamp_min(1e-12));
   }
-  const auto mixture = -torch::logsumexp(torch::stack({log_w - 0.5 * e_p, log_1mw - 0.5 * e_r}, 0), 0).mean();
-  loss.action = mixture + kExpertAuxWeight * (e_p.mean() + e_r.mean()) / 7.0;
+  const auto mixture = -torch::logsumexp(torch::stack({log_w - nll_p, log_1mw - nll_r}, 0), 0).mean();
+  loss.action = mixture + kExpertAuxWeight * (action_loss(out.predictive, target) + action_loss(out.reactive, target));
   loss.total = loss.action + loss.world_model + loss.reconstruction;
   return loss;
 }

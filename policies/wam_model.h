@@ -35,10 +35,18 @@
 //     per action of the chunk (so the switch can fall inside a chunk); w is the predictive expert's
 //     weight. Training uses the adaptive-mixture-of-experts likelihood (Jacobs, Jordan, Nowlan &
 //     Hinton 1991, "Adaptive mixtures of local experts"), per action:
-//         L = −log( w exp(−e_P / 2) + (1 − w) exp(−e_R / 2) ),  e = |a_expert − a_demo|^2 (7 dims),
+//         L = −log( w exp(−n_P) + (1 − w) exp(−n_R) ),
+//     n = |a_expert − a_demo|^2 / 2 over the six motion components + the gripper logit's binary
+//     cross-entropy (the negative log-likelihood of a unit Gaussian and a Bernoulli),
 //     which routes each step to the expert that explains it better and lets the experts specialize;
 //     acting, the expert with the larger weight acts (hard switch, w ≥ 0.5 → predictive). Both
-//     experts also get 0.1 x their own MSE so neither starves where the gate routes away from it.
+//     experts also get 0.1 x their own behaviour-cloning loss (vla_model.h action_loss) so neither
+//     starves where the gate routes away from it. Chunks enter the latent dynamics as commands
+//     (gripper logit mapped to [-1, 1], vla_model.h chunk_as_commands), as demonstrated chunks do.
+//   The last layers of the action-free dynamics f_k and of wam_joint's future head start at zero, so
+//   imagination starts at copy-last (ẑ_k = z_t) and learns the change. The action-conditioned g
+//   keeps the default initialization: at zero it would ignore the chunk and give the refinement
+//   no gradient.
 //   Gate ablations (ModelConfig::gate): "predictive" / "reactive" fix w to 1 / 0; "schedule" sets
 //   w to the scripted expert's coarse phase label of step t (interaction → predictive), from the
 //   demonstrations in training and from a privileged shadow expert when acting (an oracle schedule).
@@ -65,13 +73,18 @@ WamKind wam_kind(const std::string& policy);
 /// The gate mode a WAM policy name implies ("learned" for all but the harmowam_gate_* ablations).
 std::string wam_gate(const std::string& policy);
 
+/// The decoder's target for `front` images [B, 3, F, F]: average-pooled to image_size (unchanged
+/// if F == image_size).
+torch::Tensor decoder_target(const torch::Tensor& front, int image_size);
+
 /// Control-step offsets of the imagined future latents: {H / 2, H} (= {4, 8} for H = 8).
 std::vector<int> future_offsets(const ModelConfig& config);
 
 /// Inputs of one batch (shapes as VlaNetImpl::forward).
 struct WamInputs {
-  torch::Tensor front, wrist;     ///< [B, 3, S, S] float in [0, 1]
-  torch::Tensor proprio;          ///< [B, 15] normalized
+  torch::Tensor front;            ///< [B, 3, front_size, front_size] float in [0, 1]
+  torch::Tensor wrist;            ///< [B, 3, S, S] float in [0, 1]
+  torch::Tensor proprio;          ///< [B, 17] normalized
   torch::Tensor tokens, offsets;  ///< instruction bags (EmbeddingBag format)
   /// [B] float 0/1: coarse phase label of step t (1 = interaction); needed by the "schedule" gate only.
   torch::Tensor interaction;
@@ -138,7 +151,8 @@ struct WamLoss {
   torch::Tensor total, action, world_model, reconstruction;
 };
 
-/// Training loss of a batch (header comment). `target` [B, H, 7] normalized demonstrated chunk,
+/// Training loss of a batch (header comment). `target` [B, H, 7] demonstrated chunk (normalized
+/// motion, gripper -1 / +1),
 /// `future_front` / `future_wrist`: F tensors [B, 3, S, S], the frames future_offsets() steps later
 /// (last frame repeated past the end). The world-model terms use the first min(B, 16) samples (the
 /// future frames' target encoding is the costly part on a 2-core CPU), reconstruction likewise.

@@ -12,7 +12,8 @@ def text(value):
     return value.decode() if isinstance(value, bytes) else str(value)
 
 
-OBS_SHAPES = {"ee_pos": (3,), "ee_quat": (4,), "gripper_opening": (1,), "joint_pos": (7,)}
+OBS_SHAPES = {"ee_pos": (3,), "ee_quat": (4,), "ee_rot6d": (6,), "gripper_opening": (1,), "joint_pos": (7,),
+              "object_state": (10,)}
 
 
 def check(path, tasks, per_task, size):
@@ -34,6 +35,8 @@ def check(path, tasks, per_task, size):
             assert len(text(g.attrs["instruction"])) > 5
             assert g["actions"].shape == (T, 7) and g["actions"].dtype == np.float64
             assert np.all(np.abs(g["actions"][()]) <= 1.0 + 1e-9), "actions are normalized"
+            assert set(np.unique(g["actions"][:, 6])) <= {-1.0, 1.0}, "the gripper label is binary"
+            assert g["executed_actions"].shape == (T, 7)
             for cam in ("front_image", "wrist_image"):
                 ds = g["obs"][cam]
                 assert ds.shape == (T, size, size, 3) and ds.dtype == np.uint8, (cam, ds.shape, ds.dtype)

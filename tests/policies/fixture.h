@@ -1,5 +1,6 @@
 // Shared fixture of the learned-policy tests: a per-process temporary folder and a tiny
-// demonstration file (3 press_button + 3 pick_place demonstrations at 64 px), made once.
+// demonstration file (3 press_button + 3 pick_place demonstrations at 128 px, as evaluation renders
+// them and the learned policies' front camera reads them), made once.
 #pragma once
 
 #include <unistd.h>
@@ -27,7 +28,7 @@ inline const std::string& fixture() {
     CollectConfig c;
     c.tasks = {"press_button", "pick_place"};
     c.episodes = 3;
-    c.image_size = 64;
+    c.image_size = 128;
     c.out = (temp_dir() / "fixture.hdf5").string();
     collect_demonstrations(c);
     return c.out;

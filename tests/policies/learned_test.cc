@@ -2,11 +2,13 @@
 #include <hdf5.h>
 #include <unistd.h>
 
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 
 #include <gtest/gtest.h>
 
+#include "eval/collect.h"
 #include "policies/demo_dataset.h"
 #include "policies/policy.h"
 #include "policies/train.h"
@@ -21,17 +23,140 @@ using testing_fixture::fixture;
 using testing_fixture::temp_dir;
 
 TEST(Demos, ReadsEveryDemonstrationWithPooledImages) {
-  const std::vector<Demo> demos = read_demos(fixture(), 32);  // 64 px pooled 2 x 2
+  const std::vector<Demo> demos = read_demos(fixture(), 64, 32);  // 128 px pooled 2 x 2 and 4 x 4
   ASSERT_EQ(demos.size(), 6u);
   EXPECT_EQ(demos[0].task, "press_button");
   EXPECT_EQ(demos[5].task, "pick_place");
   for (const Demo& d : demos) {
     EXPECT_GT(d.steps, 5);
-    EXPECT_EQ(d.front.size(), static_cast<size_t>(d.steps) * 32 * 32 * 3);
+    EXPECT_EQ(d.front.size(), static_cast<size_t>(d.steps) * 64 * 64 * 3);
+    EXPECT_EQ(d.wrist.size(), static_cast<size_t>(d.steps) * 32 * 32 * 3);
     EXPECT_EQ(d.proprio.size(), static_cast<size_t>(d.steps) * kProprioDim);
     EXPECT_EQ(d.actions.size(), static_cast<size_t>(d.steps) * 7);
+    EXPECT_EQ(d.object_state.size(), static_cast<size_t>(d.steps) * kStateDim);
+    // Columns 3..8 are the 6-D rotation: two orthonormal columns of a rotation matrix.
+    const float* r = &d.proprio[3];
+    EXPECT_NEAR(r[0] * r[0] + r[1] * r[1] + r[2] * r[2], 1.0, 1e-4);
+    EXPECT_NEAR(r[0] * r[3] + r[1] * r[4] + r[2] * r[5], 0.0, 1e-4);
+    // Gripper labels are the binary command.
+    for (int t = 0; t < d.steps; ++t) EXPECT_EQ(std::abs(d.actions[static_cast<size_t>(t) * 7 + 6]), 1.0f);
   }
-  EXPECT_THROW(read_demos(fixture(), 48), std::invalid_argument);  // 64 is not a multiple of 48
+  EXPECT_THROW(read_demos(fixture(), 48, 64), std::invalid_argument);  // 128 is not a multiple of 48
+}
+
+TEST(Demos, ProprioceptionReadsTheContinuousRotationNotTheQuaternion) {
+  // A hand pointing down has w ~ 0, where the canonical quaternion (w >= 0) flips sign under a tiny
+  // tilt. The proprioception must not see that flip: it reads ee_rot6d.
+  Observation a, b;
+  a.ee_quat_wxyz = {0.001, 1.0, 0.0, 0.0};
+  b.ee_quat_wxyz = {0.001, -1.0, 0.0, 0.0};  // the sign flip of a 0.004 rad different pose
+  a.ee_rot6d = b.ee_rot6d = {1, 0, 0, 0, -1, 0};
+  EXPECT_EQ(proprio_vector(a), proprio_vector(b));
+  a.ee_pos_m = {0.1, 0.2, 0.3};
+  a.gripper_opening_m = 0.05;
+  const std::vector<float> p = proprio_vector(a);
+  ASSERT_EQ(p.size(), static_cast<size_t>(kProprioDim));
+  EXPECT_FLOAT_EQ(p[2], 0.3f);
+  EXPECT_FLOAT_EQ(p[7], -1.0f);  // rot6d r11
+  EXPECT_FLOAT_EQ(p[9], 0.05f);
+}
+
+TEST(Demos, DartLabelsAreTheCleanExpertActionsWhileNoisyOnesAreExecuted) {
+  CollectConfig c;
+  c.tasks = {"press_button"};
+  c.episodes = 2;
+  c.image_size = 32;
+  c.noise_std = 0.1;
+  c.out = (temp_dir() / "dart.hdf5").string();
+  collect_demonstrations(c);
+  const hid_t f = H5Fopen(c.out.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
+  ASSERT_GE(f, 0);
+  auto read = [&](const char* name) {
+    const hid_t ds = H5Dopen2(f, name, H5P_DEFAULT);
+    const hid_t space = H5Dget_space(ds);
+    hsize_t dims[2];
+    H5Sget_simple_extent_dims(space, dims, nullptr);
+    std::vector<double> v(dims[0] * dims[1]);
+    H5Dread(ds, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, v.data());
+    H5Sclose(space);
+    H5Dclose(ds);
+    return v;
+  };
+  const std::vector<double> labels = read("data/demo_0/actions"), executed = read("data/demo_0/executed_actions");
+  H5Fclose(f);
+  ASSERT_EQ(labels.size(), executed.size());
+  double diff = 0;
+  for (size_t i = 0; i < labels.size(); ++i) {
+    if (i % 7 == 6) EXPECT_EQ(labels[i], executed[i]);  // no noise on the gripper
+    diff += std::abs(labels[i] - executed[i]);
+  }
+  const double mean_motion_diff = diff / (labels.size() / 7 * 6);
+  // E|N(0, 0.1^2)| = 0.08, less where clipping to [-1, 1] cuts the noise of a saturated label.
+  EXPECT_GT(mean_motion_diff, 0.03);
+  EXPECT_LT(mean_motion_diff, 0.1);
+}
+
+TEST(Actions, TheGripperIsABinaryOutputTrainedWithCrossEntropy) {
+  Normalization n;
+  n.action_std.fill(1.0f);
+  const auto chunk = torch::tensor(std::vector<float>{0.5f, 0, 0, 0, 0, 0, 0.3f,    //
+                                                      -2.0f, 0, 0, 0, 0, 0, -0.01f}).view({2, 7});
+  const std::vector<Action> actions = chunk_to_actions(chunk, n, "test");
+  ASSERT_EQ(actions.size(), 2u);
+  EXPECT_EQ(actions[0][6], 1.0);   // a small positive logit closes fully
+  EXPECT_EQ(actions[1][6], -1.0);  // a small negative one opens fully
+  EXPECT_EQ(actions[0][0], 0.5);
+  EXPECT_EQ(actions[1][0], -1.0);  // motion clipped to [-1, 1]
+  // Loss: motion MSE + BCE of the logit against "closed".
+  const auto target = torch::tensor(std::vector<float>{0.5f, 0, 0, 0, 0, 0, 1.0f}).view({1, 1, 7});
+  const auto exact = torch::tensor(std::vector<float>{0.5f, 0, 0, 0, 0, 0, 20.0f}).view({1, 1, 7});
+  const auto wrong = torch::tensor(std::vector<float>{0.5f, 0, 0, 0, 0, 0, -2.0f}).view({1, 1, 7});
+  EXPECT_NEAR(action_loss(exact, target).item<double>(), 0.0, 1e-6);
+  EXPECT_NEAR(action_loss(wrong, target).item<double>(), std::log(1 + std::exp(2.0)), 1e-5);
+  EXPECT_NEAR(chunk_as_commands(wrong)[0][0][6].item<double>(), std::tanh(-1.0), 1e-6);
+}
+
+TEST(ImageEncoder, KeypointsFollowWhereABrightSpotIs) {
+  // Spatial softmax keeps position: with a fixed random encoder, moving a bright square from the
+  // left to the right of an image moves the expected keypoint x positions (global average pooling,
+  // the previous encoder, is blind to it by construction on a uniform background).
+  torch::manual_seed(1);
+  ImageEncoder enc(64);
+  enc->eval();
+  torch::NoGradGuard no_grad;
+  auto spot = [](int x) {
+    auto im = torch::zeros({1, 3, 64, 64});
+    im.slice(2, 28, 36).slice(3, x, x + 8).fill_(1.0);
+    return im;
+  };
+  const auto left = enc->forward(spot(4)), right = enc->forward(spot(52));
+  ASSERT_EQ(left.sizes(), (std::vector<int64_t>{1, kImageFeatureDim}));
+  const double shift = (right.slice(1, 0, kKeypoints) - left.slice(1, 0, kKeypoints)).mean().item<double>();
+  EXPECT_GT(shift, 0.0) << "keypoints did not move right with the spot";
+  EXPECT_THROW(ImageEncoder(48), std::invalid_argument);
+}
+
+TEST(BcState, TrainsOnTheObjectStateAndActsWithPrivilegedAccess) {
+  TrainConfig c;
+  c.policy = "bc_state";
+  c.data = fixture();
+  c.steps = 60;
+  c.batch = 16;
+  c.eval_every = 20;
+  c.val_fraction = 0.2;
+  c.threads = 1;
+  c.learning_rate = 1e-3;
+  c.out = (temp_dir() / "bc_state.pt").string();
+  std::vector<double> losses;
+  const TrainResult r = train_policy(c, [&](const TrainProgress& p) { losses.push_back(p.train_loss); });
+  ASSERT_EQ(losses.size(), 3u);
+  EXPECT_LT(losses.back(), losses.front());
+  EXPECT_FALSE(r.validation.contains("blind"));  // no images to blind
+  auto policy = make_policy({"bc_state", c.out, 0.0});
+  EXPECT_FALSE(policy->needs_images());
+  EXPECT_TRUE(is_privileged_policy("bc_state"));
+  EpisodeInfo no_access;
+  EXPECT_THROW(policy->reset(no_access), std::invalid_argument);
 }
 
 TEST(Demos, PoolingAveragesBlocks) {
@@ -50,14 +175,14 @@ TEST(Demos, AFileMissingRequiredKeysIsRejectedNamingThem) {
     H5Fclose(f);
   }
   try {
-    read_demos(broken.string(), 64);
+    read_demos(broken.string(), 128, 64);
     FAIL() << "no error for missing keys";
   } catch (const std::runtime_error& e) {
     const std::string m = e.what();
     EXPECT_NE(m.find("data/demo_1/obs/wrist_image"), std::string::npos) << m;
     EXPECT_NE(m.find("data/demo_1/actions"), std::string::npos) << m;
   }
-  EXPECT_THROW(read_demos((temp_dir() / "nope.hdf5").string(), 64), std::runtime_error);
+  EXPECT_THROW(read_demos((temp_dir() / "nope.hdf5").string(), 128, 64), std::runtime_error);
 }
 
 TEST(Instruction, HashedBagOfWordsIgnoresCaseAndPunctuationAndTakesUnseenWords) {
@@ -102,12 +227,37 @@ TEST(Training, AFewStepsReduceTheLossAndTrainingIsDeterministic) {
   EXPECT_EQ(ia.training.at("data_sha256").get<std::string>(), file_sha256(fixture()));
   EXPECT_TRUE(ia.training.contains("git_commit"));
   EXPECT_TRUE(ia.training.contains("final_train_loss"));
+  EXPECT_EQ(ia.training.at("sampling"), "per-task balanced");
+}
+
+TEST(Training, ValidationReportsPerDimensionPerTaskTheBlindBaselineAndAProbe) {
+  TrainConfig c;
+  c.data = fixture();
+  c.steps = 20;
+  c.batch = 8;
+  c.eval_every = 20;
+  c.val_fraction = 0.34;  // 2 of 6 demonstrations
+  c.threads = 1;
+  c.out = (temp_dir() / "diag.pt").string();
+  const TrainResult r = train_policy(c);
+  const nlohmann::json& v = r.validation;
+  ASSERT_TRUE(v.is_object());
+  EXPECT_EQ(v.at("motion_mse_by_dim").size(), 6u);
+  EXPECT_GE(v.at("motion_mse_by_task").size(), 1u);
+  EXPECT_TRUE(v.at("gripper_accuracy").get<double>() >= 0 && v.at("gripper_accuracy").get<double>() <= 1);
+  EXPECT_TRUE(std::isfinite(v.at("blind").at("loss").get<double>()));
+  // The probe fits its own training features at least as well as held-out ones.
+  const auto& probe = v.at("linear_probe");
+  EXPECT_GE(probe.at("r2_train").get<double>(), probe.at("r2_val").get<double>() - 1e-9);
+  EXPECT_LE(probe.at("r2_train").get<double>(), 1.0 + 1e-9);
+  EXPECT_NEAR(v.at("loss").get<double>(), r.val_loss, 1e-12);
 }
 
 CheckpointInfo unit_info() {
   CheckpointInfo info;
   info.normalization.proprio_std.fill(1.0f);
   info.normalization.action_std.fill(1.0f);
+  info.normalization.state_std.fill(1.0f);
   return info;
 }
 
@@ -115,7 +265,7 @@ torch::Tensor run(VlaNet& net) {
   torch::manual_seed(7);
   torch::NoGradGuard no_grad;
   net->eval();
-  return net->forward(torch::rand({2, 3, 64, 64}), torch::rand({2, 3, 64, 64}), torch::randn({2, kProprioDim}),
+  return net->forward(torch::rand({2, 3, 128, 128}), torch::rand({2, 3, 64, 64}), torch::randn({2, kProprioDim}),
                       torch::tensor(std::vector<int64_t>{1, 2, 3}, torch::kInt64),
                       torch::tensor(std::vector<int64_t>{0, 1}, torch::kInt64));
 }

@@ -20,6 +20,7 @@ using testing_fixture::temp_dir;
 
 ModelConfig tiny(const std::string& gate = "learned") {
   ModelConfig c;
+  c.front_size = 32;
   c.image_size = 32;
   c.width = 32;
   c.latent_dim = 8;
@@ -52,6 +53,7 @@ CheckpointInfo unit_info(const std::string& policy, const ModelConfig& config) {
   info.config = config;
   info.normalization.proprio_std.fill(1.0f);
   info.normalization.action_std.fill(1.0f);
+  info.normalization.state_std.fill(1.0f);
   return info;
 }
 
@@ -158,11 +160,11 @@ TEST(WamTraining, TrainsOnTheFixtureAndMeasuresTheWorldModelAgainstCopyLast) {
 TEST(WamNet, PredictiveRefinementLowersItsEnergyEveryIteration) {
   // On the trained fixture model, on fixture observations.
   WamNet net = load_wam_checkpoint(trained_harmowam(), "harmowam", nullptr);
-  const std::vector<Demo> demos = read_demos(fixture(), 64);
+  const std::vector<Demo> demos = read_demos(fixture(), 128, 64);
   WamInputs in;
   std::vector<torch::Tensor> front, wrist;
   for (const Demo& d : demos) {
-    front.push_back(images_to_tensor(d.front.data(), 1, 64));
+    front.push_back(images_to_tensor(d.front.data(), 1, 128));
     wrist.push_back(images_to_tensor(d.wrist.data(), 1, 64));
   }
   in.front = torch::cat(front);

@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# Reproduces every bundled checkpoint in policies/checkpoints/ from scratch on CPU: collects the
+# demonstrations (scripted experts, train split, DART noise), then trains every learned policy on
+# them with the same budget, two trainings at a time with one LibTorch thread each (the 2-core
+# machine this was sized for). Builds first (scripts/build.sh). Logs go to data/logs/.
+#
+#   bash scripts/train_all.sh                 # collect (if data/demos.hdf5 is missing) + train all
+#   POLICIES="vla bc_state" bash scripts/train_all.sh   # a subset
+#
+# Settings (environment variables, defaults = the bundled checkpoints):
+#   EPISODES=150   demonstrations per task        NOISE=0.1   DART noise (normalized action units)
+#   STEPS=4000     optimizer steps per policy     BATCH=64
+#   SELECT_EVERY=1000  rollout-based checkpoint selection interval (train split, demonstration
+#                  seed range; never evaluation seeds)      SELECT_EPISODES=5  rollouts per task
+# Then regenerate the main table with scripts/main_table.sh.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/build.sh
+BUILD_DIR="${WAMBENCH_BUILD_DIR:-build}"
+W="$BUILD_DIR/cli/wambench"
+DATA="${DATA:-data/demos.hdf5}"
+EPISODES="${EPISODES:-150}"
+NOISE="${NOISE:-0.1}"
+STEPS="${STEPS:-4000}"
+BATCH="${BATCH:-64}"
+SELECT_EVERY="${SELECT_EVERY:-1000}"
+SELECT_EPISODES="${SELECT_EPISODES:-5}"
+POLICIES="${POLICIES:-bc_state vla wam_ite wam_joint harmowam harmowam_gate_predictive harmowam_gate_reactive harmowam_gate_schedule}"
+mkdir -p data/logs policies/checkpoints
+
+if [ ! -f "$DATA" ]; then
+  "$W" collect --tasks all --split train --episodes "$EPISODES" --noise "$NOISE" --workers 2 --out "$DATA" \
+    | tee data/logs/collect.log
+fi
+
+train() {
+  local policy="$1"
+  "$W" train --policy "$policy" --data "$DATA" --out "policies/checkpoints/$policy.pt" --steps "$STEPS" \
+    --batch "$BATCH" --seed 0 --threads 1 --eval-every 500 --select-every "$SELECT_EVERY" \
+    --select-episodes "$SELECT_EPISODES" > "data/logs/train_$policy.log" 2>&1 \
+    || { echo "train_all: $policy failed (data/logs/train_$policy.log):"; tail -5 "data/logs/train_$policy.log"; return 1; }
+  echo "train_all: $policy done: $(grep '^train: wrote' "data/logs/train_$policy.log")"
+}
+
+# Two at a time, one thread each.
+set -- $POLICIES
+while [ $# -gt 0 ]; do
+  pids=()
+  train "$1" & pids+=($!)
+  shift
+  if [ $# -gt 0 ]; then train "$1" & pids+=($!); shift; fi
+  for pid in "${pids[@]}"; do wait "$pid"; done
+done
+echo "train_all: every checkpoint written to policies/checkpoints/ (logs: data/logs/)"
