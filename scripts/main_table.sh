@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Produces results/main_table.md (and results/main_table/: summary.json, the chart) from the
-# committed checkpoints: every policy of eval/configs/main_table.json (scripted, vla, wam_ite,
-# wam_joint, harmowam and the three HarmoWAM gate ablations) on all six tasks x five splits, 20
-# episodes per cell, identical episodes for every policy. Builds first (scripts/build.sh).
+# committed checkpoints: every policy of eval/configs/main_table.json (scripted, bc_state, vla,
+# harmowam: the learned policies retrained on the current pipeline; see policies/checkpoints/README.md)
+# on all six tasks x five splits, 20 episodes per cell, identical episodes for every policy. Builds
+# first (scripts/build.sh).
 # Extra arguments go to `wambench eval` (e.g. --workers 4). The run folder stays in
 # results/runs/main_table-<UTC time>/ (episode records, trajectories for `wambench view --run`).
 set -euo pipefail

@@ -17,7 +17,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/build.sh
 BUILD_DIR="${WAMBENCH_BUILD_DIR:-build}"
-W="$BUILD_DIR/cli/wambench"
+W="${WAMBENCH:-$BUILD_DIR/cli/wambench}"  # WAMBENCH: a copy of the binary, so rebuilding does not touch running trainings
 DATA="${DATA:-data/demos.hdf5}"
 EPISODES="${EPISODES:-150}"
 NOISE="${NOISE:-0.1}"
@@ -25,7 +25,8 @@ STEPS="${STEPS:-4000}"
 BATCH="${BATCH:-64}"
 SELECT_EVERY="${SELECT_EVERY:-1000}"
 SELECT_EPISODES="${SELECT_EPISODES:-5}"
-POLICIES="${POLICIES:-bc_state vla wam_ite wam_joint harmowam harmowam_gate_predictive harmowam_gate_reactive harmowam_gate_schedule}"
+# Longest first, so the two slots finish close together.
+POLICIES="${POLICIES:-harmowam vla wam_ite wam_joint bc_state harmowam_gate_predictive harmowam_gate_reactive harmowam_gate_schedule}"
 mkdir -p data/logs policies/checkpoints
 
 if [ ! -f "$DATA" ]; then
@@ -42,13 +43,12 @@ train() {
   echo "train_all: $policy done: $(grep '^train: wrote' "data/logs/train_$policy.log")"
 }
 
-# Two at a time, one thread each.
-set -- $POLICIES
-while [ $# -gt 0 ]; do
-  pids=()
-  train "$1" & pids+=($!)
-  shift
-  if [ $# -gt 0 ]; then train "$1" & pids+=($!); shift; fi
-  for pid in "${pids[@]}"; do wait "$pid"; done
+# Two at a time, one thread each: a new training starts as soon as one of the two finishes.
+running=0
+for policy in $POLICIES; do
+  if [ "$running" -ge 2 ]; then wait -n; running=$((running - 1)); fi
+  train "$policy" &
+  running=$((running + 1))
 done
+while [ "$running" -gt 0 ]; do wait -n; running=$((running - 1)); done
 echo "train_all: every checkpoint written to policies/checkpoints/ (logs: data/logs/)"

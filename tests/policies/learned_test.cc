@@ -230,6 +230,39 @@ TEST(Training, AFewStepsReduceTheLossAndTrainingIsDeterministic) {
   EXPECT_EQ(ia.training.at("sampling"), "per-task balanced");
 }
 
+TEST(Training, RolloutSelectionKeepsTheBestScoredWeights) {
+  TrainConfig c;
+  c.data = fixture();
+  c.steps = 30;
+  c.batch = 8;
+  c.eval_every = 30;
+  c.val_fraction = 0.0;
+  c.threads = 1;
+  c.select_every = 10;
+  const std::vector<double> scores = {0.5, 0.9, 0.1};  // at steps 10, 20, 30
+  std::vector<std::string> candidates;
+  c.rollout_success = [&](const std::string& path) {
+    candidates.push_back(path);
+    EXPECT_TRUE(fs::is_regular_file(path));
+    EXPECT_NO_THROW(load_checkpoint(path, "vla", nullptr));  // a loadable checkpoint of the averaged weights
+    return scores.at(candidates.size() - 1);
+  };
+  c.out = (temp_dir() / "selected.pt").string();
+  const TrainResult r = train_policy(c);
+  ASSERT_EQ(candidates.size(), 3u);
+  EXPECT_FALSE(fs::exists(candidates.back()));  // temporary files are removed
+  EXPECT_EQ(r.selected_step, 20);
+  CheckpointInfo info;
+  load_checkpoint(c.out, "vla", &info);
+  EXPECT_EQ(info.training.at("selected_step"), 20);
+  EXPECT_EQ(info.training.at("rollout_selection").size(), 3u);
+  EXPECT_EQ(info.training.at("rollout_selection")[1].at("success_rate"), 0.9);
+  // Without selection, the final averaged weights are kept.
+  c.select_every = 0;
+  c.out = (temp_dir() / "final.pt").string();
+  EXPECT_EQ(train_policy(c).selected_step, 30);
+}
+
 TEST(Training, ValidationReportsPerDimensionPerTaskTheBlindBaselineAndAProbe) {
   TrainConfig c;
   c.data = fixture();
