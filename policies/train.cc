@@ -39,9 +39,10 @@ struct Batch {
 
 class Batcher {
  public:
+  // `images` false: the batch's images stay all-zero (bc_state reads none; skips the copies).
   Batcher(const std::vector<Demo>& demos, const Normalization& norm, const ModelConfig& config,
-          std::vector<int> futures)
-      : demos_(demos), norm_(norm), config_(config), futures_(std::move(futures)) {
+          std::vector<int> futures, bool images = true)
+      : demos_(demos), norm_(norm), config_(config), futures_(std::move(futures)), images_(images) {
     for (const Demo& d : demos) tokens_.push_back(instruction_tokens(d.instruction, config.instruction_buckets));
   }
 
@@ -59,8 +60,10 @@ class Batcher {
     for (int b = 0; b < B; ++b) {
       const Demo& d = demos_[samples[b].demo];
       const int t = samples[b].t;
-      std::copy_n(&d.front[t * front_bytes], front_bytes, &front[b * front_bytes]);
-      std::copy_n(&d.wrist[t * wrist_bytes], wrist_bytes, &wrist[b * wrist_bytes]);
+      if (images_) {
+        std::copy_n(&d.front[t * front_bytes], front_bytes, &front[b * front_bytes]);
+        std::copy_n(&d.wrist[t * wrist_bytes], wrist_bytes, &wrist[b * wrist_bytes]);
+      }
       for (size_t k = 0; k < F; ++k) {
         const size_t src = static_cast<size_t>(std::min(t + futures_[k], d.steps - 1));
         std::copy_n(&d.front[src * front_bytes], front_bytes, &future_front[k][b * front_bytes]);
@@ -124,6 +127,7 @@ class Batcher {
   const Normalization& norm_;
   ModelConfig config_;
   std::vector<int> futures_;
+  bool images_;
   std::vector<std::vector<int64_t>> tokens_;
 };
 
@@ -416,7 +420,8 @@ TrainResult train_policy(const TrainConfig& c, const std::function<void(const Tr
   Learner learner = make_learner(c.policy, model_config);
   torch::nn::Module& net = *learner.module;
   torch::optim::AdamW optimizer(net.parameters(), torch::optim::AdamWOptions(c.learning_rate).weight_decay(1e-4));
-  const Batcher train_batcher(train, norm, model_config, futures), val_batcher(val, norm, model_config, futures);
+  const Batcher train_batcher(train, norm, model_config, futures, images),
+      val_batcher(val, norm, model_config, futures, images);
   Rng sample_rng(c.seed ^ 0xBA7C4ULL), shift_rng(c.seed ^ 0x5417FULL);
   Ema ema(net, c.ema_decay);
 
