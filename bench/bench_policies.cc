@@ -15,6 +15,7 @@
 #include "policies/policy.h"
 #include "policies/vla_model.h"
 #include "policies/wam_model.h"
+#include "tasks/task_env.h"
 
 namespace {
 
@@ -43,6 +44,12 @@ void BM_Act(benchmark::State& state, const std::string& name) {
   auto policy = wambench::make_policy({name, checkpoint(name), 0.0});  // sets one LibTorch thread
   wambench::EpisodeInfo info;
   info.instruction = "put the red mug in the bowl";
+  wambench::TaskEnv env("pick_place", [] {
+    wambench::EnvConfig c;
+    c.render = false;
+    return c;
+  }());
+  info.privileged = &env;  // bc_state reads the object state
   policy->reset(info);
   wambench::Observation obs;
   for (const char* cam : {"front", "wrist"}) {
@@ -63,6 +70,7 @@ void BM_Act(benchmark::State& state, const std::string& name) {
 
 }  // namespace
 
+BENCHMARK_CAPTURE(BM_Act, bc_state, std::string("bc_state"))->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK_CAPTURE(BM_Act, vla, std::string("vla"))->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK_CAPTURE(BM_Act, wam_ite, std::string("wam_ite"))->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK_CAPTURE(BM_Act, wam_joint, std::string("wam_joint"))->Unit(benchmark::kMillisecond)->UseRealTime();
