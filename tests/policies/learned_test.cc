@@ -22,6 +22,20 @@ using testing_fixture::blank_observation;
 using testing_fixture::fixture;
 using testing_fixture::temp_dir;
 
+// A short training run on the fixture: one thread, `steps` steps of `batch`, a report every
+// `eval_every` steps, no validation split, writing temp_dir() / out.
+TrainConfig fixture_training(int steps, int batch, int eval_every, const std::string& out) {
+  TrainConfig c;
+  c.data = fixture();
+  c.steps = steps;
+  c.batch = batch;
+  c.eval_every = eval_every;
+  c.val_fraction = 0.0;
+  c.threads = 1;
+  c.out = (temp_dir() / out).string();
+  return c;
+}
+
 TEST(Demos, ReadsEveryDemonstrationWithPooledImages) {
   const std::vector<Demo> demos = read_demos(fixture(), 64, 32);  // 128 px pooled 2 x 2 and 4 x 4
   ASSERT_EQ(demos.size(), 6u);
@@ -137,16 +151,10 @@ TEST(ImageEncoder, KeypointsFollowWhereABrightSpotIs) {
 }
 
 TEST(BcState, TrainsOnTheObjectStateAndActsWithPrivilegedAccess) {
-  TrainConfig c;
+  TrainConfig c = fixture_training(60, 16, 20, "bc_state.pt");
   c.policy = "bc_state";
-  c.data = fixture();
-  c.steps = 60;
-  c.batch = 16;
-  c.eval_every = 20;
   c.val_fraction = 0.2;
-  c.threads = 1;
   c.learning_rate = 1e-3;
-  c.out = (temp_dir() / "bc_state.pt").string();
   std::vector<double> losses;
   const TrainResult r = train_policy(c, [&](const TrainProgress& p) { losses.push_back(p.train_loss); });
   ASSERT_EQ(losses.size(), 3u);
@@ -194,16 +202,9 @@ TEST(Instruction, HashedBagOfWordsIgnoresCaseAndPunctuationAndTakesUnseenWords) 
 }
 
 TEST(Training, AFewStepsReduceTheLossAndTrainingIsDeterministic) {
-  TrainConfig c;
-  c.data = fixture();
-  c.steps = 150;
-  c.batch = 16;
-  c.eval_every = 50;
-  c.val_fraction = 0.0;
-  c.threads = 1;
+  TrainConfig c = fixture_training(150, 16, 50, "a.pt");
   c.learning_rate = 1e-3;
   c.augment = false;
-  c.out = (temp_dir() / "a.pt").string();
   std::vector<double> losses;
   const TrainResult r = train_policy(c, [&](const TrainProgress& p) { losses.push_back(p.train_loss); });
   ASSERT_EQ(losses.size(), 3u);
@@ -231,13 +232,7 @@ TEST(Training, AFewStepsReduceTheLossAndTrainingIsDeterministic) {
 }
 
 TEST(Training, RolloutSelectionKeepsTheBestScoredWeights) {
-  TrainConfig c;
-  c.data = fixture();
-  c.steps = 30;
-  c.batch = 8;
-  c.eval_every = 30;
-  c.val_fraction = 0.0;
-  c.threads = 1;
+  TrainConfig c = fixture_training(30, 8, 30, "selected.pt");
   c.select_every = 10;
   const std::vector<double> scores = {0.5, 0.9, 0.1};  // at steps 10, 20, 30
   std::vector<std::string> candidates;
@@ -247,7 +242,6 @@ TEST(Training, RolloutSelectionKeepsTheBestScoredWeights) {
     EXPECT_NO_THROW(load_checkpoint(path, "vla", nullptr));  // a loadable checkpoint of the averaged weights
     return scores.at(candidates.size() - 1);
   };
-  c.out = (temp_dir() / "selected.pt").string();
   const TrainResult r = train_policy(c);
   ASSERT_EQ(candidates.size(), 3u);
   EXPECT_FALSE(fs::exists(candidates.back()));  // temporary files are removed
@@ -264,14 +258,8 @@ TEST(Training, RolloutSelectionKeepsTheBestScoredWeights) {
 }
 
 TEST(Training, ValidationReportsPerDimensionPerTaskTheBlindBaselineAndAProbe) {
-  TrainConfig c;
-  c.data = fixture();
-  c.steps = 20;
-  c.batch = 8;
-  c.eval_every = 20;
+  TrainConfig c = fixture_training(20, 8, 20, "diag.pt");
   c.val_fraction = 0.34;  // 2 of 6 demonstrations
-  c.threads = 1;
-  c.out = (temp_dir() / "diag.pt").string();
   const TrainResult r = train_policy(c);
   const nlohmann::json& v = r.validation;
   ASSERT_TRUE(v.is_object());
