@@ -49,7 +49,8 @@ void BM_Act(benchmark::State& state, const std::string& name) {
     c.render = false;
     return c;
   }());
-  info.privileged = &env;  // bc_state reads the object state
+  env.reset(wambench::Split::kTrain, 0, 0);
+  info.privileged = &env;  // bc_state reads the object state of episode 0
   policy->reset(info);
   wambench::Observation obs;
   for (const char* cam : {"front", "wrist"}) {
