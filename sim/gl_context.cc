@@ -278,6 +278,11 @@ std::unique_ptr<GlContext> try_backend(Platform& p, GlBackend b, std::string* wh
 
 }  // namespace
 
+std::mutex& gl_lifecycle_mutex() {
+  static std::mutex* m = new std::mutex();  // never destroyed, like platform()
+  return *m;
+}
+
 const char* to_string(GlBackend backend) {
   switch (backend) {
     case GlBackend::kEgl: return "egl";

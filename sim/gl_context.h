@@ -3,6 +3,7 @@
 #pragma once
 
 #include <memory>
+#include <mutex>
 #include <stdexcept>
 #include <string>
 
@@ -38,6 +39,11 @@ class GlError : public std::runtime_error {
 /// machine that lacks one still runs with the other. Unless LP_NUM_THREADS is already set, it is
 /// set to 0 before the first context: Mesa's llvmpipe then rasterizes on the rendering thread
 /// (faster for small images, and one core per evaluation worker).
+/// Process-wide lock for setting up and tearing down GL state (a context with MuJoCo's GPU
+/// resources): Renderer holds it in its constructor and destructor, so threads never overlap there.
+/// Rendering itself runs in parallel, each thread in its own context.
+std::mutex& gl_lifecycle_mutex();
+
 class GlContext {
  public:
   /// Creates a context on the process's backend (choosing it on first use, see above).

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <mutex>
 #include <stdexcept>
 #include <utility>
 
@@ -18,6 +19,10 @@ Renderer::Renderer(mjModel* model, int max_width, int max_height, const RenderCo
     throw std::invalid_argument("RenderConfig.shadow_size must be >= 64, got " +
                                 std::to_string(config.shadow_size));
   }
+  // Setting up and tearing down GL state runs one thread at a time (gl_lifecycle_mutex): worker
+  // threads that create and destroy renderers side by side (`wambench collect`, one set of workers
+  // per task) crashed inside the driver now and then when they overlapped.
+  std::lock_guard<std::mutex> lock(gl_lifecycle_mutex());
   context_ = context ? std::move(context) : GlContext::create();
   context_->make_current();
 
@@ -47,9 +52,11 @@ Renderer::Renderer(mjModel* model, int max_width, int max_height, const RenderCo
 }
 
 Renderer::~Renderer() {
+  std::lock_guard<std::mutex> lock(gl_lifecycle_mutex());
   context_->make_current();
   if (mjr_ready_) mjr_freeContext(&mjr_);
   mjv_freeScene(&scene_);
+  context_.reset();
 }
 
 int Renderer::camera_id(const std::string& name) const {
