@@ -33,7 +33,7 @@ struct DemoEpisode {
   int steps = 0;
   std::vector<double> actions, executed, ee_pos, ee_quat, ee_rot6d, gripper, joint_pos, object_state, rewards;
   std::vector<uint8_t> front, wrist, coarse;
-  std::vector<std::string> phases;
+  std::vector<std::string> phases, plan_phases;
   std::vector<int32_t> progress;
 };
 
@@ -77,9 +77,10 @@ DemoEpisode run_demo(Policy& policy, TaskEnv& env, const std::string& task, int6
       std::copy(clean.begin(), clean.end(), d.actions.begin() + static_cast<std::ptrdiff_t>(k) * kActionDim);
     }
     d.rewards.push_back(trace.success[k]);
+    // State phase labels (what every policy is judged with), and the expert's plan apart.
     d.phases.push_back(trace.phases[k]);
-    const nlohmann::json& diag = trace.diagnostics[k];
-    d.coarse.push_back(diag.is_object() && diag.value("coarse", std::string()) == "interaction");
+    d.coarse.push_back(trace.phases_coarse[k] == "interaction");
+    d.plan_phases.push_back(trace.plan_phases[k]);
     d.progress.push_back(trace.progress[k]);
   }
   return d;
@@ -123,6 +124,7 @@ void write_demo(hid_t data, const std::string& path, int demo, const std::string
   hdf5::write_matrix(group.id, path, "dones", H5T_STD_U8LE, H5T_NATIVE_UINT8, dones.data(), T, 0);
   hdf5::write_matrix(group.id, path, "rewards", f64, d64, d.rewards.data(), T, 0);
   write_strings(group.id, path, "phases", d.phases);
+  write_strings(group.id, path, "plan_phases", d.plan_phases);
   hdf5::write_matrix(group.id, path, "phases_coarse", H5T_STD_U8LE, H5T_NATIVE_UINT8, d.coarse.data(), T, 0);
   hdf5::write_matrix(group.id, path, "progress", H5T_STD_I32LE, H5T_NATIVE_INT32, d.progress.data(), T, 0);
   hdf5::write_int_attribute(group.id, path, "num_samples", static_cast<int64_t>(T));
@@ -197,7 +199,7 @@ CollectSummary collect_demonstrations(const CollectConfig& c,
             // Each worker owns a TaskEnv (scene, GL context: created, used and destroyed on its
             // thread) and a policy.
             TaskEnv env(task, env_config);
-            std::unique_ptr<Policy> policy = make_policy({"scripted", "", c.noise_std});
+            std::unique_ptr<Policy> policy = make_policy({"scripted", "", c.noise_std, {}});
             for (int64_t i = cursor++; i < first + count; i = cursor++) {
               DemoEpisode d = run_demo(*policy, env, task, i, base_seed);
               std::lock_guard<std::mutex> guard(mutex);

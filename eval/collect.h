@@ -16,8 +16,10 @@
 //                              Task::object_state), for `bc_state` and encoder probes
 //   data/demo_<i>/dones       (T,) uint8, 1 at the last step
 //   data/demo_<i>/rewards     (T,) float64, the task's latched success after each step (sparse, 0/1)
-//   data/demo_<i>/phases      (T,) fixed-length strings: fine phase labels (reach, grasp, ...)
-//   data/demo_<i>/phases_coarse (T,) uint8: 0 transit, 1 interaction
+//   data/demo_<i>/phases      (T,) fixed-length strings: fine state phase labels (reach, grasp, ...;
+//                             Task::phase_from_state, the labels every policy is judged with)
+//   data/demo_<i>/phases_coarse (T,) uint8: their coarse label, 0 transit, 1 interaction
+//   data/demo_<i>/plan_phases (T,) fixed-length strings: the scripted expert's own stage ("expert plan")
 //   data/demo_<i>/progress    (T,) int32: furthest sub-goal after each step
 //                             attrs: num_samples (T), task, instruction, split, episode_index,
 //                                    seed (the episode's seed), base_seed

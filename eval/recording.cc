@@ -34,6 +34,7 @@ void save_trajectory(const std::string& path, const EpisodeRecord& record, const
     write_text_attribute(file.id, path, "record", to_json(record).dump());
     write_text_attribute(file.id, path, "variation", to_json(variation).dump());
     write_text_attribute(file.id, path, "phases", nlohmann::json(t.phases).dump());
+    write_text_attribute(file.id, path, "phases_coarse", nlohmann::json(t.phases_coarse).dump());
     write_text_attribute(file.id, path, "diagnostics", nlohmann::json(t.diagnostics).dump());
   }
   std::filesystem::rename(tmp, path);
@@ -85,11 +86,17 @@ Trajectory read_trajectory(const std::string& path) {
   for (double s : read_matrix(file.id, path, "success", &srows, &scols)) t.success.push_back(s != 0);
   try {
     t.phases = nlohmann::json::parse(read_text_attribute(file.id, path, "phases")).get<std::vector<std::string>>();
+    // Recordings made before the state phase labels have no "phases_coarse" (their "phases" came
+    // from a shadow expert); replay_trace() relabels every recording from its states anyway.
+    if (H5Aexists(file.id, "phases_coarse") > 0)
+      t.phases_coarse =
+          nlohmann::json::parse(read_text_attribute(file.id, path, "phases_coarse")).get<std::vector<std::string>>();
     t.diagnostics = nlohmann::json::parse(read_text_attribute(file.id, path, "diagnostics")).get<std::vector<nlohmann::json>>();
   } catch (const nlohmann::json::exception& e) {
     throw std::runtime_error(path + ": malformed phases / diagnostics: " + e.what());
   }
-  if (t.phases.size() != steps || t.diagnostics.size() != steps || t.success.size() != steps)
+  if (t.phases.size() != steps || t.diagnostics.size() != steps || t.success.size() != steps ||
+      (!t.phases_coarse.empty() && t.phases_coarse.size() != steps))
     throw std::runtime_error(path + ": " + std::to_string(steps) + " actions but " + std::to_string(t.phases.size()) +
                              " phases, " + std::to_string(t.diagnostics.size()) + " diagnostics and " +
                              std::to_string(t.success.size()) + " success flags");
@@ -111,16 +118,29 @@ EpisodeTrace replay_trace(TaskEnv& env, const Trajectory& t) {
   out.nv = t.nv;
   out.nu = t.nu;
   append_state(env.env(), &out);
+  // State phase labels, recomputed from the re-simulated states exactly as the runner computes
+  // them (so older recordings, labelled by a shadow expert, get them too); the plan labels are the
+  // recorded policy's own "phase" diagnostics.
+  PhaseLabeller labeller(env.task());
+  labeller.reset(env.env().model(), env.env().data());
   for (int s = 0; s < t.steps; ++s) {
     Action a;
     for (int k = 0; k < kActionDim; ++k) a[k] = t.actions[static_cast<size_t>(s) * kActionDim + k];
     env.step(a);
+    labeller.step(env.env().model(), env.env().data());
     append_state(env.env(), &out);
     out.actions.insert(out.actions.end(), a.begin(), a.end());
-    out.phases.push_back(s < static_cast<int>(t.phases.size()) ? t.phases[s] : "");
     out.diagnostics.push_back(s < static_cast<int>(t.diagnostics.size()) ? t.diagnostics[s] : nlohmann::json::object());
+    const nlohmann::json& diag = out.diagnostics.back();
+    out.plan_phases.push_back(diag.is_object() && diag.contains("phase") && diag["phase"].is_string()
+                                  ? diag["phase"].get<std::string>()
+                                  : "");
     out.success.push_back(env.status().success);
     out.progress.push_back(env.status().progress);
+  }
+  for (const PhaseLabel& phase : labeller.steps()) {
+    out.phases.push_back(phase.fine);
+    out.phases_coarse.push_back(to_string(phase.coarse));
   }
   return out;
 }

@@ -3,8 +3,11 @@
 //    qpos (T+1, nq), qvel (T+1, nv), ctrl (T+1, nu): the initial state, then the state after each of
 //    the T control steps; actions (T, 7): the normalized actions as the policy gave them; success
 //    (T,) uint8: the task's latched success after each step. Attributes (JSON text): "record" (the
-//    episode record), "variation" (the episode's Variation, see tasks/task.h), "phases" (T phase
-//    labels), "diagnostics" (T per-step policy diagnostics); "format" = "wambench-trajectory-1".
+//    episode record), "variation" (the episode's Variation, see tasks/task.h), "phases" (T fine
+//    state phase labels, tasks/phase_labeller.h: the label of the state each step ended in),
+//    "phases_coarse" (T coarse state labels, "transit" / "interaction"), "diagnostics" (T per-step
+//    policy diagnostics; the scripted expert's own plan labels are its "phase" / "coarse"
+//    entries); "format" = "wambench-trajectory-1".
 //    Replaying the actions from the variation's initial state reproduces the trajectory exactly.
 //  - episode_<i>.mp4: front-camera video at the control rate (H.264 when FFmpeg has an encoder
 //    for it, MPEG-4 part 2 otherwise), for the first K episodes of each cell (--record-video K).
@@ -33,7 +36,8 @@ struct Trajectory {
   int steps = 0, nq = 0, nv = 0, nu = 0;
   std::vector<double> qpos, qvel, ctrl, actions;  ///< row-major, shapes as in the file
   std::vector<uint8_t> success;
-  std::vector<std::string> phases;          ///< steps: the policy's phase label, else the shadow scripted expert's
+  std::vector<std::string> phases;          ///< steps: fine state phase labels (older recordings: the policy's or a shadow expert's)
+  std::vector<std::string> phases_coarse;   ///< steps: coarse state phase labels; empty in recordings made before them
   std::vector<nlohmann::json> diagnostics;  ///< steps: the policy's per-step diagnostics
 };
 
@@ -43,7 +47,9 @@ Trajectory read_trajectory(const std::string& path);
 
 /// Re-simulates a trajectory: resets `env` (same task) to the variation's initial state and
 /// executes the recorded actions, logging every state, the task's success and progress after each
-/// step, and the recorded phases / diagnostics, into the returned trace (no frames). `env` is left
+/// step, the state phase labels (recomputed from the re-simulated states with PhaseLabeller, as
+/// the runner computes them), the recorded diagnostics and the plan labels in them, into the
+/// returned trace (no frames). `env` is left
 /// in the final replayed state. This is the replay of both replay_trajectory() and the viewer.
 /// @throws std::invalid_argument if the task or model sizes differ; InvalidActionError /
 /// SimulationError as TaskEnv::step.

@@ -10,11 +10,17 @@
 //   "paired": [{"a", "b", "scope", "episodes", "a_only", "b_only", "difference", "p_mcnemar"}]
 //   "headline": {"harmowam", "vs": [{"family", "policy", "points", "relative_percent"}]} | null
 //   "gate": [{"policy", "task" | "all", "transit": {"<expert>": steps}, "interaction": {...}, "steps",
-//             "agreement"}]                                                    (HarmoWAM variants)
+//             "interaction_fraction", "predictive_share": {"transit", "interaction"}, "agreement",
+//             "kappa" (Cohen's; null when undefined)}]                        (HarmoWAM variants)
+//     phases are the state phase labels (tasks/phase_labeller.h) of the steps each expert acted in.
+//   "phase_labels": [{"policy", "task", "split" | "all", "episodes", "steps", "state_interaction_fraction",
+//             "plan_interaction_fraction", "agreement", "kappa"}]   (policies reporting their own plan
+//             labels, i.e. the scripted expert: its plan against the state labels, step by step)
 // }
 #include "eval/report.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -260,20 +266,85 @@ nlohmann::json summarize(const std::vector<EpisodeRecord>& records, const nlohma
       auto it = gate.find({p, t});
       if (it == gate.end()) continue;
       int64_t total = 0, agree = 0;
+      // 2 x 2 table of (state phase is interaction, the predictive expert acted).
+      std::map<std::pair<bool, bool>, int64_t> table;
       nlohmann::json row = {{"policy", p}, {"task", t}};
+      nlohmann::json share = nlohmann::json::object();
       for (const auto& [phase, experts] : it->second) {
         nlohmann::json counts = nlohmann::json::object();
+        int64_t in_phase = 0, predictive = 0;
         for (const auto& [expert, n] : experts) {
           counts[expert] = n;
           total += n;
+          in_phase += n;
+          predictive += expert == "predictive" ? n : 0;
+          table[{phase == "interaction", expert == "predictive"}] += n;
           agree += (phase == "interaction" && expert == "predictive") || (phase == "transit" && expert == "reactive") ? n : 0;
         }
         row[phase] = counts;
+        share[phase] = in_phase ? static_cast<double>(predictive) / in_phase : 0.0;
       }
       row["steps"] = total;
+      int64_t interaction_steps = 0;
+      if (it->second.count("interaction"))
+        for (const auto& [expert, n] : it->second.at("interaction")) interaction_steps += n;
+      row["interaction_fraction"] = total ? static_cast<double>(interaction_steps) / total : 0.0;
+      row["predictive_share"] = share;
       row["agreement"] = total ? static_cast<double>(agree) / total : 0.0;
+      const double kappa =
+          stats::cohens_kappa(table[{true, true}], table[{true, false}], table[{false, true}], table[{false, false}]);
+      row["kappa"] = std::isnan(kappa) ? nlohmann::json(nullptr) : nlohmann::json(kappa);
       s["gate"].push_back(row);
     }
+  // State phase labels against the acting policy's own plan labels (the scripted expert's stages),
+  // from the records' "phase_per_step" and "plan_phase_per_step".
+  struct LabelCounts {
+    int64_t episodes = 0, steps = 0, state_interaction = 0, plan_interaction = 0, agree = 0;
+    std::map<std::pair<bool, bool>, int64_t> table;  // (state interaction, plan interaction) -> steps
+  };
+  std::map<std::tuple<std::string, std::string, std::string>, LabelCounts> labels;
+  for (const EpisodeRecord& r : records) {
+    if (!r.diagnostics.is_object() || !r.diagnostics.contains("phase_per_step") ||
+        !r.diagnostics.contains("plan_phase_per_step"))
+      continue;
+    const std::string state = r.diagnostics.at("phase_per_step").get<std::string>();
+    const std::string plan = r.diagnostics.at("plan_phase_per_step").get<std::string>();
+    for (const std::string& sp : {r.key.split, std::string("all")}) {
+      LabelCounts& c = labels[{r.key.policy, r.key.task, sp}];
+      ++c.episodes;
+      for (size_t k = 0; k < std::min(state.size(), plan.size()); ++k) {
+        if (plan[k] != 'i' && plan[k] != 't') continue;
+        const bool si = state[k] == 'i', pi = plan[k] == 'i';
+        ++c.steps;
+        c.state_interaction += si;
+        c.plan_interaction += pi;
+        c.agree += si == pi;
+        ++c.table[{si, pi}];
+      }
+    }
+  }
+  s["phase_labels"] = nlohmann::json::array();
+  std::vector<std::string> label_splits = splits;
+  label_splits.push_back("all");
+  for (const auto& p : policies)
+    for (const auto& t : tasks)
+      for (const auto& sp : label_splits) {
+        auto it = labels.find({p, t, sp});
+        if (it == labels.end() || it->second.steps == 0) continue;
+        LabelCounts& c = it->second;
+        const double kappa = stats::cohens_kappa(c.table[{true, true}], c.table[{true, false}], c.table[{false, true}],
+                                                 c.table[{false, false}]);
+        const double n = static_cast<double>(c.steps);
+        s["phase_labels"].push_back({{"policy", p},
+                                     {"task", t},
+                                     {"split", sp},
+                                     {"episodes", c.episodes},
+                                     {"steps", c.steps},
+                                     {"state_interaction_fraction", c.state_interaction / n},
+                                     {"plan_interaction_fraction", c.plan_interaction / n},
+                                     {"agreement", c.agree / n},
+                                     {"kappa", std::isnan(kappa) ? nlohmann::json(nullptr) : nlohmann::json(kappa)}});
+      }
   return s;
 }
 
@@ -352,13 +423,30 @@ std::string render_report_md(const nlohmann::json& s, const std::string& plot_fi
       md << "\n";
     }
   }
+  auto percent = [](const nlohmann::json& v) -> std::string {
+    std::ostringstream o;
+    o << std::fixed << std::setprecision(1) << 100 * v.get<double>() << " %";
+    return o.str();
+  };
+  auto kappa_cell = [](const nlohmann::json& v) -> std::string {
+    if (v.is_null()) return "–";
+    std::ostringstream o;
+    o << std::fixed << std::setprecision(2) << v.get<double>();
+    return o.str();
+  };
   if (s.contains("gate") && !s.at("gate").empty()) {
     md << "\n## Gate diagnostics\n\n"
-          "Executed steps by the task's coarse phase (labelled by a scripted expert shadowing each rollout) and by the "
-          "expert that acted. Agreement: the share of steps where the predictive expert acted in `interaction` or the "
-          "reactive expert in `transit` (the roles of the HarmoWAM abstract); the learned gate never sees the labels.\n\n"
-          "| policy | task | steps | transit: % predictive | interaction: % predictive | agreement |\n"
-          "|---|---|---|---|---|---|\n";
+          "Executed steps by the task's coarse phase and by the expert that acted. The phase of a step is the state "
+          "phase label of the state it ended in (`transit` / `interaction`, computed from the simulator state by "
+          "the task's labeller, `tasks/<task>.h`, the same for every policy), never a scripted expert's plan. "
+          "Interaction = the share of steps labelled `interaction`; % predictive = the share of a phase's steps in "
+          "which the predictive expert acted. Agreement: the share of steps where the predictive expert acted in "
+          "`interaction` or the reactive expert in `transit` (the roles of the HarmoWAM abstract); κ = Cohen's kappa "
+          "of that agreement, corrected for chance (0: the gate's choice is unrelated to the phase, e.g. a gate "
+          "that alternates with the position in the action chunk; 1: it follows the phase exactly; – when "
+          "undefined). The learned gate never sees the labels.\n\n"
+          "| policy | task | steps | interaction | transit: % predictive | interaction: % predictive | agreement | κ |\n"
+          "|---|---|---|---|---|---|---|---|\n";
     auto share = [](const nlohmann::json& row, const char* phase) -> std::string {
       if (!row.contains(phase)) return "–";
       int64_t pred = 0, all = 0;
@@ -372,8 +460,23 @@ std::string render_report_md(const nlohmann::json& s, const std::string& plot_fi
     };
     for (const auto& row : s.at("gate"))
       md << "| `" << row.at("policy").get<std::string>() << "` | " << row.at("task").get<std::string>() << " | "
-         << row.at("steps") << " | " << share(row, "transit") << " | " << share(row, "interaction") << " | "
-         << std::fixed << std::setprecision(1) << 100 * row.at("agreement").get<double>() << " % |\n";
+         << row.at("steps") << " | " << percent(row.at("interaction_fraction")) << " | " << share(row, "transit")
+         << " | " << share(row, "interaction") << " | " << percent(row.at("agreement")) << " | "
+         << kappa_cell(row.at("kappa")) << " |\n";
+  }
+  if (s.contains("phase_labels") && !s.at("phase_labels").empty()) {
+    md << "\n## State phase labels vs the expert's plan\n\n"
+          "For policies that report their own plan labels (the scripted expert's stages, the \"expert plan\" "
+          "series): per step, the state label (`tasks/<task>.h`) against the plan's coarse label. Interaction = the "
+          "share of steps each labels `interaction`; agreement = the share of steps with the same coarse label; "
+          "κ = Cohen's kappa. The plan labels are shown for validation only and never used to judge a policy.\n\n"
+          "| policy | task | split | episodes | steps | interaction (state) | interaction (plan) | agreement | κ |\n"
+          "|---|---|---|---|---|---|---|---|---|\n";
+    for (const auto& row : s.at("phase_labels"))
+      md << "| `" << row.at("policy").get<std::string>() << "` | " << row.at("task").get<std::string>() << " | "
+         << row.at("split").get<std::string>() << " | " << row.at("episodes") << " | " << row.at("steps") << " | "
+         << percent(row.at("state_interaction_fraction")) << " | " << percent(row.at("plan_interaction_fraction"))
+         << " | " << percent(row.at("agreement")) << " | " << kappa_cell(row.at("kappa")) << " |\n";
   }
   md << "\n## Paired comparisons (identical episodes, exact McNemar test)\n\n";
   if (s.at("paired").empty()) {

@@ -23,8 +23,11 @@ std::string policy_family(const std::string& policy);
 
 /// Aggregates records into the summary (schema in the source's comment). With `harmowam` in the
 /// records, the paired comparisons are `harmowam` against every other policy (else every pair), and
-/// "gate" holds, per policy and task ("all" = pooled), the steps per coarse phase and acting expert
-/// from the records' "gate_by_phase" and the gate's agreement with the phase labels. Episodes with status
+/// "gate" holds, per policy and task ("all" = pooled), the steps per coarse state phase and acting
+/// expert from the records' "gate_by_phase", the fraction of interaction steps, the predictive
+/// expert's share in each phase, the gate's agreement with the phase labels and Cohen's kappa;
+/// "phase_labels" holds, per policy reporting its own plan labels (scripted), task and split ("all" =
+/// pooled), the agreement and kappa of the state phase labels with the plan. Episodes with status
 /// "error" count as failures and are also counted under "errors". `order` gives the table order
 /// of policies / tasks / splits (names missing from it are appended in first-seen order).
 nlohmann::json summarize(const std::vector<EpisodeRecord>& records, const nlohmann::json& order);

@@ -7,6 +7,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <thread>
 
 #include "eval/recording.h"
@@ -52,9 +53,10 @@ EpisodeStepper::EpisodeStepper(Policy& policy, TaskEnv& env, const EpisodeKey& k
     info_.instruction = v.instruction;
     info_.horizon_steps = env.task().horizon_steps();
     info_.privileged = &env;
-    stage_ = "phase labeler";
-    labeler_ = env.task().make_expert(v, 0.0, record_.seed ^ 0x1ABE11E5ULL);
-    labeler_->act(env.env(), &phase_);
+    stage_ = "phase labeller";
+    phase_labeller_ = std::make_unique<PhaseLabeller>(env.task());
+    phase_labeller_->reset(env.env().model(), env.env().data());
+    phase_ = phase_labeller_->state();
     info_.phase = &phase_;
     stage_ = "policy";
     const auto tp = Clock::now();
@@ -79,10 +81,6 @@ void EpisodeStepper::fail(const std::string& message) {
 void EpisodeStepper::step() {
   if (done()) return;
   try {
-    if (env_.steps() > 0) {
-      stage_ = "phase labeler";
-      labeler_->act(env_.env(), &phase_);
-    }
     if (chunk_pos_ >= chunk_len_) {
       stage_ = "policy";
       const auto tp = Clock::now();
@@ -103,9 +101,11 @@ void EpisodeStepper::step() {
     nlohmann::json diagnostics = out_.diagnostics.is_object() ? out_.diagnostics : nlohmann::json::object();
     if (!out_.step_diagnostics.empty() && out_.step_diagnostics[chunk_pos_].is_object())
       diagnostics.update(out_.step_diagnostics[chunk_pos_]);
-    if (diagnostics.contains("expert") && diagnostics["expert"].is_string()) {
-      const std::string expert = diagnostics["expert"].get<std::string>();
-      ++gate_by_phase_[to_string(phase_.coarse)][expert];
+    const std::string plan_coarse =
+        diagnostics.contains("coarse") && diagnostics["coarse"].is_string() ? diagnostics["coarse"].get<std::string>() : "";
+    const bool has_expert = diagnostics.contains("expert") && diagnostics["expert"].is_string();
+    const std::string expert = has_expert ? diagnostics["expert"].get<std::string>() : "";
+    if (has_expert) {
       expert_per_step_ += expert.empty() ? '-' : expert[0];
       gate_per_step_.push_back(diagnostics.contains("gate") && diagnostics["gate"].is_number()
                                    ? std::round(diagnostics["gate"].get<double>() * 1000.0) / 1000.0
@@ -115,6 +115,24 @@ void EpisodeStepper::step() {
     const Action& action = out_.chunk[chunk_pos_];
     env_.step(action);
     physics_s_ += env_.env().last_timing().physics_s;
+    // The step's phase: the state it ended in (and a one-step flicker of the step before removed).
+    stage_ = "phase labeller";
+    const int relabelled = phase_labeller_->step(env_.env().model(), env_.env().data());
+    phase_ = phase_labeller_->state();
+    const PhaseLabel& step_phase = phase_labeller_->steps().back();
+    phase_per_step_ += phase_letter(step_phase.coarse);
+    has_plan_phases_ |= !plan_coarse.empty();
+    plan_phase_per_step_ += plan_coarse == "interaction" ? 'i' : plan_coarse == "transit" ? 't' : '-';
+    step_expert_.push_back(has_expert ? std::optional<std::string>(expert) : std::nullopt);
+    if (relabelled >= 0) {
+      const PhaseLabel& fixed = phase_labeller_->steps()[relabelled];
+      phase_per_step_[relabelled] = phase_letter(fixed.coarse);
+      if (trace_ && relabelled < static_cast<int>(trace_->phases.size())) {
+        trace_->phases[relabelled] = fixed.fine;
+        trace_->phases_coarse[relabelled] = to_string(fixed.coarse);
+      }
+    }
+    stage_ = "simulator";
     const bool requery = chunk_pos_ == chunk_len_ - 1 || env_.done();
     if (requery || frames_) {
       obs_ = env_.observe();
@@ -123,8 +141,11 @@ void EpisodeStepper::step() {
     if (trace_) {
       append_state(env_.env(), trace_);
       trace_->actions.insert(trace_->actions.end(), action.begin(), action.end());
-      // The policy's own phase label (scripted), else the shadow expert's.
-      trace_->phases.push_back(diagnostics.value("phase", phase_.fine));
+      trace_->phases.push_back(step_phase.fine);
+      trace_->phases_coarse.push_back(to_string(step_phase.coarse));
+      trace_->plan_phases.push_back(diagnostics.contains("phase") && diagnostics["phase"].is_string()
+                                        ? diagnostics["phase"].get<std::string>()
+                                        : "");
       trace_->success.push_back(env_.status().success);
       trace_->progress.push_back(env_.status().progress);
       trace_->diagnostics.push_back(diagnostics);
@@ -151,8 +172,14 @@ EpisodeRecord EpisodeStepper::record() const {
   try {
     r.diagnostics = policy_->episode_summary();
     if (!r.diagnostics.is_object()) r.diagnostics = {{"summary", r.diagnostics}};
-    if (!gate_by_phase_.empty()) {
-      r.diagnostics["gate_by_phase"] = gate_by_phase_;
+    r.diagnostics["phase_per_step"] = phase_per_step_;
+    if (has_plan_phases_) r.diagnostics["plan_phase_per_step"] = plan_phase_per_step_;
+    std::map<std::string, std::map<std::string, int>> gate_by_phase;  // coarse phase -> expert -> steps
+    const std::vector<PhaseLabel>& phases = phase_labeller_ ? phase_labeller_->steps() : std::vector<PhaseLabel>{};
+    for (size_t k = 0; k < step_expert_.size() && k < phases.size(); ++k)
+      if (step_expert_[k]) ++gate_by_phase[to_string(phases[k].coarse)][*step_expert_[k]];
+    if (!gate_by_phase.empty()) {
+      r.diagnostics["gate_by_phase"] = gate_by_phase;
       r.diagnostics["gate_per_step"] = gate_per_step_;  // NaN is written as null
       r.diagnostics["expert_per_step"] = expert_per_step_;
     }

@@ -8,6 +8,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <ostream>
 #include <string>
 #include <vector>
@@ -16,6 +17,7 @@
 #include "eval/record.h"
 #include "eval/store.h"
 #include "policies/policy.h"
+#include "tasks/phase_labeller.h"
 #include "tasks/task_env.h"
 
 namespace wambench {
@@ -26,7 +28,11 @@ struct EpisodeTrace {
   int nq = 0, nv = 0, nu = 0;
   std::vector<double> qpos, qvel, ctrl;   ///< (steps + 1) x nq / nv / nu: initial state, then after each step
   std::vector<double> actions;            ///< steps x 7, as executed (after the policy, before clipping)
-  std::vector<std::string> phases;        ///< steps: the policy's "phase" diagnostic, else the shadow expert's label
+  std::vector<std::string> phases;        ///< steps: fine state phase label of the step (PhaseLabeller: the state it ended in)
+  std::vector<std::string> phases_coarse; ///< steps: its coarse label, "transit" / "interaction"
+  /// steps: the acting policy's own plan label (its "phase" diagnostic: the scripted expert's
+  /// stage, the "expert plan" series), "" where it gives none. Never used to judge a policy.
+  std::vector<std::string> plan_phases;
   std::vector<uint8_t> success;           ///< steps: the task's latched success after the step
   std::vector<int> progress;              ///< steps: the task's furthest sub-goal after the step
   std::vector<nlohmann::json> diagnostics;  ///< steps: the policy's per-step diagnostics
@@ -51,14 +57,19 @@ class EpisodeStepper {
   /// True once the task succeeded, the horizon was reached or an error ended the episode.
   bool done() const { return error_ || env_.done(); }
   /// Executes one control step (asking the policy first if its chunk is used up). No-op when done().
-  /// Before it, a scripted expert shadowing the rollout labels the step's phase (the task's coarse
-  /// transit / interaction label of the current state; its stage timeouts can move it on when a
-  /// policy stalls). When the step's diagnostics (PolicyOutput::diagnostics merged with its
-  /// step_diagnostics entry) name an "expert", the record's diagnostics get
-  /// "gate_by_phase": {coarse phase: {expert: steps}}, "gate_per_step" (the "gate" value of every
-  /// step, rounded to 1e-3) and "expert_per_step" (one letter per step: the expert's initial, e.g.
-  /// "pprr..."). The trace's per-step phase is the policy's
-  /// "phase" diagnostic where it gives one (scripted), else the shadow expert's fine label.
+  /// After it, the task's state phase labeller (tasks/phase_labeller.h: Task::phase_from_state of
+  /// the state the step ended in, one-step flickers removed) labels the step, the same way for
+  /// every policy. EpisodeInfo::phase points at the label of the current state (the initial state,
+  /// then the state the last step ended in), so the privileged `harmowam_gate_schedule` ablation
+  /// is told, before it acts, the state phase it is in. The record's diagnostics get "phase_per_step" (one
+  /// letter per executed step: 't' transit, 'i' interaction) and, when the policy reports its own
+  /// plan's coarse phase (the scripted expert's "coarse" diagnostic), "plan_phase_per_step" (the
+  /// same letters, '-' where it gives none): the "expert plan" series, kept apart. When the
+  /// step's diagnostics (PolicyOutput::diagnostics merged with its step_diagnostics entry) name an
+  /// "expert", the record's diagnostics also get "gate_by_phase": {state coarse phase: {expert:
+  /// steps}}, "gate_per_step" (the "gate" value of every step, rounded to 1e-3) and
+  /// "expert_per_step" (one letter per step: the expert's initial, e.g. "pprr..."). The trace gets
+  /// the state labels (phases, phases_coarse) and the plan labels (plan_phases).
   void step();
   /// The observation the policy was last given (or will be given next, once its chunk is used up).
   const Observation& observation() const { return obs_; }
@@ -78,11 +89,14 @@ class EpisodeStepper {
 
   Policy* policy_;
   EpisodeInfo info_;
-  // Scripted expert shadowing the rollout to label each step's phase (EpisodeInfo::phase and the
-  // record's "gate_by_phase"); stepped every control step on the current state, its action unused.
-  std::unique_ptr<Expert> labeler_;
-  PhaseLabel phase_;
-  std::map<std::string, std::map<std::string, int>> gate_by_phase_;  // coarse phase -> expert -> steps
+  // State phase labels of the rollout (EpisodeInfo::phase, the record's "gate_by_phase" and
+  // "phase_per_step", the trace's phases), computed on the state before every control step.
+  std::unique_ptr<PhaseLabeller> phase_labeller_;
+  PhaseLabel phase_;                 // label of the current state (EpisodeInfo::phase points here)
+  std::vector<std::optional<std::string>> step_expert_;  // the "expert" diagnostic of each executed step
+  std::string phase_per_step_;       // state coarse phase of each executed step ('t', 'i')
+  std::string plan_phase_per_step_;  // the policy's "coarse" diagnostic per step ('t', 'i', '-')
+  bool has_plan_phases_ = false;     // the policy gave a "coarse" diagnostic at least once
   std::vector<double> gate_per_step_;  // the "gate" diagnostic of each executed step (NaN if none)
   std::string expert_per_step_;        // first letter of each step's "expert" ('p', 'r'; '-' if none)
   TaskEnv& env_;

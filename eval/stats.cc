@@ -46,4 +46,17 @@ double fisher_drop_p(int64_t k_base, int64_t n_base, int64_t k_cur, int64_t n_cu
   return std::min(1.0, boost::math::cdf(dist, static_cast<unsigned>(k_cur)));
 }
 
+double cohens_kappa(int64_t both, int64_t a_only, int64_t b_only, int64_t neither) {
+  if (both < 0 || a_only < 0 || b_only < 0 || neither < 0)
+    throw std::invalid_argument("cohens_kappa: counts must be >= 0, got " + std::to_string(both) + ", " +
+                                std::to_string(a_only) + ", " + std::to_string(b_only) + ", " + std::to_string(neither));
+  const double n = static_cast<double>(both + a_only + b_only + neither);
+  if (n == 0) return std::nan("");
+  const double observed = (both + neither) / n;
+  const double pa = (both + a_only) / n, pb = (both + b_only) / n;
+  const double chance = pa * pb + (1 - pa) * (1 - pb);
+  if (chance >= 1.0 - 1e-12) return std::nan("");
+  return (observed - chance) / (1 - chance);
+}
+
 }  // namespace wambench::stats

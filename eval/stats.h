@@ -33,4 +33,16 @@ double mcnemar_exact_p(int64_t b, int64_t c);
 /// @throws std::invalid_argument if a count is negative or k > n.
 double fisher_drop_p(int64_t k_base, int64_t n_base, int64_t k_cur, int64_t n_cur);
 
+/// Cohen's kappa of two binary labellings of the same items (e.g. the phase label "interaction" vs
+/// the gate choosing the predictive expert), from their 2 x 2 table of counts: both positive,
+/// only A positive, only B positive, both negative. kappa = (p_o - p_e) / (1 - p_e) with p_o the
+/// observed agreement and p_e = pA pB + (1 - pA)(1 - pB) the agreement expected by chance from the
+/// margins: 1 = perfect agreement, 0 = no better than chance (e.g. a gate that alternates with
+/// the chunk position, whatever the phase), < 0 = worse. NaN when undefined (no items, or both
+/// labellings constant and equal, p_e = 1).
+/// Source: J. Cohen, "A coefficient of agreement for nominal scales", Educ. Psychol. Meas. 20(1),
+/// 1960.
+/// @throws std::invalid_argument if a count is negative.
+double cohens_kappa(int64_t both, int64_t a_only, int64_t b_only, int64_t neither);
+
 }  // namespace wambench::stats

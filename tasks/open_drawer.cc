@@ -9,6 +9,7 @@
 
 #include "sim/model.h"
 #include "tasks/objects.h"
+#include "tasks/phase_labeller.h"
 #include "tasks/registry.h"
 
 namespace wambench {
@@ -164,6 +165,19 @@ class OpenDrawer final : public Task {
   }
 
   std::unique_ptr<Expert> make_expert(const Variation& v, double noise_std, uint64_t seed) const override;
+
+  // State phase label; definition and thresholds in tasks/open_drawer.h ("Phase labels").
+  PhaseLabel phase_from_state(const mjModel* m, const mjData* d, const PhaseLabel& previous) const override {
+    const bool was_interaction = previous.coarse == CoarsePhase::kInteraction;
+    const bool opened = opening(d) >= kOpenDrawerSuccessOpeningM;
+    const bool touching = robot_touches_handle(m, d);
+    const Eigen::Vector3d ee(d->site_xpos + 3 * ee_site_);
+    if (touching || within_hysteresis((ee - grasp_point(d)).norm(), kPhaseNearEnterM, kPhaseNearExitM, was_interaction)) {
+      if (touching && opening(d) > kOpenDrawerPullPhaseOpeningM) return {CoarsePhase::kInteraction, "pull"};
+      return {CoarsePhase::kInteraction, opened && !touching ? "release" : "grasp"};
+    }
+    return {CoarsePhase::kTransit, opened ? "retreat" : "reach"};
+  }
 
   // Object: the handle body's origin (its mount point on the drawer front's face), yaw = the
   // handle's (= the cabinet's) yaw under pi (the parallel gripper's symmetry; the handle's yaw is

@@ -54,6 +54,13 @@
 // on the drawer front's outer face, moves with the drawer), sin / cos of 2 * handle yaw (the
 // cabinet's yaw; n = 2 from the parallel gripper's half-turn symmetry), the same point with the
 // drawer closed x, y, z (m; fixed in an episode), sin / cos of 2 * cabinet yaw].
+// Phase labels (Task::phase_from_state of the state a step ends in; tasks/phase_labeller.h also
+// removes one-step flickers).
+// Interaction while a robot geom touches the handle or the TCP is within kPhaseNearEnterM = 6 cm
+// of the handle's grasp point (DrawerHandle::grasp, moving with the drawer; leaving beyond
+// 7.5 cm): "pull" while touching it with the drawer open more than kOpenDrawerPullPhaseOpeningM =
+// 5 mm, "release" once the drawer is open (>= 12 cm) and the handle untouched, "grasp" otherwise.
+// Transit otherwise: "reach" before the drawer is open, "retreat" after.
 #pragma once
 
 #include <string>
@@ -75,6 +82,8 @@ inline constexpr double kOpenDrawerFrontThicknessM = 0.016;
 inline constexpr double kOpenDrawerTravelM = 0.17;
 /// Opening at which the drawer counts as open: the success condition (m).
 inline constexpr double kOpenDrawerSuccessOpeningM = 0.12;
+/// Phase labels: touching the handle with the drawer open more than this is "pull" (m).
+inline constexpr double kOpenDrawerPullPhaseOpeningM = 0.005;
 /// Opening of the sub-goal "opening" (m).
 inline constexpr double kOpenDrawerOpeningSubgoalM = 0.03;
 /// How far any handle reaches out from the front panel's face (m), for footprint checks.

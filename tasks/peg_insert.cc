@@ -9,6 +9,7 @@
 
 #include "sim/model.h"
 #include "tasks/objects.h"
+#include "tasks/phase_labeller.h"
 #include "tasks/registry.h"
 
 namespace wambench {
@@ -289,6 +290,26 @@ class PegInsert final : public Task {
 
   std::unique_ptr<Expert> make_expert(const Variation& v, double noise_std, uint64_t seed) const override;
 
+  // State phase label; definition and thresholds in tasks/peg_insert.h ("Phase labels").
+  PhaseLabel phase_from_state(const mjModel* m, const mjData* d, const PhaseLabel& previous) const override {
+    const bool was_interaction = previous.coarse == CoarsePhase::kInteraction;
+    const Eigen::Vector3d base = peg_base(d);
+    const Eigen::Vector3d ee(d->site_xpos + 3 * ee_site_);
+    const double to_grasp_point = (ee - grasp_point(d)).norm();
+    const bool touching = finger_touches_peg(m, d);
+    // Held: pinched, or one finger on it with the TCP at the grasp point (contacts flicker while
+    // the peg slides along the hole's walls).
+    if (grasped(m, d) || (touching && to_grasp_point < kPegHeldTcpRadiusM)) {
+      if (axis_offset(d) < kPegInsertZoneRadiusM && base.z() < kPegBlockHeightM + kPegInsertZoneHeightM)
+        return {CoarsePhase::kInteraction, insertion(d) > 0 ? "insert" : "align"};
+      if (base.z() < kPegLiftZoneHeightM) return {CoarsePhase::kInteraction, base.z() > 0.005 ? "lift" : "grasp"};
+      return {CoarsePhase::kTransit, "move"};
+    }
+    if (touching || within_hysteresis(to_grasp_point, kPhaseNearEnterM, kPhaseNearExitM, was_interaction))
+      return {CoarsePhase::kInteraction, inserted(d) ? "release" : "grasp"};
+    return {CoarsePhase::kTransit, inserted(d) ? "retreat" : "reach"};
+  }
+
   // Object: the peg's origin (base centre), yaw under its grasp_symmetry_rad (as the gripper sees
   // it: the hexagonal peg is grasped on one pair of flats only, pi); target: the hole block's
   // origin (hole axis on the table), yaw under the hole's hole_symmetry_rad (0 for round: (0, 1)).
@@ -391,7 +412,7 @@ class PegInsert final : public Task {
     pegs_.activate(peg_insert_peg_body(peg.category), {pp.x_m, pp.y_m, 0.0005, pp.yaw_rad}, peg.rgb, m, d);
   }
 
-  void after_step(const mjModel*, mjData* d) override { pegs_.pin_parked(d); }
+  void after_step(mjModel*, mjData* d) override { pegs_.pin_parked(d); }
 
   bool success_condition(const mjModel* m, const mjData* d) const override { return inserted(d) && released(m, d); }
 

@@ -41,6 +41,20 @@
 // sin / cos of n * peg yaw with n = 2 pi / PegShape::grasp_symmetry_rad (as the gripper sees it),
 // hole block origin x, y, z (m; the hole's axis on the table), sin / cos of n' * block yaw with
 // n' = 2 pi / PegShape::hole_symmetry_rad ((0, 1) for the round peg's hole)].
+// Phase labels (Task::phase_from_state of the state a step ends in; tasks/phase_labeller.h also
+// removes one-step flickers).
+// "Held" = both finger pads touch the peg, or one does with the TCP within kPegHeldTcpRadiusM =
+// 2 cm of the peg's grasp point (2.5 cm below its top, on its axis). Interaction:
+//   - held, the peg's base centre within kPegInsertZoneRadiusM = 2 cm of the hole's axis
+//     horizontally and below kPegInsertZoneHeightM = 2 cm above the block's top face: "align",
+//     "insert" once the base is below the top face;
+//   - held, its base below kPegLiftZoneHeightM = 5 cm: "lift" ("grasp" while it still stands on
+//     the table, base z <= 5 mm);
+//   - not held, a finger touching the peg, or the TCP within kPhaseNearEnterM = 6 cm of the grasp
+//     point (leaving beyond 7.5 cm): "grasp", or "release" once the peg is inserted (the
+//     success predicate's depth, uprightness and axis offset).
+// Transit otherwise: "move" while held (carrying the peg to the hole), "reach" before the peg is
+// inserted, "retreat" after.
 #pragma once
 
 #include <string>
@@ -62,6 +76,15 @@ inline constexpr double kPegHoleClearanceM = 0.0025;
 inline constexpr double kPegHeightM = 0.09;
 /// Minimum insertion (m): the peg's base at least this far below the block's top face.
 inline constexpr double kPegMinInsertionM = 0.025;
+
+/// Phase labels (m): "held" radius of the TCP around the peg's grasp point with one finger on it;
+/// the zone around the hole where a held peg is aligned / inserted (horizontal radius of its base
+/// centre from the hole's axis, height of its base above the block's top face); and the base
+/// height below which a held peg is being lifted off the table.
+inline constexpr double kPegHeldTcpRadiusM = 0.02;
+inline constexpr double kPegInsertZoneRadiusM = 0.02;
+inline constexpr double kPegInsertZoneHeightM = 0.02;
+inline constexpr double kPegLiftZoneHeightM = 0.05;
 
 /// A peg shape of peg_insert and its matching hole.
 struct PegShape {

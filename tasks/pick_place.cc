@@ -4,6 +4,7 @@
 
 #include "sim/model.h"
 #include "tasks/objects.h"
+#include "tasks/phase_labeller.h"
 #include "tasks/registry.h"
 
 namespace wambench {
@@ -49,6 +50,30 @@ class PickPlace final : public Task {
   }
 
   std::unique_ptr<Expert> make_expert(const Variation& v, double noise_std, uint64_t seed) const override;
+
+  // State phase label; definition and thresholds in tasks/pick_place.h ("Phase labels").
+  PhaseLabel phase_from_state(const mjModel* m, const mjData* d, const PhaseLabel& previous) const override {
+    const bool was_interaction = previous.coarse == CoarsePhase::kInteraction;
+    const int body = objects_.active_body();
+    const Eigen::Vector3d o = body_pos(d, body);
+    if (grasped(m, d)) {  // held: interaction while lifting off the table and near the container
+      const bool over_container = horizontal_offset(d) < spec_.outer_radius_m;
+      if (over_container && o.z() < spec_.wall_height_m + kPickPlacePlaceZoneHeightM)
+        return {CoarsePhase::kInteraction, "place"};
+      if (o.z() < kPickPlaceLiftZoneHeightM) return {CoarsePhase::kInteraction, o.z() > 0.005 ? "lift" : "grasp"};
+      return {CoarsePhase::kTransit, "move"};
+    }
+    // Released in the container (resting inside it, not held): what follows is leaving it.
+    const bool placed = horizontal_offset(d) <= spec_.inner_radius_m && o.z() < spec_.wall_height_m;
+    const Eigen::Vector3d grasp =
+        o + Eigen::AngleAxisd(body_yaw(d, body), Eigen::Vector3d::UnitZ()) * Eigen::Vector3d(cat_->grasp_x_m, 0, 0) +
+        Eigen::Vector3d(0, 0, cat_->grasp_z_m);
+    const Eigen::Vector3d ee(d->site_xpos + 3 * ee_site_);
+    if (fingers_.touches(m, d, body) ||
+        within_hysteresis((ee - grasp).norm(), kPhaseNearEnterM, kPhaseNearExitM, was_interaction))
+      return {CoarsePhase::kInteraction, placed ? "release" : "grasp"};
+    return {CoarsePhase::kTransit, placed ? "retreat" : "reach"};
+  }
 
   // Object: the active object's body (origin = base centre), yaw encoded with its category's
   // grasp_symmetry_rad; target: the container's origin (base centre on the table), round (0).
@@ -113,7 +138,7 @@ class PickPlace final : public Task {
     set_body_color(m, container_, box.rgb);
   }
 
-  void after_step(const mjModel*, mjData* d) override { objects_.pin_parked(d); }
+  void after_step(mjModel*, mjData* d) override { objects_.pin_parked(d); }
 
   bool finger_touches_object(const mjModel* m, const mjData* d) const {
     const int body = objects_.active_body();

@@ -9,6 +9,7 @@
 
 #include "sim/model.h"
 #include "tasks/objects.h"
+#include "tasks/phase_labeller.h"
 #include "tasks/registry.h"
 
 namespace wambench {
@@ -182,6 +183,26 @@ class Pour final : public Task {
 
   std::unique_ptr<Expert> make_expert(const Variation& v, double noise_std, uint64_t seed) const override;
 
+  // State phase label; definition and thresholds in tasks/pour.h ("Phase labels").
+  PhaseLabel phase_from_state(const mjModel* m, const mjData* d, const PhaseLabel& previous) const override {
+    const bool was_interaction = previous.coarse == CoarsePhase::kInteraction;
+    const Eigen::Vector3d c = cup_pos(d);
+    const Eigen::Matrix3d r = cup_rot(d);
+    // Poured: no more balls in the cup than a successful pour may leave there.
+    const bool poured = balls_in_cup(d) <= kPourBallCount - balls_needed();
+    if (held(m, d)) {
+      if (r(2, 2) < std::cos(kPourTiltPhaseRad)) return {CoarsePhase::kInteraction, r(2, 2) < 0 ? "pour" : "tilt"};
+      if (c.z() < kPourLiftZoneHeightM)
+        return {CoarsePhase::kInteraction, poured ? "place" : c.z() > 0.005 ? "lift" : "grasp"};
+      return {CoarsePhase::kTransit, "move"};
+    }
+    const Eigen::Vector3d grasp = c + r.col(2) * (cup().height_m - kPourGraspBelowRimM);
+    const Eigen::Vector3d ee(d->site_xpos + 3 * ee_site_);
+    if (within_hysteresis((ee - grasp).norm(), kPhaseNearEnterM, kPhaseNearExitM, was_interaction))
+      return {CoarsePhase::kInteraction, poured ? "release" : "grasp"};
+    return {CoarsePhase::kTransit, poured ? "retreat" : "reach"};
+  }
+
   // Object: the cup's origin (centre of the base's underside), yaw under its shape's symmetry:
   // pi with a handle / spout (its yaw is visible; the gripper's pi caps it), pi/2 for the square
   // cup, 0 for the round (>= 8-segment) cups; target: the bowl's origin (base centre), round (0).
@@ -303,7 +324,7 @@ class Pour final : public Task {
     not_ok_since_s_ = -1;
   }
 
-  void after_step(const mjModel* m, mjData* d) override {
+  void after_step(mjModel* m, mjData* d) override {
     cups_.pin_parked(d);
     // The drop latch: unheld and lying (or below the table top) for kPourDropLatchS.
     const bool down = !held(m, d) && (cup_rot(d)(2, 2) < kLyingCos || cup_pos(d).z() < -0.02);

@@ -36,6 +36,19 @@
 // underside), sin / cos of n * cup yaw (mug, beaker: n = 2, the decoration makes the yaw visible up
 // to the gripper's half turn; square cup n = 4; cup, glass: round, (0, 1)), bowl origin x, y, z (m;
 // base centre on the table), (0, 1) (round)].
+// Phase labels (Task::phase_from_state of the state a step ends in; tasks/phase_labeller.h also
+// removes one-step flickers).
+// "Held" = a finger pad touches the cup; "poured" = at most kPourBallCount - 5 = 3 balls are still
+// inside the cup (no more than a successful pour leaves there). Interaction:
+//   - held, the cup's axis tilted more than kPourTiltPhaseRad = 10 degrees from vertical: "tilt",
+//     "pour" once its mouth points below the horizontal;
+//   - held upright, the cup's origin (base underside) below kPourLiftZoneHeightM = 5 cm: "lift"
+//     ("grasp" while it stands on the table, origin z <= 5 mm), "place" once poured;
+//   - not held, the TCP within kPhaseNearEnterM = 6 cm of the cup's grasp point (on its axis,
+//     kPourGraspBelowRimM = 1.5 cm below the rim; leaving beyond 7.5 cm): "grasp", "release" once
+//     poured.
+// Transit otherwise: "move" while held upright above 5 cm (carrying the cup to and from the
+// bowl), "reach" before the pour, "retreat" after.
 #pragma once
 
 #include <string>
@@ -52,6 +65,12 @@ inline constexpr double kPourBallRadiusM = 0.008;
 inline constexpr double kPourBallMassKg = 0.006;
 /// Fraction of the balls that must lie in the bowl for success.
 inline constexpr double kPourSuccessFraction = 0.6;
+/// Phase labels: tilt of a held cup's axis from vertical beyond which it is pouring (rad), height
+/// of its origin below which a held upright cup is lifted / put down (m), and the depth of the
+/// grasp point below the rim (m, the scripted expert's grasp).
+inline constexpr double kPourTiltPhaseRad = 0.1745;  // 10 degrees
+inline constexpr double kPourLiftZoneHeightM = 0.05;
+inline constexpr double kPourGraspBelowRimM = 0.015;
 /// The "dropped" latch sets after the cup was unheld and lying (or below the table) this long (s).
 inline constexpr double kPourDropLatchS = 0.2;
 

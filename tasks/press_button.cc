@@ -9,6 +9,7 @@
 
 #include "sim/model.h"
 #include "tasks/objects.h"
+#include "tasks/phase_labeller.h"
 #include "tasks/registry.h"
 
 namespace wambench {
@@ -27,6 +28,13 @@ constexpr int kHorizon = 80;
 constexpr double kFingertipBelowTcpM = 0.007;
 // How far the expert pushes the cap (m): past the click depth (8 mm), short of the stop (12 mm).
 constexpr double kExpertPressDepthM = 0.0105;
+// The bezel ring around the cap is the button's latching indicator: dark until the click, then lit
+// green for the rest of the episode (an illuminated latching push button), so "already pressed" is
+// visible in the cameras and in Task::object_state()[10].
+// Width of the ring beyond the cap (m): 12 mm, about 2 px of the 128 px front camera at the button.
+constexpr double kBezelWidthM = 0.012;
+constexpr float kBezelUnlitRgba[4] = {0.3f, 0.3f, 0.32f, 1.0f};
+constexpr float kBezelLitRgba[4] = {0.15f, 0.95f, 0.3f, 1.0f};
 
 std::string replace_all(std::string s, const std::string& from, const std::string& to) {
   for (size_t p = s.find(from); p != std::string::npos; p = s.find(from, p + to.size())) s.replace(p, from.size(), to);
@@ -36,6 +44,7 @@ std::string replace_all(std::string s, const std::string& from, const std::strin
 std::string button_body(const std::string& cap) { return "button_" + cap; }
 std::string cap_body(const std::string& cap) { return "button_" + cap + "_cap"; }
 std::string cap_joint(const std::string& cap) { return "button_" + cap + "_press"; }
+std::string bezel_geom(const std::string& cap) { return "button_" + cap + "_accent_bezel"; }
 std::string housing_geom(const std::string& cap, const std::string& housing) {
   return "button_" + cap + "_housing_" + housing;
 }
@@ -55,8 +64,9 @@ std::string button_xml(const ButtonCap& cap) {
     << w << " " << h / 2 << "\" pos=\"0 0 " << h / 2 << "\"/>\n"
     << "  <geom name=\"" << housing_geom(cap.name, "cylinder") << "\" class=\"fixture\" type=\"cylinder\" size=\""
     << w + 0.003 << " " << h / 2 << "\" pos=\"0 0 " << h / 2 << "\"/>\n"
-    << "  <geom name=\"" << b << "_accent_bezel\" type=\"cylinder\" size=\"" << std::min(cap.radius_m, 0.03) + 0.006
-    << " 0.0008\" pos=\"0 0 " << h + 0.0008 << "\" rgba=\"0.3 0.3 0.32 1\" contype=\"0\" conaffinity=\"0\" mass=\"0\"/>\n"
+    << "  <geom name=\"" << bezel_geom(cap.name) << "\" type=\"cylinder\" size=\"" << std::min(cap.radius_m, 0.03) + kBezelWidthM
+    << " 0.0008\" pos=\"0 0 " << h + 0.0008 << "\" rgba=\"" << kBezelUnlitRgba[0] << " " << kBezelUnlitRgba[1] << " "
+    << kBezelUnlitRgba[2] << " 1\" contype=\"0\" conaffinity=\"0\" mass=\"0\"/>\n"
     << "  <body name=\"" << c << "\" pos=\"0 0 " << h << "\">\n"
     << "    <joint name=\"" << cap_joint(cap.name) << "\" type=\"slide\" axis=\"0 0 1\" range=\"" << -kPressButtonTravelM
     << " 0\" limited=\"true\" stiffness=\"250\" springref=\"" << kPressButtonTravelM
@@ -119,6 +129,7 @@ class PressButton final : public Task {
         b.cap = &c;
         b.root = require_id(m, mjOBJ_BODY, button_body(c.name));
         b.cap_body = require_id(m, mjOBJ_BODY, cap_body(c.name));
+        b.bezel = require_id(m, mjOBJ_GEOM, bezel_geom(c.name));
         const int joint = require_id(m, mjOBJ_JOINT, cap_joint(c.name));
         b.qpos = m->jnt_qposadr[joint];
         b.dof = m->jnt_dofadr[joint];
@@ -143,13 +154,27 @@ class PressButton final : public Task {
 
   std::unique_ptr<Expert> make_expert(const Variation& v, double noise_std, uint64_t seed) const override;
 
+  // State phase label; definition and thresholds in tasks/press_button.h ("Phase labels").
+  PhaseLabel phase_from_state(const mjModel* m, const mjData* d, const PhaseLabel& previous) const override {
+    const bool was_interaction = previous.coarse == CoarsePhase::kInteraction;
+    const Eigen::Vector3d top = cap_top_at_rest(d);
+    const Eigen::Vector3d ee(d->site_xpos + 3 * ee_site_);
+    const double fingertips_above_cap_m = ee.z() - kFingertipBelowTcpM - top.z();
+    const bool over_cap = std::hypot(ee.x() - top.x(), ee.y() - top.y()) < kPressButtonPressZoneRadiusM;
+    if (robot_touches_cap(m, d) ||
+        (over_cap && within_hysteresis(fingertips_above_cap_m, kPressButtonPressZoneEnterM, kPressButtonPressZoneExitM,
+                                       was_interaction)))
+      return {CoarsePhase::kInteraction, clicked_ ? "release" : "press"};
+    return {CoarsePhase::kTransit, clicked_ ? "retreat" : "reach"};
+  }
+
   // Object: the cap body's origin (on the housing's top face on the cap's axis at rest; it moves
   // down as the cap is pressed), yaw under the cap's symmetry_rad; target: the housing's origin
   // (button centre on the table), yaw under the housing's symmetry (box pi/2, cylinder 0).
   std::array<double, kObjectStateDim> object_state(const mjModel*, const mjData* d) const override {
     const Button& b = active();
     return pack_object_state(body_pos(d, b.cap_body), body_yaw(d, b.cap_body), b.cap->symmetry_rad, body_pos(d, b.root),
-                             body_yaw(d, b.root), housing_symmetry_rad_);
+                             body_yaw(d, b.root), housing_symmetry_rad_, clicked_ ? 1.0 : 0.0);
   }
 
   /// Current press depth of the episode's cap (m, >= 0 pressed down).
@@ -232,10 +257,14 @@ class PressButton final : public Task {
     }
     if (!found) throw std::invalid_argument("press_button: unknown housing '" + housing.category + "'");
     clicked_ = false;
+    set_bezel(m, false);
   }
 
-  void after_step(const mjModel*, mjData* d) override {
-    if (depth(d) >= kPressButtonClickDepthM) clicked_ = true;
+  void after_step(mjModel* m, mjData* d) override {
+    if (depth(d) >= kPressButtonClickDepthM && !clicked_) {
+      clicked_ = true;
+      set_bezel(m, true);
+    }
   }
 
   bool success_condition(const mjModel* m, const mjData* d) const override {
@@ -257,12 +286,16 @@ class PressButton final : public Task {
   friend class PressButtonExpert;
   struct Button {
     const ButtonCap* cap = nullptr;
-    int root = -1, cap_body = -1, qpos = -1, dof = -1;
+    int root = -1, cap_body = -1, bezel = -1, qpos = -1, dof = -1;
     std::vector<int> housing_geoms;      // in press_button_housings() order
     std::vector<double> housing_pos_z;   // their compiled geom_pos z
     std::vector<int> geoms, contype, conaffinity;
   };
   const Button& active() const { return buttons_.at(active_); }
+  void set_bezel(mjModel* m, bool lit) const {
+    const float* rgba = lit ? kBezelLitRgba : kBezelUnlitRgba;
+    std::copy(rgba, rgba + 4, m->geom_rgba + 4 * active().bezel);
+  }
 
   std::vector<Button> buttons_;
   int active_ = -1;

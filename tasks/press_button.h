@@ -29,10 +29,23 @@
 // Instruction: "press the <colour> <shape> button", e.g. "press the red round button".
 // Sub-goals: reached (TCP above the cap), touched (robot touches the cap), clicked (latch set),
 // released (success condition).
+// Indicator: the bezel ring around the cap (12 mm wide, 0.8 mm thick, on the housing's top) is dark
+// (rgba 0.3 0.3 0.32) until the latch is set, then lit green (0.15 0.95 0.3) until the episode
+// ends, as on an illuminated latching push button.
+// It makes the latch visible in both cameras: without it, the states before the press (descend)
+// and after it (lift off) look the same, and a policy cannot tell which way to move.
 // Object state (Task::object_state, world frame): [cap body origin x, y, z (m; on the housing's
 // top face on the cap's axis at rest, lower by the press depth when pressed), sin / cos of n * cap
 // yaw with n = 2 pi / ButtonCap::symmetry_rad ((0, 1) for round caps), housing origin x, y, z (m;
-// button centre on the table), sin / cos of n' * housing yaw (box n' = 4, cylinder (0, 1))].
+// button centre on the table), sin / cos of n' * housing yaw (box n' = 4, cylinder (0, 1)),
+// indicator (1 lit, 0 dark)].
+// Phase labels (Task::phase_from_state of the state a step ends in; tasks/phase_labeller.h also
+// removes one-step flickers).
+// Interaction while a robot geom touches the cap, or while the TCP is within
+// kPressButtonPressZoneRadiusM = 4 cm of the cap's axis horizontally with the finger pads' lower
+// faces (7 mm below the TCP) less than kPressButtonPressZoneEnterM = 4 cm above the cap's top at
+// rest (leaving above 5 cm): "press" until the button has clicked (the latch), "release" after.
+// Transit otherwise: "reach" before the click, "retreat" after.
 #pragma once
 
 #include <string>
@@ -51,6 +64,13 @@ inline constexpr double kPressButtonTravelM = 0.012;
 inline constexpr double kPressButtonClickDepthM = 0.008;
 /// The cap counts as sprung back (released) within this depth (m).
 inline constexpr double kPressButtonReleasedDepthM = 0.003;
+
+/// Phase labels: the press zone above the cap (m): horizontal radius of the TCP around the cap's
+/// axis, and the height of the finger pads above the cap's top at rest at which the robot enters
+/// it / leaves it again.
+inline constexpr double kPressButtonPressZoneRadiusM = 0.04;
+inline constexpr double kPressButtonPressZoneEnterM = 0.04;
+inline constexpr double kPressButtonPressZoneExitM = 0.05;
 
 /// A cap shape of press_button.
 struct ButtonCap {

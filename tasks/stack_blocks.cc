@@ -7,6 +7,7 @@
 
 #include "sim/model.h"
 #include "tasks/objects.h"
+#include "tasks/phase_labeller.h"
 #include "tasks/registry.h"
 
 namespace wambench {
@@ -185,6 +186,28 @@ class StackBlocks final : public Task {
 
   std::unique_ptr<Expert> make_expert(const Variation& v, double noise_std, uint64_t seed) const override;
 
+  // State phase label; definition and thresholds in tasks/stack_blocks.h ("Phase labels").
+  PhaseLabel phase_from_state(const mjModel* m, const mjData* d, const PhaseLabel& previous) const override {
+    const bool was_interaction = previous.coarse == CoarsePhase::kInteraction;
+    const int top = top_.active_body();
+    const Eigen::Vector3d t = body_pos(d, top), b = body_pos(d, bottom_.active_body());
+    const double seat_z = b.z() + bottom_cat_.height_m;  // the bottom block's top face (m)
+    if (grasped(m, d)) {  // held: interaction while lifting off the table and near the bottom block
+      if (horizontal_offset(d) < kStackBlocksPlaceZoneRadiusM && t.z() < seat_z + kStackBlocksPlaceZoneHeightM)
+        return {CoarsePhase::kInteraction, "place"};
+      if (t.z() < kStackBlocksLiftZoneHeightM) return {CoarsePhase::kInteraction, t.z() > 0.005 ? "lift" : "grasp"};
+      return {CoarsePhase::kTransit, "move"};
+    }
+    // Seated on the bottom block and not held: what follows is leaving it.
+    const bool placed = horizontal_offset(d) <= kMaxCentreOffsetM && std::abs(t.z() - seat_z) <= kMaxSeatGapM;
+    const Eigen::Vector3d top_centre = t + body_rot(d, top).col(2) * (top_cat_.height_m / 2);
+    const Eigen::Vector3d ee(d->site_xpos + 3 * ee_site_);
+    if (finger_touches(m, d, top) ||
+        within_hysteresis((ee - top_centre).norm(), kPhaseNearEnterM, kPhaseNearExitM, was_interaction))
+      return {CoarsePhase::kInteraction, placed ? "release" : "grasp"};
+    return {CoarsePhase::kTransit, placed ? "retreat" : "reach"};
+  }
+
   // Object: the top block's origin (base centre), yaw under its shape's symmetry_rad; target: the
   // bottom block's origin, yaw under its symmetry_rad.
   std::array<double, kObjectStateDim> object_state(const mjModel*, const mjData* d) const override {
@@ -230,7 +253,7 @@ class StackBlocks final : public Task {
     }
   }
 
-  void after_step(const mjModel*, mjData* d) override {
+  void after_step(mjModel*, mjData* d) override {
     top_.pin_parked(d);
     bottom_.pin_parked(d);
   }

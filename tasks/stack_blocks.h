@@ -15,6 +15,18 @@
 // Object state (Task::object_state, world frame): [top block origin x, y, z (m; centre of its
 // base), sin / cos of n * its yaw with n = 2 pi / BlockCategory::symmetry_rad, bottom block origin
 // x, y, z (m), sin / cos of n' * its yaw with its own symmetry_rad].
+// Phase labels (Task::phase_from_state of the state a step ends in; tasks/phase_labeller.h also
+// removes one-step flickers).
+// "Held" = both finger pads touch the top block. Interaction:
+//   - held, the top block's centre within kStackBlocksPlaceZoneRadiusM = 4 cm of the bottom
+//     block's horizontally and its base less than kStackBlocksPlaceZoneHeightM = 3 cm above the
+//     bottom block's top face: "place";
+//   - held, its base below kStackBlocksLiftZoneHeightM = 5 cm: "lift" ("grasp" while it still rests
+//     on the table, base z <= 5 mm);
+//   - not held, a finger touching the top block, or the TCP within kPhaseNearEnterM = 6 cm of its
+//     centre (leaving beyond 7.5 cm): "grasp", or "release" once it is seated on the bottom block
+//     (centres within 1.5 cm, base within 6 mm of the top face).
+// Transit otherwise: "move" while held, "reach" before the block is seated, "retreat" after.
 #pragma once
 
 #include <memory>
@@ -24,6 +36,12 @@
 #include "tasks/task.h"
 
 namespace wambench {
+
+/// Phase labels (m): the held top block is being placed within this horizontal distance of the
+/// bottom block's centre and this height above its top face, and lifted below this base height.
+inline constexpr double kStackBlocksPlaceZoneRadiusM = 0.04;
+inline constexpr double kStackBlocksPlaceZoneHeightM = 0.03;
+inline constexpr double kStackBlocksLiftZoneHeightM = 0.05;
 
 /// A block shape of stack_blocks. Every block is a free body whose origin is the centre of its
 /// base (resting on the table means origin z = 0); collision geometry is made of boxes only, so

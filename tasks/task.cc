@@ -109,7 +109,7 @@ void Task::apply(const Variation& v, mjModel* model, mjData* data) {
   status_ = TaskStatus{};
 }
 
-void Task::update(const mjModel* model, mjData* data, double control_period_s) {
+void Task::update(mjModel* model, mjData* data, double control_period_s) {
   after_step(model, data);
   status_.condition = success_condition(model, data);
   status_.condition_held_s = status_.condition ? status_.condition_held_s + control_period_s : 0.0;
@@ -268,11 +268,12 @@ double closest_grasp_yaw(double yaw_rad, double reference_rad) {
 
 std::array<double, kObjectStateDim> pack_object_state(const Eigen::Vector3d& object_pos_m, double object_yaw_rad,
                                                       double object_symmetry_rad, const Eigen::Vector3d& target_pos_m,
-                                                      double target_yaw_rad, double target_symmetry_rad) {
+                                                      double target_yaw_rad, double target_symmetry_rad,
+                                                      double indicator) {
   const auto o = symmetric_yaw_sincos(object_yaw_rad, object_symmetry_rad);
   const auto t = symmetric_yaw_sincos(target_yaw_rad, target_symmetry_rad);
   return {object_pos_m.x(), object_pos_m.y(), object_pos_m.z(), o[0], o[1],
-          target_pos_m.x(), target_pos_m.y(), target_pos_m.z(), t[0], t[1]};
+          target_pos_m.x(), target_pos_m.y(), target_pos_m.z(), t[0], t[1], indicator};
 }
 
 bool gripper_close_finished(const Env& env) {

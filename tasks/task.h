@@ -64,7 +64,9 @@ Variation variation_from_json(const nlohmann::json& j);
 enum class CoarsePhase { kTransit, kInteraction };
 const char* to_string(CoarsePhase phase);
 
-/// Phase label of one control step, emitted by the scripted expert.
+/// Phase label of one control step: from the simulator state (Task::phase_from_state, what the
+/// benchmark judges every policy with) or from a scripted expert's plan (Expert::act, the separate
+/// "expert plan" series).
 struct PhaseLabel {
   CoarsePhase coarse = CoarsePhase::kTransit;
   std::string fine = "reach";  ///< reach, grasp, lift, move, place, release, retreat, pull, insert, press, tilt, ...
@@ -92,7 +94,8 @@ struct AxisStreams {
 class Expert {
  public:
   virtual ~Expert() = default;
-  /// Next action given the simulator state; writes this step's phase label.
+  /// Next action given the simulator state; writes the phase label of the stage its plan is in
+  /// (the "expert plan" series; the benchmark judges policies with Task::phase_from_state instead).
   virtual Action act(const Env& env, PhaseLabel* phase) = 0;
 };
 
@@ -108,7 +111,7 @@ struct TaskScene {
 std::string compose_scene(const std::string& model_name, const TaskScene& scene);
 
 /// Size of Task::object_state().
-inline constexpr int kObjectStateDim = 10;
+inline constexpr int kObjectStateDim = 11;
 
 /// Base class of the six tasks.
 class Task {
@@ -139,8 +142,9 @@ class Task {
   /// initial state. `data` is already reset with the arm in its ready pose. Resets the status.
   void apply(const Variation& v, mjModel* model, mjData* data);
 
-  /// Called after every control step: latches success, tracks progress, task upkeep.
-  void update(const mjModel* model, mjData* data, double control_period_s);
+  /// Called after every control step: latches success, tracks progress, task upkeep (which may
+  /// change the episode's model, e.g. a latched indicator's colour).
+  void update(mjModel* model, mjData* data, double control_period_s);
 
   const TaskStatus& status() const { return status_; }
 
@@ -153,12 +157,31 @@ class Task {
   /// per task in tasks/<task>.h); yaws are the bodies' x-axis yaws about world z (body_yaw). Yaw
   /// enters as sin / cos of n * yaw with n = 2 pi / (the shape's rotational symmetry as the gripper
   /// sees it, <= pi; symmetric_yaw_sincos), so poses that look the same give the same numbers; a
-  /// shape symmetric under every yaw gives (0, 1). Valid after apply(); pure (reads `data` only).
+  /// shape symmetric under every yaw gives (0, 1). Element 10 is the task's visible latch
+  /// indicator: 1 while it is lit (press_button: the bezel ring lights up once the button has
+  /// clicked, as on an illuminated latching push button), 0 otherwise and for tasks without one. It
+  /// makes "already done" visible, so a state-based policy can tell pressing from leaving.
+  /// Valid after apply(); pure (reads the task's latches and `data` only).
   virtual std::array<double, kObjectStateDim> object_state(const mjModel* model, const mjData* data) const = 0;
 
   /// A scripted expert for the episode; `noise_std` adds N(0, noise_std^2) to each action
   /// component (clipped), drawn from an Rng seeded with `seed`.
   virtual std::unique_ptr<Expert> make_expert(const Variation& v, double noise_std, uint64_t seed) const = 0;
+
+  /// The phase of the current simulator state, declared by the task next to its success predicate
+  /// (DESIGN.md "tasks/"): `interaction` while the robot is in the task's interaction region or
+  /// contact state (fingers on or within a few cm of what it must grasp or push, an object held
+  /// near its start or its goal, a tilted cup), `transit` otherwise (free-space motion, also while
+  /// carrying an object between its start and its goal, as the scripted experts plan it), with the
+  /// fine label the state tells (reach, grasp, lift, move, place, release, retreat, pull, align,
+  /// insert, press, tilt, pour). Each task documents its definition and thresholds (SI units) in
+  /// tasks/<task>.h. `previous` is the label given to the previous control step of the episode (a
+  /// default PhaseLabel, transit "reach", at the first one); tasks widen their exit thresholds
+  /// with it (spatial hysteresis). Reads the simulator state and the task's latches only, never a
+  /// policy's or an expert's intent, so the labels follow whatever policy acts. PhaseLabeller
+  /// (tasks/phase_labeller.h) turns it into the per-step series with a temporal hysteresis.
+  /// Valid after apply().
+  virtual PhaseLabel phase_from_state(const mjModel* model, const mjData* data, const PhaseLabel& previous) const = 0;
 
  protected:
   /// Samples the task's position and object axes into `v` (objects, placements, instruction):
@@ -171,8 +194,9 @@ class Task {
   virtual bool success_condition(const mjModel* model, const mjData* data) const = 0;
   /// Sub-goals reached at this step (0..subgoals().size()); the status keeps the maximum.
   virtual int progress_now(const mjModel* model, const mjData* data) const = 0;
-  /// Upkeep after each control step (e.g. re-pinning parked objects). Default: nothing.
-  virtual void after_step(const mjModel* /*model*/, mjData* /*data*/) {}
+  /// Upkeep after each control step (e.g. re-pinning parked objects, lighting an indicator by
+  /// changing its geom_rgba in the episode's own model). Default: nothing.
+  virtual void after_step(mjModel* /*model*/, mjData* /*data*/) {}
 
  private:
   std::unique_ptr<BackgroundBinding> background_;
@@ -294,10 +318,11 @@ Action servo_action(const Env& env, const Eigen::Vector3d& target_pos, const Eig
 
 /// Packs Task::object_state(): [object x, y, z (m), symmetric_yaw_sincos(object_yaw_rad,
 /// object_symmetry_rad), target x, y, z (m), symmetric_yaw_sincos(target_yaw_rad,
-/// target_symmetry_rad)], world frame.
+/// target_symmetry_rad), indicator (0 or 1)], world frame.
 std::array<double, kObjectStateDim> pack_object_state(const Eigen::Vector3d& object_pos_m, double object_yaw_rad,
                                                       double object_symmetry_rad, const Eigen::Vector3d& target_pos_m,
-                                                      double target_yaw_rad, double target_symmetry_rad);
+                                                      double target_yaw_rad, double target_symmetry_rad,
+                                                      double indicator = 0.0);
 
 /// True once the gripper's rate-limited finger target (ArmController::gripper_target_opening_m)
 /// has reached fully closed, 0 m: the fingers rest on whatever is between them and squeeze it with

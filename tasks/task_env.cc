@@ -45,7 +45,7 @@ void TaskEnv::reset(const Variation& variation) {
 void TaskEnv::step(const Action& action) {
   env_.step(action);
   ++steps_;
-  task_->update(env_.model(), env_.mutable_data(), 1.0 / env_.config().control_frequency_hz);
+  task_->update(env_.mutable_model(), env_.mutable_data(), 1.0 / env_.config().control_frequency_hz);
 }
 
 }  // namespace wambench

@@ -335,7 +335,7 @@ App::App(const ViewerOptions& options, Window& window)
 }
 
 void App::start_live() {
-  PolicySpec spec{opt_.policy, opt_.checkpoint.empty() ? bundled_checkpoint(opt_.policy) : opt_.checkpoint, 0.0};
+  PolicySpec spec{opt_.policy, opt_.checkpoint.empty() ? bundled_checkpoint(opt_.policy) : opt_.checkpoint, 0.0, {}};
   live_ = std::make_unique<LiveSession>(envs_, spec, opt_.task, opt_.split, opt_.episode, opt_.seed);
   shown_[0] = std::make_unique<Shown>();
   shown_[0]->env = &live_->env();
@@ -446,7 +446,7 @@ void App::handle_keys() {
       start_live();
     }
     if (ImGui::IsKeyPressed(GLFW_KEY_X, false) && !live_->done() && live_->policy_in_control() != "scripted") {
-      live_->take_over({"scripted", "", 0.0});
+      live_->take_over({"scripted", "", 0.0, {}});
       primary()->episode = live_->episode();
     }
   }
@@ -704,7 +704,7 @@ void App::draw_right_panel() {
     const bool can_take_over = !live_->done() && live_->policy_in_control() != "scripted";
     if (!can_take_over) ImGui::BeginDisabled();
     if (ImGui::Button("scripted expert takes over (X)")) {
-      live_->take_over({"scripted", "", 0.0});
+      live_->take_over({"scripted", "", 0.0, {}});
       primary()->episode = live_->episode();
     }
     if (!can_take_over) ImGui::EndDisabled();
@@ -790,7 +790,8 @@ void App::draw_bottom_panel() {
     set_cursor(cursor);
   }
   ImGui::SameLine();
-  const std::string phase_now = cursor_ > 0 && cursor_ <= static_cast<int>(t.phases.size()) ? t.phases[cursor_ - 1] : "-";
+  std::string phase_now = cursor_ > 0 && cursor_ <= static_cast<int>(t.phases.size()) ? t.phases[cursor_ - 1] : "-";
+  if (cursor_ > 0 && cursor_ <= static_cast<int>(t.phases_coarse.size())) phase_now += " (" + t.phases_coarse[cursor_ - 1] + ")";
   ImGui::Text("t = %.1f s  phase: %s", cursor_ * control_period_s(), phase_now.c_str());
   // Phase jumps.
   ImGui::TextUnformatted("jump to");
@@ -813,15 +814,18 @@ void App::draw_bottom_panel() {
   }
   const int n = std::max(1, last_state());
   auto x_of = [n](ImVec2 lo, ImVec2 hi, double k) { return lo.x + (hi.x - lo.x) * static_cast<float>(k / n); };
-  // Phases as coloured bands (fine label; coarse transit / interaction as the lower strip).
+  // Phases as coloured bands: the state phase labels (fine label; coarse transit / interaction as
+  // the lower strip), the same for every policy; below them, when the policy reports its own plan
+  // (the scripted expert's stages), the "expert plan" series for comparison.
+  auto coarse_color = [](const std::string& coarse) {
+    return coarse == "interaction" ? rgba(0.95f, 0.3f, 0.3f) : rgba(0.3f, 0.5f, 0.95f);
+  };
   timeline_row("phase", 24, [&](ImDrawList* dl, ImVec2 lo, ImVec2 hi) {
-    for (int k = 0; k < steps; ++k) {
+    for (int k = 0; k < steps && k < static_cast<int>(t.phases.size()); ++k) {
       const float xa = x_of(lo, hi, k), xb = x_of(lo, hi, k + 1);
       dl->AddRectFilled(ImVec2(xa, lo.y), ImVec2(xb, hi.y - 7), phase_color(t.phases[k]));
-      const std::string coarse = diag_string(t.diagnostics[k], "coarse");
-      if (!coarse.empty())
-        dl->AddRectFilled(ImVec2(xa, hi.y - 6), ImVec2(xb, hi.y),
-                          coarse == "interaction" ? rgba(0.95f, 0.3f, 0.3f) : rgba(0.3f, 0.5f, 0.95f));
+      if (k < static_cast<int>(t.phases_coarse.size()) && !t.phases_coarse[k].empty())
+        dl->AddRectFilled(ImVec2(xa, hi.y - 6), ImVec2(xb, hi.y), coarse_color(t.phases_coarse[k]));
     }
     for (const auto& [k, name] : phase_starts(t)) {
       const float xa = x_of(lo, hi, k);
@@ -829,6 +833,16 @@ void App::draw_bottom_panel() {
         dl->AddText(ImVec2(xa + 2, lo.y + 1), rgba(0, 0, 0), name.c_str());
     }
   });
+  const bool has_plan = std::any_of(t.plan_phases.begin(), t.plan_phases.end(), [](const std::string& p) { return !p.empty(); });
+  if (has_plan)
+    timeline_row("expert plan", 18, [&](ImDrawList* dl, ImVec2 lo, ImVec2 hi) {
+      for (int k = 0; k < steps && k < static_cast<int>(t.plan_phases.size()); ++k) {
+        const float xa = x_of(lo, hi, k), xb = x_of(lo, hi, k + 1);
+        dl->AddRectFilled(ImVec2(xa, lo.y), ImVec2(xb, hi.y - 5), phase_color(t.plan_phases[k]));
+        const std::string coarse = diag_string(t.diagnostics[k], "coarse");
+        if (!coarse.empty()) dl->AddRectFilled(ImVec2(xa, hi.y - 4), ImVec2(xb, hi.y), coarse_color(coarse));
+      }
+    });
   // Actions, 7 lines in [-1, 1].
   timeline_row("actions", 72, [&](ImDrawList* dl, ImVec2 lo, ImVec2 hi) {
     const float mid = 0.5f * (lo.y + hi.y), half = 0.5f * (hi.y - lo.y) - 2;
@@ -1073,7 +1087,7 @@ void validate(const ViewerOptions& o) {
     make_task(o.task);      // unknown names list the valid ones
     parse_split(o.split);
     if (o.episode < 0) throw std::invalid_argument("view: --episode must be >= 0");
-    make_policy({o.policy, o.checkpoint.empty() ? bundled_checkpoint(o.policy) : o.checkpoint, 0.0});
+    make_policy({o.policy, o.checkpoint.empty() ? bundled_checkpoint(o.policy) : o.checkpoint, 0.0, {}});
   }
   if (!o.replay.empty()) read_trajectory(resolve_recording(o.replay));  // missing / corrupt: clear error now
   if (!o.runs.empty()) {

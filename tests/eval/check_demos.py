@@ -13,7 +13,7 @@ def text(value):
 
 
 OBS_SHAPES = {"ee_pos": (3,), "ee_quat": (4,), "ee_rot6d": (6,), "gripper_opening": (1,), "joint_pos": (7,),
-              "object_state": (10,)}
+              "object_state": (11,)}
 
 
 def check(path, tasks, per_task, size):
@@ -48,6 +48,7 @@ def check(path, tasks, per_task, size):
             assert dones.shape == (T,) and dones[-1] == 1 and dones[:-1].sum() == 0
             assert rewards[-1] == 1.0, "kept demonstrations end in success"
             assert g["phases"].shape == (T,) and g["phases"][0].decode() == "reach"
+            assert g["plan_phases"].shape == (T,) and g["plan_phases"][0].decode() == "reach"
             assert set(np.unique(g["phases_coarse"][()])) <= {0, 1}
             progress = g["progress"][()]
             assert np.all(np.diff(progress) >= 0), "progress is the furthest sub-goal: never decreases"

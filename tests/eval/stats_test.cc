@@ -1,6 +1,9 @@
 // Statistics against published / hand-computed values.
 #include <gtest/gtest.h>
 
+#include <cmath>
+#include <string>
+
 #include "eval/stats.h"
 
 namespace wambench::stats {
@@ -40,6 +43,27 @@ TEST(FisherDrop, OneSidedHypergeometric) {
   EXPECT_NEAR(fisher_drop_p(5, 10, 10, 10), 1.0, 1e-12);
   EXPECT_DOUBLE_EQ(fisher_drop_p(3, 3, 3, 3), 1.0);
   EXPECT_THROW(fisher_drop_p(4, 3, 1, 3), std::invalid_argument);
+}
+
+TEST(CohensKappa, HandComputedTablesAndChanceLevel) {
+  // Cohen (1960)-style worked table: 20 both, 5 A only, 10 B only, 15 neither (n = 50):
+  // p_o = 35/50 = 0.7; pA = 25/50, pB = 30/50; p_e = 0.5 * 0.6 + 0.5 * 0.4 = 0.5; kappa = 0.4.
+  EXPECT_NEAR(cohens_kappa(20, 5, 10, 15), 0.4, 1e-12);
+  EXPECT_NEAR(cohens_kappa(7, 0, 0, 3), 1.0, 1e-12);  // perfect agreement
+  EXPECT_NEAR(cohens_kappa(0, 5, 5, 0), -1.0, 1e-12);  // perfect disagreement with balanced margins
+  // A gate alternating p, r, p, r regardless of the phase: agreement 50 %, kappa 0.
+  EXPECT_NEAR(cohens_kappa(10, 10, 10, 10), 0.0, 1e-12);
+  // A labeller that always says "interaction": 80 % raw agreement with an 80 % interaction
+  // labelling, but nothing beyond chance.
+  EXPECT_NEAR(cohens_kappa(40, 0, 10, 0), 0.0, 1e-12);
+  EXPECT_TRUE(std::isnan(cohens_kappa(0, 0, 0, 0)));
+  EXPECT_TRUE(std::isnan(cohens_kappa(9, 0, 0, 0)));  // both constant and equal: undefined
+  try {
+    cohens_kappa(1, -1, 0, 0);
+    FAIL() << "expected std::invalid_argument";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("counts must be >= 0"), std::string::npos) << e.what();
+  }
 }
 
 }  // namespace

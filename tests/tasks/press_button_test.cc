@@ -130,6 +130,47 @@ TEST(PressButton, ClickedButStillHeldIsNotYetSuccessReleasingIs) {
   EXPECT_FALSE(env.status().condition);
 }
 
+// Counts pixels of the front camera that are strongly green (the lit bezel's colour).
+int green_pixels(const Image& img) {
+  int n = 0;
+  for (size_t p = 0; p + 2 < img.rgb.size(); p += 3)
+    n += img.rgb[p + 1] > 150 && img.rgb[p] < 110 && img.rgb[p + 2] < 130;
+  return n;
+}
+
+TEST(PressButton, TheBezelLightsUpWhenTheButtonClicksAndTheObjectStateSaysSo) {
+  // The latch is visible (in the images and in object_state()[10]) from the click to the episode's
+  // end, and dark again in the next episode: "pressed already" is not hidden state.
+  EnvConfig config;
+  config.cameras = {"front"};
+  TaskEnv env("press_button", config);
+  env.reset(fixed_variation(env.task()));
+  const mjModel* m = env.env().model();
+  const int bezel = mj_name2id(m, mjOBJ_GEOM, "button_round_accent_bezel");
+  ASSERT_GE(bezel, 0);
+  const double top = cap_top_z();
+  EXPECT_EQ(env.object_state()[10], 0.0);
+  const int dark_green = green_pixels(env.observe().images.at("front"));
+  const float dark_g = m->geom_rgba[4 * bezel + 1];
+  ASSERT_TRUE(drive(env, tcp_for_tips(kX, kY, top + 0.05), 25));
+  EXPECT_EQ(env.object_state()[10], 0.0) << "not pressed yet";
+  // Touch without clicking: still dark.
+  EXPECT_TRUE(drive(env, tcp_for_tips(kX, kY, top - 0.004), 10, 0.2));
+  EXPECT_LT(depth(env), kPressButtonClickDepthM);
+  EXPECT_EQ(env.object_state()[10], 0.0);
+  EXPECT_TRUE(drive(env, tcp_for_tips(kX, kY, top - 0.0105), 15, 0.2));
+  ASSERT_EQ(env.status().progress_name, "clicked");
+  EXPECT_EQ(env.object_state()[10], 1.0);
+  EXPECT_GT(m->geom_rgba[4 * bezel + 1], dark_g + 0.5f);
+  // Lifted off, the cap is back at rest (it looks as before the press) but the ring stays lit.
+  drive(env, tcp_for_tips(kX, kY, top + 0.08), 12);
+  EXPECT_EQ(env.object_state()[10], 1.0);
+  EXPECT_GT(green_pixels(env.observe().images.at("front")), dark_green + 10) << "the lit ring is seen by the front camera";
+  env.reset(fixed_variation(env.task()));
+  EXPECT_EQ(env.object_state()[10], 0.0);
+  EXPECT_FLOAT_EQ(m->geom_rgba[4 * bezel + 1], dark_g);
+}
+
 TEST(PressButton, HeldOutDistributionsAreDisjointFromTrain) {
   std::set<std::string> train, heldout;
   for (const ButtonCap& c : press_button_train_caps()) train.insert(c.name);
