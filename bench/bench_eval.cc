@@ -32,7 +32,7 @@ double rss_mib() {
 
 void BM_Sweep(benchmark::State& state) {
   EvalConfig c;
-  c.policies = {{"scripted", "", 0.0}};
+  c.policies = {{"scripted", "", 0.0, {}}};
   c.tasks = {"pick_place", "press_button"};
   c.splits = {"train", "unseen_all"};
   c.episodes = 8;
@@ -62,7 +62,7 @@ BENCHMARK(BM_Sweep)->ArgName("workers")->Arg(1)->Arg(2)->Unit(benchmark::kSecond
 void BM_WorkerMemory(benchmark::State& state) {
   EnvConfig ec;  // rendering on, as for a learned policy
   TaskEnv env("pick_place", ec);
-  auto policy = make_policy({"scripted", "", 0.0});
+  auto policy = make_policy({"scripted", "", 0.0, {}});
   double at50 = 0, at500 = 0;
   for (auto _ : state) {
     for (int64_t i = 0; i < 500; ++i) {

@@ -41,7 +41,7 @@ std::string checkpoint(const std::string& name) {
 }
 
 void BM_Act(benchmark::State& state, const std::string& name) {
-  auto policy = wambench::make_policy({name, checkpoint(name), 0.0});  // sets one LibTorch thread
+  auto policy = wambench::make_policy({name, checkpoint(name), 0.0, {}});  // sets one LibTorch thread
   wambench::EpisodeInfo info;
   info.instruction = "put the red mug in the bowl";
   wambench::TaskEnv env("pick_place", [] {

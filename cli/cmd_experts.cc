@@ -45,7 +45,7 @@ int run_experts(const ExpertOptions& o) {
     throw UsageError(e.what());
   }
   for (const std::string& t : config.tasks) make_task(t);  // validate names before any work
-  config.policies = {{"scripted", "", o.noise}};
+  config.policies = {{"scripted", "", o.noise, {}}};
   config.episodes = o.episodes;
   config.seed = o.seed;
   config.workers = o.workers;

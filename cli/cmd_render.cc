@@ -37,7 +37,7 @@ int run_imagine(const RenderOptions& o) {
   config.image_height = config.image_width = o.size;
   config.cameras = {"front", "wrist"};
   TaskEnv env(o.task, config);
-  PolicySpec spec{o.policy, o.checkpoint.empty() ? bundled_checkpoint(o.policy) : o.checkpoint, 0.0};
+  PolicySpec spec{o.policy, o.checkpoint.empty() ? bundled_checkpoint(o.policy) : o.checkpoint, 0.0, {}};
   std::unique_ptr<Policy> policy;
   try {
     policy = make_policy(spec);

@@ -47,7 +47,7 @@ CommandRunner add_train_command(CLI::App& app, const std::string* command_line) 
       const int episodes = *select_episodes;
       const std::string policy = c->policy;
       c->rollout_success = [policy, base, episodes](const std::string& checkpoint) {
-        const RolloutScore s = rollout_score({policy, checkpoint, 0.0}, task_names(), episodes, base);
+        const RolloutScore s = rollout_score({policy, checkpoint, 0.0, {}}, task_names(), episodes, base);
         std::printf("train: selection rollouts (%d per task, train split, seeds from base 2^63 + 2^62 + seed): %.1f %%",
                     episodes, 100.0 * s.success_rate);
         for (const auto& [task, rate] : s.by_task) std::printf("  %s %.0f%%", task.c_str(), 100.0 * rate);

@@ -1,6 +1,7 @@
 #include "eval/config.h"
 
 #include <algorithm>
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <set>
@@ -72,8 +73,8 @@ std::vector<PolicySpec> resolve_policies(const nlohmann::json& j, const std::str
     std::vector<PolicySpec> out;
     for (const std::string& n : policy_names()) {
       if (is_ablation_policy(n)) continue;
-      if (!policy_needs_checkpoint(n)) out.push_back({n, "", 0.0});
-      else if (!bundled_checkpoint(n).empty()) out.push_back({n, bundled_checkpoint(n), 0.0});
+      if (!policy_needs_checkpoint(n)) out.push_back({n, "", 0.0, {}});
+      else if (!bundled_checkpoint(n).empty()) out.push_back({n, bundled_checkpoint(n), 0.0, {}});
     }
     return out;
   }
@@ -90,10 +91,15 @@ std::vector<PolicySpec> resolve_policies(const nlohmann::json& j, const std::str
         if (k == "name" && v.is_string()) spec.name = v.get<std::string>();
         else if (k == "checkpoint" && v.is_string()) spec.checkpoint = v.get<std::string>();
         else if (k == "noise_std" && v.is_number()) spec.noise_std = v.get<double>();
-        else if (k == "name" || k == "checkpoint" || k == "noise_std")
+        else if (k == "execute" && v.is_number_integer()) spec.execution.execute = v.get<int>();
+        else if (k == "temporal_ensemble" && v.is_boolean()) spec.execution.temporal_ensemble = v.get<bool>();
+        else if (k == "ensemble_decay" && v.is_number()) spec.execution.ensemble_decay = v.get<double>();
+        else if (k == "name" || k == "checkpoint" || k == "noise_std" || k == "execute" || k == "temporal_ensemble" ||
+                 k == "ensemble_decay")
           fail(source, field + "." + k, "wrong type: " + v.dump());
         else
-          fail(source, field, "unknown key '" + k + "' in a policy entry; valid keys: name, checkpoint, noise_std");
+          fail(source, field, "unknown key '" + k + "' in a policy entry; valid keys: name, checkpoint, noise_std, "
+                              "execute, temporal_ensemble, ensemble_decay");
       }
     } else {
       fail(source, field, "expected a policy name or an object, got " + e.dump());
@@ -114,6 +120,15 @@ std::vector<PolicySpec> resolve_policies(const nlohmann::json& j, const std::str
     }
     if (!(spec.noise_std >= 0.0 && spec.noise_std <= 1.0))
       fail(source, field, "noise_std must be in [0, 1], got " + std::to_string(spec.noise_std));
+    if (spec.execution.execute < 0)
+      fail(source, field, "execute must be >= 1 (actions per query; 0 or absent = the checkpoint's own), got " +
+                              std::to_string(spec.execution.execute));
+    if (spec.execution.temporal_ensemble && spec.execution.execute != 0)
+      fail(source, field, "temporal_ensemble queries the policy at every step: drop \"execute\" or the ensemble");
+    if (!(spec.execution.ensemble_decay >= 0.0 && std::isfinite(spec.execution.ensemble_decay)))
+      fail(source, field, "ensemble_decay must be a finite number >= 0");
+    if (!spec.execution.is_default() && !policy_needs_checkpoint(spec.name))
+      fail(source, field, "policy '" + spec.name + "' has no action chunks: execute / temporal_ensemble apply to learned policies");
     out.push_back(spec);
   }
   return out;
@@ -136,7 +151,7 @@ EvalConfig parse_eval_config(const nlohmann::json& j, const std::string& source)
   }
   EvalConfig c;
   c.policies = j.contains("policies") ? resolve_policies(j.at("policies"), source)
-                                      : std::vector<PolicySpec>{{"scripted", "", 0.0}};
+                                      : std::vector<PolicySpec>{{"scripted", "", 0.0, {}}};
   c.tasks = resolve_tasks(j.value("tasks", nlohmann::json("all")), source);
   c.splits = resolve_splits(j.value("splits", nlohmann::json("all")), source);
   if (j.contains("episodes")) c.episodes = get_int(j, source, "episodes", 1, 1000000);
@@ -178,6 +193,11 @@ nlohmann::json to_json(const EvalConfig& c) {
     nlohmann::json e = {{"name", p.name}};
     if (!p.checkpoint.empty()) e["checkpoint"] = p.checkpoint;
     if (p.noise_std != 0.0) e["noise_std"] = p.noise_std;
+    if (p.execution.execute != 0) e["execute"] = p.execution.execute;
+    if (p.execution.temporal_ensemble) {
+      e["temporal_ensemble"] = true;
+      e["ensemble_decay"] = p.execution.ensemble_decay;
+    }
     policies.push_back(e);
   }
   return {{"policies", policies},

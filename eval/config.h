@@ -39,6 +39,8 @@ const std::vector<std::string>& eval_config_keys();
 /// Parses and validates a config object. `source` names it in errors (e.g. the file path).
 /// Format:
 ///   {"policies": ["scripted", {"name": "vla", "checkpoint": "path.pt"}, ...],
+///    (a learned policy's entry may add "execute": N actions per query, or "temporal_ensemble": true
+///    with an optional "ensemble_decay": m; policies/chunk_execution.h)
 ///    "tasks": "all" | ["pick_place", ...], "splits": "all" | ["train", ...],
 ///    "episodes": N, "seed": S, "workers": W, "record_video": K, "record_trajectories": bool,
 ///    "image_size": PX}

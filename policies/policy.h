@@ -8,6 +8,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "policies/chunk_execution.h"
 #include "sim/env.h"
 #include "tasks/split.h"
 
@@ -27,9 +28,9 @@ struct EpisodeInfo {
   /// Privileged access to the simulator, for the `scripted` oracle only (learned policies must use
   /// the Observation alone). Valid until the episode ends.
   const TaskEnv* privileged = nullptr;
-  /// Privileged, for oracle ablations only (`harmowam_gate_schedule`): the coarse / fine phase label
-  /// of the current control step given by a scripted expert shadowing the rollout (eval/runner.h),
-  /// updated before every act(). Null when the caller provides none.
+  /// Privileged, for oracle ablations only (`harmowam_gate_schedule`): the coarse / fine state phase
+  /// label of the current simulator state (Task::phase_from_state through the runner's
+  /// PhaseLabeller, eval/runner.h), updated before every act(). Null when the caller provides none.
   const PhaseLabel* phase = nullptr;
 };
 
@@ -82,6 +83,7 @@ struct PolicySpec {
   std::string name;        ///< registered name: see policy_names()
   std::string checkpoint;  ///< checkpoint file (learned policies), "" if none
   double noise_std = 0.0;  ///< `scripted` only: action noise (normalized units)
+  ChunkExecution execution;  ///< learned policies: how their action chunks are executed
 };
 
 /// True for policies that read the simulator's privileged state ("scripted", "bc_state"): tables

@@ -36,6 +36,8 @@ std::unique_ptr<Policy> make_policy(const PolicySpec& spec) {
   if (spec.name == "scripted") {
     if (!(spec.noise_std >= 0.0 && spec.noise_std <= 1.0))
       throw std::invalid_argument("scripted policy: noise_std must be in [0, 1], got " + std::to_string(spec.noise_std));
+    if (!spec.execution.is_default())
+      throw std::invalid_argument("scripted policy: execute / temporal_ensemble apply to learned policies only");
     return make_scripted_policy(spec.noise_std);
   }
   const auto& names = policy_names();
@@ -44,9 +46,10 @@ std::unique_ptr<Policy> make_policy(const PolicySpec& spec) {
       throw std::invalid_argument("policy '" + spec.name + "' needs a checkpoint (train one with `wambench train --policy " +
                                   spec.name + "`)");
     try {
-      if (spec.name == "vla") return make_vla_policy(spec.checkpoint);
-      if (spec.name == "bc_state") return make_bc_state_policy(spec.checkpoint);
-      return make_wam_policy(spec.name, spec.checkpoint);
+      std::unique_ptr<Policy> policy = spec.name == "vla"        ? make_vla_policy(spec.checkpoint)
+                                       : spec.name == "bc_state" ? make_bc_state_policy(spec.checkpoint)
+                                                                 : make_wam_policy(spec.name, spec.checkpoint);
+      return with_chunk_execution(std::move(policy), spec.execution);
     } catch (const std::runtime_error& e) {
       throw std::invalid_argument("policy '" + spec.name + "': " + e.what());
     }

@@ -102,7 +102,7 @@ TEST(ResultStore, NeverOverwritesAndResumesPastATornLine) {
 
 EvalConfig small_sweep() {
   EvalConfig c;
-  c.policies = {{"scripted", "", 0.05}};  // noisy expert: outcomes depend on the per-episode noise stream
+  c.policies = {{"scripted", "", 0.05, {}}};  // noisy expert: outcomes depend on the per-episode noise stream
   c.tasks = {"pick_place", "press_button"};
   c.splits = {"train", "unseen_all"};
   c.episodes = 3;
@@ -172,18 +172,18 @@ TEST(Runner, FailuresBecomeErrorEpisodesWithTheirMessage) {
   EXPECT_EQ(c.status, "error");
   EXPECT_NE(c.error.find("empty action chunk"), std::string::npos);
   // The environment is still usable for the next episode.
-  auto scripted = make_policy({"scripted", "", 0.0});
+  auto scripted = make_policy({"scripted", "", 0.0, {}});
   EXPECT_EQ(run_episode(*scripted, env, key, 0).status, "success");
 }
 
 TEST(Runner, RolloutScoreRunsTheTrainSplitAndAveragesOverTasks) {
   // The scripted expert succeeds on every train episode; a policy that only fails scores 0.
-  const RolloutScore s = rollout_score({"scripted", "", 0.0}, {"press_button", "open_drawer"}, 2, 1ULL << 63);
+  const RolloutScore s = rollout_score({"scripted", "", 0.0, {}}, {"press_button", "open_drawer"}, 2, 1ULL << 63);
   EXPECT_DOUBLE_EQ(s.success_rate, 1.0);
   ASSERT_EQ(s.by_task.size(), 2u);
   EXPECT_DOUBLE_EQ(s.by_task.at("press_button"), 1.0);
-  EXPECT_THROW(rollout_score({"scripted", "", 0.0}, {"press_button"}, 0, 1ULL << 63), std::invalid_argument);
-  EXPECT_THROW(rollout_score({"scripted", "", 0.0}, {"no_such_task"}, 1, 1ULL << 63), std::invalid_argument);
+  EXPECT_THROW(rollout_score({"scripted", "", 0.0, {}}, {"press_button"}, 0, 1ULL << 63), std::invalid_argument);
+  EXPECT_THROW(rollout_score({"scripted", "", 0.0, {}}, {"no_such_task"}, 1, 1ULL << 63), std::invalid_argument);
 }
 
 TEST(Recording, ReplayReproducesTheTrajectoryExactly) {

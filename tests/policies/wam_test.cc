@@ -215,7 +215,7 @@ TEST(WamCheckpoint, RoundTripGivesIdenticalOutputsAndTheGateModeMustMatch) {
 }
 
 TEST(WamPolicy, HarmowamActsWithPerActionGateDiagnosticsAndImaginedFrames) {
-  auto policy = make_policy({"harmowam", trained_harmowam(), 0.0});
+  auto policy = make_policy({"harmowam", trained_harmowam(), 0.0, {}});
   EpisodeInfo episode;
   episode.instruction = "press the blue button";
   policy->reset(episode);
@@ -242,7 +242,7 @@ TEST(WamPolicy, HarmowamActsWithPerActionGateDiagnosticsAndImaginedFrames) {
   WamNet net(schedule_config, WamKind::kHarmo);
   const std::string path = (temp_dir() / "schedule.pt").string();
   save_checkpoint(path, net, schedule_info);
-  auto schedule = make_policy({"harmowam_gate_schedule", path, 0.0});
+  auto schedule = make_policy({"harmowam_gate_schedule", path, 0.0, {}});
   EXPECT_THROW(schedule->reset(episode), std::invalid_argument);
   PhaseLabel phase{CoarsePhase::kInteraction, "grasp"};
   episode.phase = &phase;
@@ -253,7 +253,7 @@ TEST(WamPolicy, HarmowamActsWithPerActionGateDiagnosticsAndImaginedFrames) {
 }
 
 TEST(WamPolicy, TheRunnerTalliesEveryStepsExpertByPhase) {
-  auto policy = make_policy({"harmowam", trained_harmowam(), 0.0});
+  auto policy = make_policy({"harmowam", trained_harmowam(), 0.0, {}});
   TaskEnv env("press_button");
   EpisodeTrace trace;
   const EpisodeRecord r = run_episode(*policy, env, {"harmowam", "press_button", "train", 0}, 0, &trace);
@@ -272,7 +272,9 @@ TEST(WamPolicy, TheRunnerTalliesEveryStepsExpertByPhase) {
   ASSERT_EQ(experts.size(), static_cast<size_t>(r.steps));
   for (size_t k = 0; k < experts.size(); ++k) {
     const double g = gates[k].get<double>();  // rounded to 1e-3: within that of 0.5 either expert is right
-    if (std::abs(g - 0.5) > 1e-3) EXPECT_EQ(experts[k], g >= 0.5 ? 'p' : 'r') << k;
+    if (std::abs(g - 0.5) > 1e-3) {
+      EXPECT_EQ(experts[k], g >= 0.5 ? 'p' : 'r') << k;
+    }
   }
   // Every step of the trace carries its own action's gate value.
   ASSERT_EQ(trace.diagnostics.size(), static_cast<size_t>(r.steps));

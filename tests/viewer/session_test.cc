@@ -30,7 +30,7 @@ fs::path fresh_dir(const std::string& name) {
 // Records one scripted episode the way `wambench eval` does; returns its .h5 path.
 std::string record_episode(const fs::path& dir, const std::string& task, int64_t index, double noise = 0.0) {
   TaskEnv env(task, no_render());
-  auto policy = make_policy({"scripted", "", noise});
+  auto policy = make_policy({"scripted", "", noise, {}});
   EpisodeTrace trace;
   const EpisodeRecord r = run_episode(*policy, env, {"scripted", task, "train", index}, 0, &trace);
   save_recordings((dir / "recordings").string(), r, trace, true, false);
@@ -40,7 +40,7 @@ std::string record_episode(const fs::path& dir, const std::string& task, int64_t
 
 TEST(LiveSession, StepsTheScriptedExpertToSuccessAndLogsEveryStep) {
   EnvCache envs(no_render());
-  LiveSession live(envs, {"scripted", "", 0.0}, "press_button", "unseen_position", 2, 0);
+  LiveSession live(envs, {"scripted", "", 0.0, {}}, "press_button", "unseen_position", 2, 0);
   EXPECT_EQ(live.episode().steps(), 0);
   EXPECT_EQ(live.episode().trace.qpos.size(), static_cast<size_t>(live.env().env().model()->nq));
   int steps = 0;
@@ -55,7 +55,7 @@ TEST(LiveSession, StepsTheScriptedExpertToSuccessAndLogsEveryStep) {
   EXPECT_EQ(live.episode().trace.progress.back(), static_cast<int>(live.env().task().subgoals().size()));
   // The live rollout is the runner's: same states as run_episode on the same episode.
   TaskEnv env("press_button", no_render());
-  auto policy = make_policy({"scripted", "", 0.0});
+  auto policy = make_policy({"scripted", "", 0.0, {}});
   EpisodeTrace trace;
   run_episode(*policy, env, {"scripted", "press_button", "unseen_position", 2}, 0, &trace);
   EXPECT_EQ(trace.qpos, live.episode().trace.qpos);
@@ -64,9 +64,9 @@ TEST(LiveSession, StepsTheScriptedExpertToSuccessAndLogsEveryStep) {
 TEST(LiveSession, ScriptedExpertTakesOverAFailingPolicy) {
   EnvCache envs(no_render());
   // Heavy action noise: the noisy expert rarely opens the drawer in time; the clean one takes over.
-  LiveSession live(envs, {"scripted", "", 1.0}, "open_drawer", "train", 0, 0);
+  LiveSession live(envs, {"scripted", "", 1.0, {}}, "open_drawer", "train", 0, 0);
   for (int k = 0; k < 5; ++k) live.step();
-  live.take_over({"scripted", "", 0.0});
+  live.take_over({"scripted", "", 0.0, {}});
   EXPECT_EQ(live.takeover_step(), 5);
   EXPECT_EQ(live.policy_in_control(), "scripted");
   while (!live.done()) live.step();
@@ -76,13 +76,13 @@ TEST(LiveSession, ScriptedExpertTakesOverAFailingPolicy) {
 TEST(LiveSession, UnknownNamesAreRejectedWithTheValidOnes) {
   EnvCache envs(no_render());
   try {
-    LiveSession live(envs, {"scripted", "", 0.0}, "pick_place", "validation", 0, 0);
+    LiveSession live(envs, {"scripted", "", 0.0, {}}, "pick_place", "validation", 0, 0);
     FAIL() << "no error for an unknown split";
   } catch (const std::invalid_argument& e) {
     EXPECT_NE(std::string(e.what()).find("unseen_object"), std::string::npos) << e.what();
   }
-  EXPECT_THROW(LiveSession(envs, {"no_such_policy", "", 0.0}, "pick_place", "train", 0, 0), std::invalid_argument);
-  EXPECT_THROW(LiveSession(envs, {"scripted", "", 0.0}, "juggle", "train", 0, 0), std::invalid_argument);
+  EXPECT_THROW(LiveSession(envs, {"no_such_policy", "", 0.0, {}}, "pick_place", "train", 0, 0), std::invalid_argument);
+  EXPECT_THROW(LiveSession(envs, {"scripted", "", 0.0, {}}, "juggle", "train", 0, 0), std::invalid_argument);
 }
 
 TEST(Replay, ReachesTheRecordedFinalStateThroughTheViewersPath) {
@@ -187,7 +187,7 @@ namespace {
 // "imagined" frames whose first pixel encodes the query step.
 class ImaginingPolicy : public Policy {
  public:
-  ImaginingPolicy() : expert_(make_policy({"scripted", "", 0.0})) {}
+  ImaginingPolicy() : expert_(make_policy({"scripted", "", 0.0, {}})) {}
   std::string name() const override { return "imagining"; }
   void reset(const EpisodeInfo& info) override {
     expert_->reset(info);
