@@ -1,6 +1,7 @@
 // The `bc_state` policy: privileged-state behaviour cloning. The same action-chunk head, chunking
 // and training as `vla`, but fed the true object and target poses (tasks/task.h
-// Task::object_state, symmetry-aware yaw as sin / cos) and proprioception instead of images. It is
+// Task::object_state, symmetry-aware yaw as sin / cos, plus both positions relative to the end
+// effector: demo_dataset.h state_features) and proprioception instead of images. It is
 // the upper bound a learner reaches once vision is solved, and checks the data and action pipeline
 // on its own; like `scripted` it reads the simulator (EpisodeInfo::privileged), so tables mark it
 // privileged.
@@ -38,11 +39,11 @@ class BcStatePolicy final : public Policy {
     std::vector<float> proprio = proprio_vector(obs);
     for (int k = 0; k < kProprioDim; ++k) proprio[k] = (proprio[k] - n.proprio_mean[k]) / n.proprio_std[k];
     const auto raw = env_->task().object_state(env_->env().model(), env_->env().data());
-    std::vector<float> state(kStateDim);
-    for (int k = 0; k < kStateDim; ++k) state[k] = (static_cast<float>(raw[k]) - n.state_mean[k]) / n.state_std[k];
+    std::array<float, kStateFeatureDim> state = state_features(raw.data(), obs.ee_pos_m.data());
+    for (int k = 0; k < kStateFeatureDim; ++k) state[k] = (state[k] - n.state_mean[k]) / n.state_std[k];
     torch::NoGradGuard no_grad;
     const auto pred = net_->forward(torch::from_blob(proprio.data(), {1, kProprioDim}, torch::kFloat32),
-                                    torch::from_blob(state.data(), {1, kStateDim}, torch::kFloat32),
+                                    torch::from_blob(state.data(), {1, kStateFeatureDim}, torch::kFloat32),
                                     torch::tensor(tokens_, torch::kInt64), torch::zeros({1}, torch::kInt64));
     PolicyOutput out;
     out.chunk = chunk_to_actions(pred[0], n, "bc_state");

@@ -74,7 +74,17 @@ std::vector<float> proprio_vector(const Observation& obs) {
   return p;
 }
 
-std::vector<Demo> read_demos(const std::string& path, int front_size, int image_size) {
+std::array<float, kStateFeatureDim> state_features(const double* object_state, const double* ee_pos) {
+  std::array<float, kStateFeatureDim> f{};
+  for (int k = 0; k < kStateDim; ++k) f[k] = static_cast<float>(object_state[k]);
+  for (int k = 0; k < 3; ++k) {
+    f[kStateDim + k] = static_cast<float>(object_state[k] - ee_pos[k]);
+    f[kStateDim + 3 + k] = static_cast<float>(object_state[5 + k] - ee_pos[k]);
+  }
+  return f;
+}
+
+std::vector<Demo> read_demos(const std::string& path, int front_size, int image_size, bool images) {
   if (image_size < 8 || front_size < 8) throw std::invalid_argument("read_demos: image sizes must be >= 8");
   std::lock_guard<std::mutex> lock(hdf5::mutex());
   std::ifstream probe(path);
@@ -113,22 +123,24 @@ std::vector<Demo> read_demos(const std::string& path, int front_size, int image_
       throw std::runtime_error(path + ": data/" + name + "/actions must be (T, 7)");
     d.steps = static_cast<int>(adims[0]);
     d.actions.assign(actions.begin(), actions.end());
-    std::vector<uint8_t> front, wrist;
-    const auto fdims = read_all(g.id, path, "obs/front_image", H5T_NATIVE_UINT8, &front);
-    const auto wdims = read_all(g.id, path, "obs/wrist_image", H5T_NATIVE_UINT8, &wrist);
-    if (fdims.size() != 4 || fdims != wdims || fdims[0] != adims[0] || fdims[1] != fdims[2] || fdims[3] != 3)
-      throw std::runtime_error(path + ": data/" + name + "/obs/*_image must both be (T, H, H, 3) with T = " +
-                               std::to_string(d.steps));
-    const int stored = static_cast<int>(fdims[1]);
-    for (int size : {front_size, image_size})
-      if (stored % size != 0)
-        throw std::invalid_argument(path + ": stored images are " + std::to_string(stored) +
-                                    " px, not a multiple of " + std::to_string(size) + " px");
     d.front_size = front_size;
     d.image_size = image_size;
-    const int kf = stored / front_size, kw = stored / image_size;
-    d.front = kf == 1 ? front : pool_images(front.data(), d.steps, front_size, kf);
-    d.wrist = kw == 1 ? wrist : pool_images(wrist.data(), d.steps, image_size, kw);
+    if (images) {
+      std::vector<uint8_t> front, wrist;
+      const auto fdims = read_all(g.id, path, "obs/front_image", H5T_NATIVE_UINT8, &front);
+      const auto wdims = read_all(g.id, path, "obs/wrist_image", H5T_NATIVE_UINT8, &wrist);
+      if (fdims.size() != 4 || fdims != wdims || fdims[0] != adims[0] || fdims[1] != fdims[2] || fdims[3] != 3)
+        throw std::runtime_error(path + ": data/" + name + "/obs/*_image must both be (T, H, H, 3) with T = " +
+                                 std::to_string(d.steps));
+      const int stored = static_cast<int>(fdims[1]);
+      for (int size : {front_size, image_size})
+        if (stored % size != 0)
+          throw std::invalid_argument(path + ": stored images are " + std::to_string(stored) +
+                                      " px, not a multiple of " + std::to_string(size) + " px");
+      const int kf = stored / front_size, kw = stored / image_size;
+      d.front = kf == 1 ? front : pool_images(front.data(), d.steps, front_size, kf);
+      d.wrist = kw == 1 ? wrist : pool_images(wrist.data(), d.steps, image_size, kw);
+    }
     const std::pair<const char*, int> parts[] = {{"obs/ee_pos", 3}, {"obs/ee_rot6d", 6}, {"obs/gripper_opening", 1},
                                                  {"obs/joint_pos", 7}};
     std::vector<std::vector<double>> columns;
@@ -151,8 +163,13 @@ std::vector<Demo> read_demos(const std::string& path, int front_size, int image_
       const auto sdims = read_all(g.id, path, "obs/object_state", H5T_NATIVE_DOUBLE, &state);
       if (sdims.size() != 2 || sdims[0] != adims[0] || sdims[1] != static_cast<hsize_t>(kStateDim))
         throw std::runtime_error(path + ": data/" + name + "/obs/object_state must be (T, " +
-                                 std::to_string(kStateDim) + ")");
-      d.object_state.assign(state.begin(), state.end());
+                                 std::to_string(kStateDim) + ") (a file of an older `wambench collect` has " +
+                                 "another width: collect it again)");
+      d.state_features.resize(static_cast<size_t>(d.steps) * kStateFeatureDim);
+      for (int t = 0; t < d.steps; ++t) {
+        const auto f = state_features(&state[static_cast<size_t>(t) * kStateDim], &columns[0][static_cast<size_t>(t) * 3]);
+        std::copy(f.begin(), f.end(), d.state_features.begin() + static_cast<std::ptrdiff_t>(t) * kStateFeatureDim);
+      }
     }
     if (exists(g.id, "phases_coarse")) {
       const auto pdims = read_all(g.id, path, "phases_coarse", H5T_NATIVE_UINT8, &d.interaction);

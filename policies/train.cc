@@ -49,9 +49,10 @@ class Batcher {
   Batch make(const std::vector<Sample>& samples, Rng* shift_rng) const {
     const int B = static_cast<int>(samples.size()), S = config_.image_size, SF = config_.front_size, H = config_.chunk;
     const size_t wrist_bytes = static_cast<size_t>(S) * S * 3, front_bytes = static_cast<size_t>(SF) * SF * 3;
-    std::vector<uint8_t> front(B * front_bytes), wrist(B * wrist_bytes);
+    // Without images (bc_state) the image buffers stay empty and the batch carries [B, 3, 0, 0].
+    std::vector<uint8_t> front(images_ ? B * front_bytes : 0), wrist(images_ ? B * wrist_bytes : 0);
     std::vector<float> proprio(static_cast<size_t>(B) * kProprioDim), target(static_cast<size_t>(B) * H * 7),
-        state(static_cast<size_t>(B) * kStateDim, 0.0f);
+        state(static_cast<size_t>(B) * kStateFeatureDim, 0.0f);
     std::vector<int64_t> tokens, offsets;
     const size_t F = futures_.size();
     std::vector<std::vector<uint8_t>> future_front(F, std::vector<uint8_t>(B * front_bytes)),
@@ -73,10 +74,10 @@ class Batcher {
       for (int k = 0; k < kProprioDim; ++k)
         proprio[b * kProprioDim + k] =
             (d.proprio[static_cast<size_t>(t) * kProprioDim + k] - norm_.proprio_mean[k]) / norm_.proprio_std[k];
-      if (!d.object_state.empty())
-        for (int k = 0; k < kStateDim; ++k)
-          state[b * kStateDim + k] =
-              (d.object_state[static_cast<size_t>(t) * kStateDim + k] - norm_.state_mean[k]) / norm_.state_std[k];
+      if (!d.state_features.empty())
+        for (int k = 0; k < kStateFeatureDim; ++k)
+          state[b * kStateFeatureDim + k] =
+              (d.state_features[static_cast<size_t>(t) * kStateFeatureDim + k] - norm_.state_mean[k]) / norm_.state_std[k];
       for (int h = 0; h < H; ++h) {
         const int src = std::min(t + h, d.steps - 1);
         for (int k = 0; k < 7; ++k)
@@ -88,9 +89,9 @@ class Batcher {
       tokens.insert(tokens.end(), tk.begin(), tk.end());
     }
     Batch batch;
-    batch.front = images_to_tensor(front.data(), B, SF);
-    batch.wrist = images_to_tensor(wrist.data(), B, S);
-    if (shift_rng) {
+    batch.front = images_ ? images_to_tensor(front.data(), B, SF) : torch::zeros({B, 3, 0, 0});
+    batch.wrist = images_ ? images_to_tensor(wrist.data(), B, S) : torch::zeros({B, 3, 0, 0});
+    if (shift_rng && images_) {
       batch.front = shift(batch.front, shift_rng);
       batch.wrist = shift(batch.wrist, shift_rng);
     }
@@ -100,7 +101,7 @@ class Batcher {
     }
     batch.interaction = torch::from_blob(interaction.data(), {B}, torch::kFloat32).clone();
     batch.proprio = torch::from_blob(proprio.data(), {B, kProprioDim}, torch::kFloat32).clone();
-    batch.state = torch::from_blob(state.data(), {B, kStateDim}, torch::kFloat32).clone();
+    batch.state = torch::from_blob(state.data(), {B, kStateFeatureDim}, torch::kFloat32).clone();
     batch.target = torch::from_blob(target.data(), {B, H, 7}, torch::kFloat32).clone();
     batch.tokens = torch::tensor(tokens, torch::kInt64);
     batch.offsets = torch::tensor(offsets, torch::kInt64);
@@ -325,7 +326,7 @@ nlohmann::json linear_probe(Learner& learner, torch::nn::Module& net, const Batc
       const std::vector<Sample> chunk(samples.begin() + i, samples.begin() + std::min(samples.size(), i + 256));
       xs.push_back(learner.image_features(batcher.make(chunk, nullptr)));
       for (const Sample& s : chunk)
-        for (int k = 0; k < 3; ++k) ys.push_back(demos[s.demo].object_state[static_cast<size_t>(s.t) * kStateDim + k]);
+        for (int k = 0; k < 3; ++k) ys.push_back(demos[s.demo].state_features[static_cast<size_t>(s.t) * kStateFeatureDim + k]);
     }
     const auto x = torch::cat(xs, 0);
     return std::make_pair(torch::cat({x, torch::ones({x.size(0), 1})}, 1),
@@ -384,12 +385,12 @@ TrainResult train_policy(const TrainConfig& c, const std::function<void(const Tr
   ModelConfig model_config;
   if (wam) model_config.gate = wam_gate(c.policy);
   const std::vector<int> futures = wam ? future_offsets(model_config) : std::vector<int>{};
-  std::vector<Demo> all = read_demos(c.data, model_config.front_size, model_config.image_size);
+  std::vector<Demo> all = read_demos(c.data, model_config.front_size, model_config.image_size, images);
   if (model_config.gate == "schedule")
     for (const Demo& d : all)
       if (d.interaction.empty())
         throw std::runtime_error(c.data + ": the schedule gate needs the coarse phase labels (data/demo_<i>/phases_coarse)");
-  const bool have_state = std::all_of(all.begin(), all.end(), [](const Demo& d) { return !d.object_state.empty(); });
+  const bool have_state = std::all_of(all.begin(), all.end(), [](const Demo& d) { return !d.state_features.empty(); });
   if (c.policy == "bc_state" && !have_state)
     throw std::runtime_error(c.data + ": bc_state needs the privileged object state (data/demo_<i>/obs/object_state); "
                                       "collect the file again with this version of `wambench collect`");

@@ -59,8 +59,16 @@ Normalization normalization_from_json(const nlohmann::json& j) {
     n.proprio_std = j.at("proprio_std").get<std::array<float, kProprioDim>>();
     n.action_mean = j.at("action_mean").get<std::array<float, 7>>();
     n.action_std = j.at("action_std").get<std::array<float, 7>>();
-    n.state_mean = j.at("state_mean").get<std::array<float, kStateDim>>();
-    n.state_std = j.at("state_std").get<std::array<float, kStateDim>>();
+    const auto state_mean = j.at("state_mean").get<std::vector<float>>();
+    const auto state_std = j.at("state_std").get<std::vector<float>>();
+    n.stored_state_dim = static_cast<int>(state_mean.size());
+    if (state_mean.size() == kStateFeatureDim && state_std.size() == kStateFeatureDim) {
+      std::copy(state_mean.begin(), state_mean.end(), n.state_mean.begin());
+      std::copy(state_std.begin(), state_std.end(), n.state_std.begin());
+    } else {
+      n.state_mean.fill(0.0f);
+      n.state_std.fill(1.0f);
+    }
   } catch (const nlohmann::json::exception& e) {
     throw std::runtime_error(std::string("normalization: ") + e.what());
   }
@@ -95,10 +103,10 @@ Normalization compute_normalization(const std::vector<Demo>& demos) {
   n.state_mean.fill(0.0f);
   n.state_std.fill(1.0f);
   const bool has_state =
-      !demos.empty() && std::all_of(demos.begin(), demos.end(), [](const Demo& d) { return !d.object_state.empty(); });
+      !demos.empty() && std::all_of(demos.begin(), demos.end(), [](const Demo& d) { return !d.state_features.empty(); });
   if (has_state)
-    stats([](const Demo& d, int t, int k) { return d.object_state[static_cast<size_t>(t) * kStateDim + k]; },
-          kStateDim, n.state_mean.data(), n.state_std.data());
+    stats([](const Demo& d, int t, int k) { return d.state_features[static_cast<size_t>(t) * kStateFeatureDim + k]; },
+          kStateFeatureDim, n.state_mean.data(), n.state_std.data());
   return n;
 }
 
@@ -216,7 +224,7 @@ VlaNetImpl::VlaNetImpl(const ModelConfig& c) : config(c) {
 BcStateNetImpl::BcStateNetImpl(const ModelConfig& c) : config(c) {
   proprio_encoder = register_module("proprio_encoder", make_proprio_encoder());
   state_encoder = register_module("state_encoder",
-                                  nn::Sequential(nn::Linear(kStateDim, 64), nn::ReLU(), nn::Linear(64, 64), nn::ReLU()));
+                                  nn::Sequential(nn::Linear(kStateFeatureDim, 64), nn::ReLU(), nn::Linear(64, 64), nn::ReLU()));
   instruction = register_module("instruction", make_instruction_embedding(c.instruction_buckets));
   head = register_module("head", make_chunk_head(64 + 64 + 64, c));
 }
@@ -369,6 +377,11 @@ void load_weights(torch::serialize::InputArchive& archive, torch::nn::Module& ne
 BcStateNet load_bc_state_checkpoint(const std::string& path, CheckpointInfo* info) {
   torch::serialize::InputArchive archive;
   const CheckpointInfo ci = read_checkpoint(path, "bc_state", &archive);
+  if (ci.normalization.stored_state_dim != kStateFeatureDim)
+    throw std::runtime_error(path + ": its state features have " + std::to_string(ci.normalization.stored_state_dim) +
+                             " elements, this version's have " + std::to_string(kStateFeatureDim) +
+                             " (policies/demo_dataset.h state_features); train bc_state again on a file collected "
+                             "by this version");
   BcStateNet net(ci.config);
   load_weights(archive, *net, path, ci.config);
   if (info) *info = ci;

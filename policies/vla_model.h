@@ -45,7 +45,12 @@ ModelConfig model_config_from_json(const nlohmann::json& j);
 struct Normalization {
   std::array<float, kProprioDim> proprio_mean{}, proprio_std{};
   std::array<float, 7> action_mean{}, action_std{};
-  std::array<float, kStateDim> state_mean{}, state_std{};  ///< object_state (bc_state only; 0 / 1 otherwise)
+  /// State features (demo_dataset.h state_features; bc_state only, 0 / 1 otherwise).
+  std::array<float, kStateFeatureDim> state_mean{}, state_std{};
+  /// Size of the state statistics as stored; a checkpoint of older state features (10 elements,
+  /// before the indicator and the relative positions) reads with state_mean / state_std left at
+  /// 0 / 1, which only bc_state uses (its loader refuses such a checkpoint).
+  int stored_state_dim = kStateFeatureDim;
 };
 nlohmann::json to_json(const Normalization& n);
 Normalization normalization_from_json(const nlohmann::json& j);
@@ -122,7 +127,8 @@ torch::Tensor images_to_tensor(const uint8_t* images, int n, int size);
 /// (64), concatenated (192) into the same head as `vla` (2-layer MLP of `width`, H x 7 outputs).
 struct BcStateNetImpl : torch::nn::Module {
   explicit BcStateNetImpl(const ModelConfig& config);
-  /// proprio: [B, 17] normalized; state: [B, 10] normalized; tokens / offsets as VlaNetImpl.
+  /// proprio: [B, 17] normalized; state: [B, kStateFeatureDim] normalized state features; tokens /
+  /// offsets as VlaNetImpl.
   torch::Tensor forward(torch::Tensor proprio, torch::Tensor state, torch::Tensor tokens, torch::Tensor offsets);
   ModelConfig config;
   torch::nn::Sequential proprio_encoder{nullptr}, state_encoder{nullptr};

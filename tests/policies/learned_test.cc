@@ -47,7 +47,7 @@ TEST(Demos, ReadsEveryDemonstrationWithPooledImages) {
     EXPECT_EQ(d.wrist.size(), static_cast<size_t>(d.steps) * 32 * 32 * 3);
     EXPECT_EQ(d.proprio.size(), static_cast<size_t>(d.steps) * kProprioDim);
     EXPECT_EQ(d.actions.size(), static_cast<size_t>(d.steps) * 7);
-    EXPECT_EQ(d.object_state.size(), static_cast<size_t>(d.steps) * kStateDim);
+    EXPECT_EQ(d.state_features.size(), static_cast<size_t>(d.steps) * kStateFeatureDim);
     // Columns 3..8 are the 6-D rotation: two orthonormal columns of a rotation matrix.
     const float* r = &d.proprio[3];
     EXPECT_NEAR(r[0] * r[0] + r[1] * r[1] + r[2] * r[2], 1.0, 1e-4);
@@ -101,7 +101,9 @@ TEST(Demos, DartLabelsAreTheCleanExpertActionsWhileNoisyOnesAreExecuted) {
   ASSERT_EQ(labels.size(), executed.size());
   double diff = 0;
   for (size_t i = 0; i < labels.size(); ++i) {
-    if (i % 7 == 6) EXPECT_EQ(labels[i], executed[i]);  // no noise on the gripper
+    if (i % 7 == 6) {
+      EXPECT_EQ(labels[i], executed[i]);  // no noise on the gripper
+    }
     diff += std::abs(labels[i] - executed[i]);
   }
   const double mean_motion_diff = diff / (labels.size() / 7 * 6);
@@ -160,7 +162,7 @@ TEST(BcState, TrainsOnTheObjectStateAndActsWithPrivilegedAccess) {
   ASSERT_EQ(losses.size(), 3u);
   EXPECT_LT(losses.back(), losses.front());
   EXPECT_FALSE(r.validation.contains("blind"));  // no images to blind
-  auto policy = make_policy({"bc_state", c.out, 0.0});
+  auto policy = make_policy({"bc_state", c.out, 0.0, {}});
   EXPECT_FALSE(policy->needs_images());
   EXPECT_TRUE(is_privileged_policy("bc_state"));
   EpisodeInfo no_access;
@@ -352,7 +354,7 @@ TEST(VlaPolicy, ActsWithAChunkOfValidActionsFromAnObservation) {
   VlaNet net(info.config);
   const std::string path = (temp_dir() / "policy.pt").string();
   save_checkpoint(path, net, info);
-  auto policy = make_policy({"vla", path, 0.0});
+  auto policy = make_policy({"vla", path, 0.0, {}});
   EXPECT_EQ(policy->name(), "vla");
   EXPECT_EQ(policy->checkpoint_hash(), file_sha256(path));
   EpisodeInfo episode;
@@ -366,8 +368,8 @@ TEST(VlaPolicy, ActsWithAChunkOfValidActionsFromAnObservation) {
     for (double v : a) EXPECT_TRUE(v >= -1.0 && v <= 1.0);
   obs.images["wrist"] = Image(100, 100);  // not a multiple of the network's 64 px
   EXPECT_THROW(policy->act(obs), std::runtime_error);
-  EXPECT_THROW(make_policy({"vla", "", 0.0}), std::invalid_argument);
-  EXPECT_THROW(make_policy({"vla", (temp_dir() / "none.pt").string(), 0.0}), std::invalid_argument);
+  EXPECT_THROW(make_policy({"vla", "", 0.0, {}}), std::invalid_argument);
+  EXPECT_THROW(make_policy({"vla", (temp_dir() / "none.pt").string(), 0.0, {}}), std::invalid_argument);
 }
 
 }  // namespace
