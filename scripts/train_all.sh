@@ -9,9 +9,12 @@
 #
 # Settings (environment variables, defaults = the bundled checkpoints):
 #   EPISODES=150   demonstrations per task        NOISE=0.1   DART noise (normalized action units)
-#   STEPS=4000     optimizer steps per policy     BATCH=64
+#   STEPS=4000     optimizer steps per image-based policy   BATCH=64
 #   SELECT_EVERY=1000  rollout-based checkpoint selection interval (train split, demonstration
 #                  seed range; never evaluation seeds)      SELECT_EPISODES=5  rollouts per task
+#   BC_STATE_STEPS=20000  bc_state's steps (no images: 20 000 steps take about 5 minutes at one
+#                  thread, fewer than 500 of an image policy's); it keeps its final averaged weights
+#                  (no rollout selection: 5 rollouts per task cannot tell its checkpoints apart)
 # Then regenerate the main table with scripts/main_table.sh.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -25,6 +28,7 @@ STEPS="${STEPS:-4000}"
 BATCH="${BATCH:-64}"
 SELECT_EVERY="${SELECT_EVERY:-1000}"
 SELECT_EPISODES="${SELECT_EPISODES:-5}"
+BC_STATE_STEPS="${BC_STATE_STEPS:-20000}"
 # Longest first, so the two slots finish close together.
 POLICIES="${POLICIES:-harmowam vla wam_ite wam_joint bc_state harmowam_gate_predictive harmowam_gate_reactive harmowam_gate_schedule}"
 mkdir -p data/logs policies/checkpoints
@@ -35,10 +39,14 @@ if [ ! -f "$DATA" ]; then
 fi
 
 train() {
-  local policy="$1"
-  "$W" train --policy "$policy" --data "$DATA" --out "policies/checkpoints/$policy.pt" --steps "$STEPS" \
-    --batch "$BATCH" --seed 0 --threads 1 --eval-every 500 --select-every "$SELECT_EVERY" \
-    --select-episodes "$SELECT_EPISODES" > "data/logs/train_$policy.log" 2>&1 \
+  local policy="$1" budget
+  if [ "$policy" = bc_state ]; then
+    budget=(--steps "$BC_STATE_STEPS" --eval-every 5000)
+  else
+    budget=(--steps "$STEPS" --eval-every 500 --select-every "$SELECT_EVERY" --select-episodes "$SELECT_EPISODES")
+  fi
+  "$W" train --policy "$policy" --data "$DATA" --out "policies/checkpoints/$policy.pt" "${budget[@]}" \
+    --batch "$BATCH" --seed 0 --threads 1 > "data/logs/train_$policy.log" 2>&1 \
     || { echo "train_all: $policy failed (data/logs/train_$policy.log):"; tail -5 "data/logs/train_$policy.log"; return 1; }
   echo "train_all: $policy done: $(grep '^train: wrote' "data/logs/train_$policy.log")"
 }
