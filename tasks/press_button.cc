@@ -260,11 +260,11 @@ class PressButton final : public Task {
     set_bezel(m, false);
   }
 
+  void show_progress_indicators(mjModel* m, int progress) const override { set_bezel(m, progress >= 3); }
+
   void after_step(mjModel* m, mjData* d) override {
-    if (depth(d) >= kPressButtonClickDepthM && !clicked_) {
-      clicked_ = true;
-      set_bezel(m, true);
-    }
+    if (depth(d) >= kPressButtonClickDepthM) clicked_ = true;
+    set_bezel(m, clicked_);  // every step: a viewer may have shown another state's colour meanwhile
   }
 
   bool success_condition(const mjModel* m, const mjData* d) const override {

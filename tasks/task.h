@@ -164,6 +164,12 @@ class Task {
   /// Valid after apply(); pure (reads the task's latches and `data` only).
   virtual std::array<double, kObjectStateDim> object_state(const mjModel* model, const mjData* data) const = 0;
 
+  /// Sets the indicators the task lights from its latches (press_button's bezel) as sub-goal
+  /// progress `progress` (0..subgoals().size()) implies, in the episode's `model`. For viewers that
+  /// show recorded states out of order (the latches follow the history, not the state shown).
+  /// Default: nothing (no indicators).
+  virtual void show_progress_indicators(mjModel* /*model*/, int /*progress*/) const {}
+
   /// A scripted expert for the episode; `noise_std` adds N(0, noise_std^2) to each action
   /// component (clipped), drawn from an Rng seeded with `seed`.
   virtual std::unique_ptr<Expert> make_expert(const Variation& v, double noise_std, uint64_t seed) const = 0;

@@ -216,6 +216,10 @@ struct Shown {
     if (!data) data.reset(mj_makeData(env->env().model()));
     k = std::clamp(k, 0, states() - 1);
     load_state(k, data.get());
+    // Indicators lit by the task's latches (press_button's bezel) as they were at state k.
+    const auto& progress = episode.trace.progress;
+    env->task().show_progress_indicators(env->env().mutable_model(),
+                                         k == 0 || progress.size() < static_cast<size_t>(k) ? 0 : progress[k - 1]);
     shown_state = k;
   }
 };
