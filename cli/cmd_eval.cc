@@ -244,6 +244,9 @@ CommandRunner add_compare_command(CLI::App& app) {
   cmd->add_option("--min-drop", o->compare.min_drop, "Smallest drop in success rate that counts (0..1)")
       ->check(CLI::Range(0.0, 1.0))
       ->capture_default_str();
+  cmd->add_flag("--strict", o->compare.strict,
+                "Fail (exit 1) when the runs differ in base seed, episodes per cell, config, checkpoints or code "
+                "version (otherwise printed as information)");
   return [o]() {
     const nlohmann::json base = read_json_file(o->baseline, "baseline");
     const fs::path summary_path = fs::path(o->dir) / "summary.json";
@@ -254,15 +257,15 @@ CommandRunner add_compare_command(CLI::App& app) {
       throw UsageError(e.what());
     }
     std::vector<CompareRow> rows;
+    std::vector<std::string> differences;
     try {
       rows = compare_summaries(base, cur, o->compare);
+      differences = summary_differences(base, cur);
     } catch (const std::invalid_argument& e) {
       throw UsageError(e.what());
     }
-    std::cout << format_comparison(rows, o->compare);
-    for (const CompareRow& r : rows)
-      if (r.regression) return 1;
-    return 0;
+    std::cout << format_comparison(rows, o->compare, differences);
+    return comparison_failed(rows, o->compare, differences) ? 1 : 0;
   };
 }
 

@@ -3,7 +3,14 @@
 //   "episodes": N, "errors": E, "policies": [...], "tasks": [...], "splits": [...],
 //   "families": {"<policy>": "vla" | ...},
 //   "cells": [{"policy", "task", "split", "successes", "episodes", "errors", "rate", "ci95": [lo, hi],
-//              "outcomes": {"<episode index>": true | false}}],
+//              "outcomes": {"<episode index>": true | false},
+//              "episode_seeds": {"<episode index>": episode_seed(base, task, split, index)}}],
+//   "base_seed": S, "episodes_per_cell": N, "config_hash": "<16 hex>"   (from the run's config; absent
+//              when summarized without one; config_hash covers what decides the episodes and outcomes,
+//              i.e. the config without workers / record_video / record_trajectories)
+//   "checkpoints": {"<policy>": "<checkpoint hash>"}, "code_version": {"version", "git_commit"}
+//              (code_version from manifest.json; absent without one). Summaries written before these
+//              fields existed lack them; `wambench compare` then compares unpaired.
 //   "by_split": [{"policy", "split", "successes", "episodes", "rate", "ci95"}]   (pooled over tasks)
 //   "ood": [{"policy", "successes", "episodes", "rate", "ci95"}]                 (pooled over ood_splits())
 //   "overall": [{"policy", ...}]                                                 (every split)
@@ -73,6 +80,21 @@ const nlohmann::json* find_row(const nlohmann::json& rows, const std::map<std::s
   return nullptr;
 }
 
+// FNV-1a (64 bit) of the config's canonical JSON (keys sorted by nlohmann::json) without the
+// fields that change neither the episodes nor their outcomes; 16 lowercase hex digits.
+std::string config_hash(const nlohmann::json& config) {
+  nlohmann::json c = config;
+  for (const char* k : {"workers", "record_video", "record_trajectories"}) c.erase(k);
+  uint64_t h = 1469598103934665603ull;
+  for (const unsigned char ch : c.dump()) {
+    h ^= ch;
+    h *= 1099511628211ull;
+  }
+  std::ostringstream out;
+  out << std::hex << std::setw(16) << std::setfill('0') << h;
+  return out.str();
+}
+
 }  // namespace
 
 const std::vector<std::string>& ood_splits() {
@@ -101,6 +123,8 @@ nlohmann::json summarize(const std::vector<EpisodeRecord>& records, const nlohma
   seed_order("splits", &splits);
   std::map<std::tuple<std::string, std::string, std::string>, Counts> cells;
   std::map<std::tuple<std::string, std::string, std::string>, std::map<int64_t, bool>> outcomes;
+  std::map<std::tuple<std::string, std::string, std::string>, std::map<int64_t, uint64_t>> episode_seeds;
+  std::map<std::string, std::string> checkpoints;
   std::map<std::pair<std::string, std::string>, Counts> by_split;
   std::map<std::string, Counts> ood, overall;
   // Paired outcomes: (task, split, index) -> policy -> success.
@@ -122,6 +146,8 @@ nlohmann::json summarize(const std::vector<EpisodeRecord>& records, const nlohma
       ood[k.policy].successes += r.success;
     }
     outcomes[{k.policy, k.task, k.split}][k.index] = r.success;
+    episode_seeds[{k.policy, k.task, k.split}][k.index] = r.seed;
+    checkpoints[k.policy] = r.checkpoint_hash;
     paired[{k.task, k.split, k.index}][k.policy] = r.success;
     errors += r.status == "error";
   }
@@ -152,6 +178,13 @@ nlohmann::json summarize(const std::vector<EpisodeRecord>& records, const nlohma
   nlohmann::json families = nlohmann::json::object();
   for (const auto& p : policies) families[p] = policy_family(p);
   s["families"] = families;
+  // What identifies the episodes and the code, for `wambench compare` (eval/compare.h).
+  if (order.is_object() && order.contains("seed")) s["base_seed"] = order.at("seed");
+  if (order.is_object() && order.contains("episodes")) s["episodes_per_cell"] = order.at("episodes");
+  if (order.is_object() && order.contains("seed")) s["config_hash"] = config_hash(order);
+  nlohmann::json ckpts = nlohmann::json::object();
+  for (const auto& [p, h] : checkpoints) ckpts[p] = h;
+  s["checkpoints"] = ckpts;
   s["cells"] = nlohmann::json::array();
   for (const auto& p : policies)
     for (const auto& t : tasks)
@@ -166,6 +199,9 @@ nlohmann::json summarize(const std::vector<EpisodeRecord>& records, const nlohma
         nlohmann::json o = nlohmann::json::object();
         for (const auto& [i, ok] : outcomes[{p, t, sp}]) o[std::to_string(i)] = ok;
         c["outcomes"] = o;
+        nlohmann::json seeds = nlohmann::json::object();
+        for (const auto& [i, seed] : episode_seeds[{p, t, sp}]) seeds[std::to_string(i)] = seed;
+        c["episode_seeds"] = seeds;
         s["cells"].push_back(c);
       }
   s["by_split"] = nlohmann::json::array();
@@ -540,16 +576,21 @@ bool plot_success_by_split(const nlohmann::json& s, const std::string& dir, cons
 nlohmann::json write_report(const std::string& dir) {
   const auto records = read_episode_records((std::filesystem::path(dir) / "episodes.jsonl").string());
   if (records.empty()) throw std::runtime_error("'" + dir + "' holds no finished episodes yet");
-  nlohmann::json order = nlohmann::json::object();
+  nlohmann::json order = nlohmann::json::object(), code = nullptr;
   std::ifstream mf(std::filesystem::path(dir) / "manifest.json");
   if (mf) {
     try {
-      order = nlohmann::json::parse(mf).value("config", nlohmann::json::object());
+      const nlohmann::json manifest = nlohmann::json::parse(mf);
+      order = manifest.value("config", nlohmann::json::object());
+      if (manifest.contains("wambench") && manifest.at("wambench").is_object())
+        code = {{"version", manifest.at("wambench").value("version", "")},
+                {"git_commit", manifest.at("wambench").value("git_commit", "")}};
     } catch (const nlohmann::json::exception&) {
-      order = nlohmann::json::object();  // a damaged manifest only loses the table order
+      order = nlohmann::json::object();  // a damaged manifest only loses the table order (and identities)
     }
   }
-  const nlohmann::json summary = summarize(records, order);
+  nlohmann::json summary = summarize(records, order);
+  if (!code.is_null()) summary["code_version"] = code;
   const std::string svg = "success_by_split.svg";
   const bool plotted = plot_success_by_split(summary, dir, svg);
   std::ofstream(std::filesystem::path(dir) / "summary.json") << summary.dump(2) << "\n";

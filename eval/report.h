@@ -37,7 +37,10 @@ nlohmann::json summarize(const std::vector<EpisodeRecord>& records, const nlohma
 std::string render_report_md(const nlohmann::json& summary, const std::string& plot_file);
 
 /// Writes DIR/summary.json, DIR/report.md and DIR/success_by_split.svg (if gnuplot is available)
-/// from DIR/episodes.jsonl and DIR/manifest.json. Returns the summary.
+/// from DIR/episodes.jsonl and DIR/manifest.json. Returns the summary. The summary carries what
+/// identifies the episodes and the code (base seed, per-cell episode seeds, config hash, checkpoint
+/// hashes, and the manifest's wambench version and git commit as "code_version"), which
+/// `wambench compare` uses to pair identical episodes.
 /// @throws std::runtime_error if DIR has no readable episode records.
 nlohmann::json write_report(const std::string& dir);
 

@@ -282,15 +282,18 @@ TEST(Compare, RealDropFailsNoiseDoesNot) {
     for (const auto& r : rows) n += r.regression;
     return n;
   };
-  // 10/10 -> 3/10: p = 0.0015, a 70-point drop: regression, episodes 3..9 flipped.
+  // 10/10 -> 3/10 on the same episodes: paired McNemar p = 0.5^7, a 70-point drop: regression,
+  // episodes 3..9 flipped.
   const auto drop = compare_summaries(base, summary_with(3));
   EXPECT_GT(regressions(drop), 0);
-  EXPECT_EQ(drop[0].flipped, (std::vector<int64_t>{3, 4, 5, 6, 7, 8, 9}));
+  EXPECT_TRUE(drop[0].paired);
+  EXPECT_NEAR(drop[0].p_value, 1.0 / 128, 1e-12);
+  EXPECT_EQ(drop[0].flipped_to_failure, (std::vector<int64_t>{3, 4, 5, 6, 7, 8, 9}));
   EXPECT_NE(format_comparison(drop, {}).find("FAIL"), std::string::npos);
   // 10/10 -> 9/10: within noise (p = 0.5), reported as a flip but not a regression.
   const auto noise = compare_summaries(base, summary_with(9));
   EXPECT_EQ(regressions(noise), 0);
-  EXPECT_EQ(noise[0].flipped, (std::vector<int64_t>{9}));
+  EXPECT_EQ(noise[0].flipped_to_failure, (std::vector<int64_t>{9}));
   // A cell missing from the current run is a regression.
   nlohmann::json other = summary_with(10);
   other["cells"][0]["task"] = "stack_blocks";
