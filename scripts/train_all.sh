@@ -12,8 +12,8 @@
 #   STEPS=4000     optimizer steps per image-based policy   BATCH=64
 #   SELECT_EVERY=1000  rollout-based checkpoint selection interval (train split, demonstration
 #                  seed range; never evaluation seeds)      SELECT_EPISODES=5  rollouts per task
-#   BC_STATE_STEPS=20000  bc_state's steps (no images: 20 000 steps take about 5 minutes at one
-#                  thread, fewer than 500 of an image policy's); it keeps its final averaged weights
+#   BC_STATE_STEPS=60000  bc_state's steps (no images: 60 000 steps take about 15 minutes at one
+#                  thread alone, 30 beside another training); it keeps its final averaged weights
 #                  (no rollout selection: 5 rollouts per task cannot tell its checkpoints apart)
 # Then regenerate the main table with scripts/main_table.sh.
 set -euo pipefail
@@ -28,7 +28,7 @@ STEPS="${STEPS:-4000}"
 BATCH="${BATCH:-64}"
 SELECT_EVERY="${SELECT_EVERY:-1000}"
 SELECT_EPISODES="${SELECT_EPISODES:-5}"
-BC_STATE_STEPS="${BC_STATE_STEPS:-20000}"
+BC_STATE_STEPS="${BC_STATE_STEPS:-60000}"
 # Longest first, so the two slots finish close together.
 POLICIES="${POLICIES:-harmowam vla wam_ite wam_joint bc_state harmowam_gate_predictive harmowam_gate_reactive harmowam_gate_schedule}"
 mkdir -p data/logs policies/checkpoints
@@ -41,7 +41,7 @@ fi
 train() {
   local policy="$1" budget
   if [ "$policy" = bc_state ]; then
-    budget=(--steps "$BC_STATE_STEPS" --eval-every 5000)
+    budget=(--steps "$BC_STATE_STEPS" --eval-every 10000)
   else
     budget=(--steps "$STEPS" --eval-every 500 --select-every "$SELECT_EVERY" --select-episodes "$SELECT_EPISODES")
   fi
