@@ -39,9 +39,10 @@ class GlError : public std::runtime_error {
 /// machine that lacks one still runs with the other. Unless LP_NUM_THREADS is already set, it is
 /// set to 0 before the first context: Mesa's llvmpipe then rasterizes on the rendering thread
 /// (faster for small images, and one core per evaluation worker).
-/// Process-wide lock for setting up and tearing down GL state (a context with MuJoCo's GPU
-/// resources): Renderer holds it in its constructor and destructor, so threads never overlap there.
-/// Rendering itself runs in parallel, each thread in its own context.
+/// Process-wide lock for GL work: Renderer holds it while it sets up or tears down a context with
+/// MuJoCo's GPU resources and while it renders and reads back an image, so worker threads never
+/// run in the driver at the same time (each still has its own context). Physics and policies stay
+/// parallel; with software rendering the frames of parallel workers are drawn one after another.
 std::mutex& gl_lifecycle_mutex();
 
 class GlContext {

@@ -93,6 +93,9 @@ void Renderer::draw(const mjData* data, int camera_id, int height, int width, co
 
 void Renderer::render(const mjData* data, int camera_id, int height, int width, Image* out,
                       const std::string& overlay) {
+  // One thread at a time in the driver (see the constructor): evaluation sweeps whose workers render
+  // in parallel crashed now and then (SIGSEGV) with only setup and teardown serialized.
+  std::lock_guard<std::mutex> lock(gl_lifecycle_mutex());
   draw(data, camera_id, height, width, overlay);
   const size_t row_bytes = static_cast<size_t>(width) * 3;
   flipped_.resize(row_bytes * height);
