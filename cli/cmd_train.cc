@@ -28,6 +28,13 @@ CommandRunner add_train_command(CLI::App& app, const std::string* command_line) 
   cmd->add_option("--lr", c->learning_rate, "Learning rate (AdamW, cosine decay)")->capture_default_str();
   cmd->add_option("--threads", c->threads, "LibTorch threads (deterministic per count)")->capture_default_str();
   cmd->add_option("--eval-every", c->eval_every, "Steps between validation losses")->capture_default_str();
+  cmd->add_option("--encoder-steps", c->encoder_steps,
+                  "Image policies: end-to-end steps, after which the image encoders are frozen and the rest "
+                  "trains on their cached features (0 = end to end throughout)")
+      ->capture_default_str();
+  cmd->add_option("--aux-state", c->aux_state_weight,
+                  "Image policies: weight of the auxiliary object-state regression while the encoders train (0 = off)")
+      ->capture_default_str();
   cmd->add_flag("--no-augment", [c](int64_t) { c->augment = false; }, "No random image shifts");
   cmd->add_option("--ema", c->ema_decay, "Decay of the weights' moving average kept in the checkpoint (0 = last weights)")
       ->capture_default_str();
@@ -58,8 +65,9 @@ CommandRunner add_train_command(CLI::App& app, const std::string* command_line) 
     }
     const bool tty = isatty(STDOUT_FILENO);
     const TrainResult r = train_policy(*c, [tty](const TrainProgress& p) {
-      std::printf("%strain: step %d/%d  loss %.4f  val %.4f  %.1f steps/s  ETA %.0f s%s", tty ? "\r" : "", p.step,
-                  p.steps, p.train_loss, p.val_loss, p.steps_per_s, p.eta_s, tty ? "   " : "\n");
+      std::printf("%strain: step %d/%d  loss %.4f  val %.4f", tty ? "\r" : "", p.step, p.steps, p.train_loss, p.val_loss);
+      if (std::isfinite(p.aux_state_loss)) std::printf("  aux state %.4f", p.aux_state_loss);
+      std::printf("  %.1f steps/s  ETA %.0f s%s", p.steps_per_s, p.eta_s, tty ? "   " : "\n");
       std::fflush(stdout);
     });
     if (tty) std::printf("\n");

@@ -31,10 +31,20 @@ struct Sample {
 // frames future_offsets() steps later (last frame repeated past the end, never shifted: they are
 // the world model's targets) and the coarse phase label
 // of step t ([B], 1 = interaction; 0 where the file has no labels).
+// With a FeatureCache, `front` / `wrist` (and the futures) hold the frozen encoders' features
+// [B, 128] instead of images, and `front_pixels` the front images (world-action models' decoder
+// target; undefined for other policies).
 struct Batch {
-  torch::Tensor front, wrist, proprio, state, tokens, offsets, target, interaction;
+  torch::Tensor front, wrist, proprio, state, tokens, offsets, target, interaction, front_pixels;
   std::vector<torch::Tensor> future_front, future_wrist;
-  WamInputs inputs() const { return {front, wrist, proprio, tokens, offsets, interaction}; }
+  WamInputs inputs() const { return {front, wrist, proprio, tokens, offsets, interaction, front_pixels}; }
+};
+
+// The frozen encoders' features of every step of every demonstration of a Batcher: row
+// first_row[d] + t is step t of demonstration d.
+struct FeatureCache {
+  torch::Tensor front, wrist;  // [N, 128] each
+  std::vector<int64_t> first_row;
 };
 
 class Batcher {
@@ -46,30 +56,41 @@ class Batcher {
     for (const Demo& d : demos) tokens_.push_back(instruction_tokens(d.instruction, config.instruction_buckets));
   }
 
+  // Batches from now on carry `cache`'s features instead of images (nullptr: images again).
+  void set_feature_cache(const FeatureCache* cache) { cache_ = cache; }
+
   Batch make(const std::vector<Sample>& samples, Rng* shift_rng) const {
     const int B = static_cast<int>(samples.size()), S = config_.image_size, SF = config_.front_size, H = config_.chunk;
     const size_t wrist_bytes = static_cast<size_t>(S) * S * 3, front_bytes = static_cast<size_t>(SF) * SF * 3;
+    const bool cached = cache_ != nullptr && images_;
+    // Front images are copied without a cache, or with one for the world models' decoder target.
+    const bool copy_front = images_ && (!cached || !futures_.empty()), copy_wrist = images_ && !cached;
     // Without images (bc_state) the image buffers stay empty and the batch carries [B, 3, 0, 0].
-    std::vector<uint8_t> front(images_ ? B * front_bytes : 0), wrist(images_ ? B * wrist_bytes : 0);
+    std::vector<uint8_t> front(copy_front ? B * front_bytes : 0), wrist(copy_wrist ? B * wrist_bytes : 0);
     std::vector<float> proprio(static_cast<size_t>(B) * kProprioDim), target(static_cast<size_t>(B) * H * 7),
         state(static_cast<size_t>(B) * kStateFeatureDim, 0.0f);
     std::vector<int64_t> tokens, offsets;
     const size_t F = futures_.size();
-    std::vector<std::vector<uint8_t>> future_front(F, std::vector<uint8_t>(B * front_bytes)),
-        future_wrist(F, std::vector<uint8_t>(B * wrist_bytes));
+    std::vector<std::vector<uint8_t>> future_front(cached ? 0 : F, std::vector<uint8_t>(B * front_bytes)),
+        future_wrist(cached ? 0 : F, std::vector<uint8_t>(B * wrist_bytes));
+    std::vector<int64_t> rows;                              // cache rows of step t
+    std::vector<std::vector<int64_t>> future_rows(cached ? F : 0);  // and of the future frames
     std::vector<float> interaction(B, 0.0f);
     for (int b = 0; b < B; ++b) {
       const Demo& d = demos_[samples[b].demo];
       const int t = samples[b].t;
-      if (images_) {
-        std::copy_n(&d.front[t * front_bytes], front_bytes, &front[b * front_bytes]);
-        std::copy_n(&d.wrist[t * wrist_bytes], wrist_bytes, &wrist[b * wrist_bytes]);
-      }
+      if (copy_front) std::copy_n(&d.front[t * front_bytes], front_bytes, &front[b * front_bytes]);
+      if (copy_wrist) std::copy_n(&d.wrist[t * wrist_bytes], wrist_bytes, &wrist[b * wrist_bytes]);
       for (size_t k = 0; k < F; ++k) {
         const size_t src = static_cast<size_t>(std::min(t + futures_[k], d.steps - 1));
+        if (cached) {
+          future_rows[k].push_back(cache_->first_row[samples[b].demo] + static_cast<int64_t>(src));
+          continue;
+        }
         std::copy_n(&d.front[src * front_bytes], front_bytes, &future_front[k][b * front_bytes]);
         std::copy_n(&d.wrist[src * wrist_bytes], wrist_bytes, &future_wrist[k][b * wrist_bytes]);
       }
+      if (cached) rows.push_back(cache_->first_row[samples[b].demo] + t);
       if (!d.interaction.empty()) interaction[b] = d.interaction[t] ? 1.0f : 0.0f;
       for (int k = 0; k < kProprioDim; ++k)
         proprio[b * kProprioDim + k] =
@@ -89,15 +110,27 @@ class Batcher {
       tokens.insert(tokens.end(), tk.begin(), tk.end());
     }
     Batch batch;
-    batch.front = images_ ? images_to_tensor(front.data(), B, SF) : torch::zeros({B, 3, 0, 0});
-    batch.wrist = images_ ? images_to_tensor(wrist.data(), B, S) : torch::zeros({B, 3, 0, 0});
-    if (shift_rng && images_) {
-      batch.front = shift(batch.front, shift_rng);
-      batch.wrist = shift(batch.wrist, shift_rng);
-    }
-    for (size_t k = 0; k < F; ++k) {
-      batch.future_front.push_back(images_to_tensor(future_front[k].data(), B, SF));
-      batch.future_wrist.push_back(images_to_tensor(future_wrist[k].data(), B, S));
+    if (cached) {
+      const auto index = torch::tensor(rows, torch::kInt64);
+      batch.front = cache_->front.index_select(0, index);
+      batch.wrist = cache_->wrist.index_select(0, index);
+      if (copy_front) batch.front_pixels = images_to_tensor(front.data(), B, SF);
+      for (size_t k = 0; k < F; ++k) {
+        const auto future_index = torch::tensor(future_rows[k], torch::kInt64);
+        batch.future_front.push_back(cache_->front.index_select(0, future_index));
+        batch.future_wrist.push_back(cache_->wrist.index_select(0, future_index));
+      }
+    } else {
+      batch.front = images_ ? images_to_tensor(front.data(), B, SF) : torch::zeros({B, 3, 0, 0});
+      batch.wrist = images_ ? images_to_tensor(wrist.data(), B, S) : torch::zeros({B, 3, 0, 0});
+      if (shift_rng && images_) {
+        batch.front = shift(batch.front, shift_rng);
+        batch.wrist = shift(batch.wrist, shift_rng);
+      }
+      for (size_t k = 0; k < F; ++k) {
+        batch.future_front.push_back(images_to_tensor(future_front[k].data(), B, SF));
+        batch.future_wrist.push_back(images_to_tensor(future_wrist[k].data(), B, S));
+      }
     }
     batch.interaction = torch::from_blob(interaction.data(), {B}, torch::kFloat32).clone();
     batch.proprio = torch::from_blob(proprio.data(), {B, kProprioDim}, torch::kFloat32).clone();
@@ -130,25 +163,62 @@ class Batcher {
   std::vector<int> futures_;
   bool images_;
   std::vector<std::vector<int64_t>> tokens_;
+  const FeatureCache* cache_ = nullptr;
 };
 
-// The network being trained, behind the three things the loop needs.
+// The network being trained, behind the things the loop needs.
 struct Learner {
   std::shared_ptr<torch::nn::Module> module;
   std::function<torch::Tensor(const Batch&)> loss;     // training loss (scalar)
   std::function<torch::Tensor(const Batch&)> predict;  // [B, H, 7] chunk the policy executes (gripper: logit)
   /// Image-based policies: the two encoders' features [B, 256] (for the linear probe).
   std::function<torch::Tensor(const Batch&)> image_features;
+  /// Image-based policies: the two image encoders (frozen by the staged training).
+  std::vector<ImageEncoder> encoders;
+  /// Training-only modules (the auxiliary state head; not in the checkpoint), trained with `module`.
+  std::shared_ptr<torch::nn::Module> auxiliary;
+  /// The auxiliary state loss (unweighted MSE) of the last training batch; NaN when it did not run.
+  std::shared_ptr<double> auxiliary_loss = std::make_shared<double>(std::nan(""));
 };
 
-Learner make_learner(const std::string& policy, const ModelConfig& config) {
+// Auxiliary state regression (TrainConfig::aux_state_weight): a training-only MLP from the two
+// encoders' features and the proprioception to the normalized state features, MSE. Zero while the
+// batch carries cached features (the encoders are frozen then) or without a head.
+struct AuxiliaryState {
+  torch::nn::Sequential head{nullptr};
+  double weight = 0;
+  std::shared_ptr<double> last = std::make_shared<double>(std::nan(""));  // unweighted MSE of the last call
+  torch::Tensor operator()(const torch::Tensor& front_features, const torch::Tensor& wrist_features,
+                           const Batch& b) const {
+    if (!head || weight <= 0 || b.front.dim() != 4) return torch::zeros({});
+    torch::nn::Sequential shared = head;  // a holder sharing the module (forward is not const)
+    const auto predicted = shared->forward(torch::cat({front_features, wrist_features, b.proprio}, 1));
+    const auto mse = torch::mse_loss(predicted, b.state);
+    *last = mse.item<double>();
+    return weight * mse;
+  }
+};
+
+Learner make_learner(const std::string& policy, const ModelConfig& config, double aux_state_weight) {
   Learner l;
+  // The auxiliary head is made first: its initialization draws from the seeded generator before
+  // the policy's network does (the bundled checkpoints were trained so).
+  AuxiliaryState aux;
+  if (aux_state_weight > 0 && policy != "bc_state") {
+    aux.head = torch::nn::Sequential(torch::nn::Linear(2 * kImageFeatureDim + kProprioDim, 128), torch::nn::ReLU(),
+                                     torch::nn::Linear(128, kStateFeatureDim));
+    aux.weight = aux_state_weight;
+    l.auxiliary = aux.head.ptr();
+    l.auxiliary_loss = aux.last;
+  }
   if (policy == "vla") {
     VlaNet net(config);
     l.module = net.ptr();
+    l.encoders = {net->front_encoder, net->wrist_encoder};
     l.predict = [net](const Batch& b) mutable { return net->forward(b.front, b.wrist, b.proprio, b.tokens, b.offsets); };
-    l.loss = [net](const Batch& b) mutable {
-      return action_loss(net->forward(b.front, b.wrist, b.proprio, b.tokens, b.offsets), b.target);
+    l.loss = [net, aux](const Batch& b) mutable {
+      const auto front = net->front_encoder->forward(b.front), wrist = net->wrist_encoder->forward(b.wrist);
+      return action_loss(net->forward(front, wrist, b.proprio, b.tokens, b.offsets), b.target) + aux(front, wrist, b);
     };
     l.image_features = [net](const Batch& b) mutable {
       return torch::cat({net->front_encoder->forward(b.front), net->wrist_encoder->forward(b.wrist)}, 1);
@@ -166,9 +236,14 @@ Learner make_learner(const std::string& policy, const ModelConfig& config) {
   }
   WamNet net(config, wam_kind(policy));
   l.module = net.ptr();
+  l.encoders = {net->front_encoder, net->wrist_encoder};
   l.predict = [net](const Batch& b) mutable { return net->forward(b.inputs()).actions; };
-  l.loss = [net](const Batch& b) mutable {
-    return wam_loss(net, b.inputs(), b.target, b.future_front, b.future_wrist).total;
+  l.loss = [net, aux](const Batch& b) mutable {
+    WamInputs in = b.inputs();
+    in.front = net->front_encoder->forward(b.front);
+    in.wrist = net->wrist_encoder->forward(b.wrist);
+    if (!in.front_pixels.defined()) in.front_pixels = b.front;
+    return wam_loss(net, in, b.target, b.future_front, b.future_wrist).total + aux(in.front, in.wrist, b);
   };
   l.image_features = [net](const Batch& b) mutable {
     return torch::cat({net->front_encoder->forward(b.front), net->wrist_encoder->forward(b.wrist)}, 1);
@@ -349,6 +424,28 @@ nlohmann::json linear_probe(Learner& learner, torch::nn::Module& net, const Batc
           {"r2_train", 1.0 - sse_train / std::max(sst_train, 1e-12)}};
 }
 
+// The (frozen) encoders' features of every step of every demonstration of `batcher`, without
+// image shifts, in batches of 256 (FeatureCache's row order).
+FeatureCache compute_feature_cache(Learner& learner, const Batcher& batcher, const std::vector<Demo>& demos) {
+  torch::NoGradGuard no_grad;
+  FeatureCache cache;
+  std::vector<Sample> all;
+  for (size_t d = 0; d < demos.size(); ++d) {
+    cache.first_row.push_back(static_cast<int64_t>(all.size()));
+    for (int t = 0; t < demos[d].steps; ++t) all.push_back({static_cast<int>(d), t});
+  }
+  std::vector<torch::Tensor> front, wrist;
+  for (size_t i = 0; i < all.size(); i += 256) {
+    const std::vector<Sample> chunk(all.begin() + i, all.begin() + std::min(all.size(), i + 256));
+    const Batch b = batcher.make(chunk, nullptr);
+    front.push_back(learner.encoders.at(0)->forward(b.front));
+    wrist.push_back(learner.encoders.at(1)->forward(b.wrist));
+  }
+  cache.front = torch::cat(front, 0);
+  cache.wrist = torch::cat(wrist, 0);
+  return cache;
+}
+
 }  // namespace
 
 const std::vector<std::string>& learned_policy_types() {
@@ -418,13 +515,26 @@ TrainResult train_policy(const TrainConfig& c, const std::function<void(const Tr
   for (size_t d = 0; d < val.size(); ++d)
     for (int t = 0; t < val[d].steps; t += 4) val_samples.push_back({static_cast<int>(d), t});  // every 4th step
 
-  Learner learner = make_learner(c.policy, model_config);
+  const double aux_state_weight = images && have_state ? c.aux_state_weight : 0.0;
+  Learner learner = make_learner(c.policy, model_config, aux_state_weight);
   torch::nn::Module& net = *learner.module;
-  torch::optim::AdamW optimizer(net.parameters(), torch::optim::AdamWOptions(c.learning_rate).weight_decay(1e-4));
-  const Batcher train_batcher(train, norm, model_config, futures, images),
-      val_batcher(val, norm, model_config, futures, images);
+  // AdamW over the parameters that train (all of them; without the frozen encoders later).
+  auto make_optimizer = [&] {
+    std::vector<torch::Tensor> params;
+    for (const auto& p : net.parameters())
+      if (p.requires_grad()) params.push_back(p);
+    if (learner.auxiliary)
+      for (const auto& p : learner.auxiliary->parameters()) params.push_back(p);
+    return std::make_unique<torch::optim::AdamW>(params, torch::optim::AdamWOptions(c.learning_rate).weight_decay(1e-4));
+  };
+  auto optimizer = make_optimizer();
+  Batcher train_batcher(train, norm, model_config, futures, images);
+  const Batcher val_batcher(val, norm, model_config, futures, images);
   Rng sample_rng(c.seed ^ 0xBA7C4ULL), shift_rng(c.seed ^ 0x5417FULL);
-  Ema ema(net, c.ema_decay);
+  auto ema = std::make_unique<Ema>(net, c.ema_decay);
+  const bool staged = images && c.encoder_steps > 0 && c.encoder_steps < c.steps;
+  FeatureCache cache;
+  double cache_s = 0;
 
   // Mean images of the training set (the blind baseline's input).
   torch::Tensor mean_front, mean_wrist;
@@ -440,40 +550,59 @@ TrainResult train_policy(const TrainConfig& c, const std::function<void(const Tr
   result.val_demos = static_cast<int>(val.size());
   for (const auto& p : net.parameters()) result.parameters += p.numel();
   net.train();
-  double loss_sum = 0;
-  int loss_count = 0;
+  double loss_sum = 0, aux_sum = 0;
+  int loss_count = 0, aux_count = 0;
   nlohmann::json selection = nlohmann::json::array();
   double best_success = -1;
   int best_step = 0;
   std::vector<torch::Tensor> best_weights;
   const auto train_start = Clock::now();
   for (int step = 1; step <= c.steps; ++step) {
+    if (staged && step == c.encoder_steps + 1) {
+      // Freeze the encoders at their averaged weights, cache their features, go on with the rest
+      // (from the averaged weights, a fresh average and a fresh optimizer state).
+      const auto cache_start = Clock::now();
+      ema->swap();
+      for (ImageEncoder& e : learner.encoders)
+        for (auto& p : e->parameters()) p.set_requires_grad(false);
+      cache = compute_feature_cache(learner, train_batcher, train);
+      train_batcher.set_feature_cache(&cache);
+      ema = std::make_unique<Ema>(net, c.ema_decay);
+      optimizer = make_optimizer();
+      cache_s = std::chrono::duration<double>(Clock::now() - cache_start).count();
+    }
     // Cosine decay from the learning rate to 10 % of it.
     const double lr = c.learning_rate * (0.1 + 0.9 * 0.5 * (1 + std::cos(M_PI * (step - 1) / c.steps)));
-    for (auto& group : optimizer.param_groups()) static_cast<torch::optim::AdamWOptions&>(group.options()).lr(lr);
+    for (auto& group : optimizer->param_groups()) static_cast<torch::optim::AdamWOptions&>(group.options()).lr(lr);
     std::vector<Sample> samples(c.batch);
     for (Sample& s : samples) {
       const auto& pool = *task_samples[sample_rng.uniform_index(task_samples.size())];
       s = pool[sample_rng.uniform_index(pool.size())];
     }
     const Batch b = train_batcher.make(samples, c.augment && images ? &shift_rng : nullptr);
+    *learner.auxiliary_loss = std::nan("");
     const auto loss = learner.loss(b);
+    if (std::isfinite(*learner.auxiliary_loss)) {
+      aux_sum += *learner.auxiliary_loss;
+      ++aux_count;
+    }
     if (!std::isfinite(loss.item<double>()))
       throw std::runtime_error("train: the loss became non-finite at step " + std::to_string(step));
-    optimizer.zero_grad();
+    optimizer->zero_grad();
     loss.backward();
-    optimizer.step();
-    ema.update(step);
+    optimizer->step();
+    ema->update(step);
     loss_sum += loss.item<double>();
     ++loss_count;
     const bool report = step % c.eval_every == 0 || step == c.steps;
     const bool select = c.rollout_success && c.select_every > 0 && (step % c.select_every == 0 || step == c.steps);
     if (!report && !select) continue;
-    ema.swap();  // evaluate the averaged weights
+    ema->swap();  // evaluate the averaged weights
     TrainProgress p;
     p.step = step;
     p.steps = c.steps;
     p.train_loss = loss_sum / std::max(loss_count, 1);
+    p.aux_state_loss = aux_count > 0 ? aux_sum / aux_count : std::numeric_limits<double>::quiet_NaN();
     p.val_loss = val_samples.empty()
                      ? std::numeric_limits<double>::quiet_NaN()
                      : validation_metrics(learner, net, val_batcher, val, val_samples, mean_front, mean_wrist, false)
@@ -494,23 +623,25 @@ TrainResult train_policy(const TrainConfig& c, const std::function<void(const Tr
       if (success > best_success) {
         best_success = success;
         best_step = step;
-        best_weights = ema.snapshot_of_module();
+        best_weights = ema->snapshot_of_module();
       }
     }
-    ema.swap();
+    ema->swap();
     const double elapsed = std::chrono::duration<double>(Clock::now() - train_start).count();
     p.steps_per_s = step / std::max(elapsed, 1e-9);
     p.eta_s = (c.steps - step) / std::max(p.steps_per_s, 1e-9);
     result.train_loss = p.train_loss;
     loss_sum = 0;
     loss_count = 0;
+    aux_sum = 0;
+    aux_count = 0;
     if (on_progress) on_progress(p);
   }
   result.steps_per_s = c.steps / std::max(std::chrono::duration<double>(Clock::now() - train_start).count(), 1e-9);
   result.steps = c.steps;
   // The checkpoint: the averaged weights, or those of the best rollout evaluation.
-  ema.swap();
-  if (!best_weights.empty()) ema.load_into_module(best_weights);
+  ema->swap();
+  if (!best_weights.empty()) ema->load_into_module(best_weights);
   result.selected_step = best_weights.empty() ? c.steps : best_step;
   if (!val_samples.empty()) {
     result.validation = validation_metrics(learner, net, val_batcher, val, val_samples, mean_front, mean_wrist, false);
@@ -544,6 +675,9 @@ TrainResult train_policy(const TrainConfig& c, const std::function<void(const Tr
                    {"learning_rate", c.learning_rate},
                    {"ema_decay", c.ema_decay},
                    {"augment", c.augment},
+                   {"encoder_steps", staged ? c.encoder_steps : 0},
+                   {"feature_cache_s", cache_s},
+                   {"aux_state_weight", aux_state_weight},
                    {"sampling", "per-task balanced"},
                    {"train_demos", result.train_demos},
                    {"val_demos", result.val_demos},

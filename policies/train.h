@@ -27,6 +27,21 @@ struct TrainConfig {
   int threads = 2;              ///< LibTorch intra-op threads (results are deterministic per count)
   int eval_every = 500;         ///< steps between validation losses
   bool augment = true;          ///< random image shifts (see train_policy)
+  /// Image policies: train everything end to end for this many steps, then freeze the two image
+  /// encoders (at their averaged weights), compute their features once for every training sample
+  /// and train the rest of the network on those cached features for the remaining steps (no image
+  /// shifts then). A frozen-encoder step costs a small fraction of an end-to-end step, so the
+  /// action head gets the step budget a state-based policy needs. 0, or >= steps: end to end
+  /// throughout. Staged training as in Levine et al., "End-to-End Training of Deep Visuomotor
+  /// Policies", JMLR 2016 (vision layers trained first, with pose regression, then the policy).
+  int encoder_steps = 0;
+  /// Image policies, while the encoders train: weight of the auxiliary loss that regresses the
+  /// normalized privileged state features (demo_dataset.h state_features: object poses, the
+  /// indicator, object and target relative to the end effector) from the two encoders' features and
+  /// the proprioception (a training-only MLP head, not stored; Levine et al. 2016's pose
+  /// regression). The policy never sees the state when acting. 0: off; ignored (and recorded as 0)
+  /// when the data file has no object states. >= 0.
+  double aux_state_weight = 1.0;
   /// Decay of the exponential moving average of the weights, [0, 1) (0: the last weights). The
   /// checkpoint holds the averaged weights.
   double ema_decay = 0.999;
@@ -43,6 +58,9 @@ struct TrainConfig {
 struct TrainProgress {
   int step = 0, steps = 0;
   double train_loss = 0;  ///< mean over the steps since the last report
+  /// Auxiliary state regression (TrainConfig::aux_state_weight), unweighted MSE of the normalized
+  /// state features, mean over the steps since the last report that ran it (NaN: none did).
+  double aux_state_loss = 0;
   double val_loss = 0;    ///< on the held-out demonstrations (NaN if none), averaged weights
   double rollout_success = -1;  ///< success rate of the selection rollouts at this step (-1: none)
   double steps_per_s = 0, eta_s = 0;

@@ -172,6 +172,12 @@ torch::Tensor ImageEncoderImpl::attention(torch::Tensor images) {
 }
 
 torch::Tensor ImageEncoderImpl::forward(torch::Tensor images) {
+  if (images.dim() == 2) {
+    if (images.size(1) != kImageFeatureDim)
+      throw std::invalid_argument("image encoder: precomputed features must be [B, " + std::to_string(kImageFeatureDim) +
+                                  "], got [" + std::to_string(images.size(0)) + ", " + std::to_string(images.size(1)) + "]");
+    return images;
+  }
   const auto features = feature_map(images);
   const auto attention = softmax_maps(features);
   const int64_t M = features.size(2);

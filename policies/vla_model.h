@@ -77,6 +77,10 @@ inline constexpr int kKeypoints = 32;
 /// @throws std::invalid_argument for another S.
 struct ImageEncoderImpl : torch::nn::Module {
   explicit ImageEncoderImpl(int size);
+  /// [B, 3, S, S] images -> [B, 128] features. A [B, 128] tensor is taken as this encoder's
+  /// features computed earlier and returned unchanged: the trainer's frozen-encoder stage feeds
+  /// cached features through the same networks (policies/train.h TrainConfig::encoder_steps).
+  /// @throws std::invalid_argument for a 2-D input whose width is not 128.
   torch::Tensor forward(torch::Tensor images);
   /// The 16 x 16 keypoint heat maps' softmax, [B, 32, 16, 16] (for inspection).
   torch::Tensor attention(torch::Tensor images);

@@ -43,7 +43,7 @@ class WamPolicy final : public Policy {
   PolicyOutput act(const Observation& obs) override {
     const ObservationTensors in = observation_tensors(obs, info_.config, info_.normalization, name_);
     WamInputs inputs{in.front, in.wrist, in.proprio, torch::tensor(tokens_, torch::kInt64),
-                     torch::zeros({1}, torch::kInt64), torch::Tensor()};
+                     torch::zeros({1}, torch::kInt64), torch::Tensor(), torch::Tensor()};
     if (phase_ != nullptr)
       inputs.interaction = torch::full({1}, phase_->coarse == CoarsePhase::kInteraction ? 1.0f : 0.0f);
     torch::NoGradGuard no_grad;

@@ -226,8 +226,11 @@ WamLoss wam_loss(WamNet& net, const WamInputs& inputs, const torch::Tensor& targ
   const auto future_targets = torch::stack(targets, 1);  // [n_wm, F, D]
   loss.world_model = torch::mse_loss(out.futures.slice(0, 0, n_wm), future_targets);
   const int64_t n_rec = std::min<int64_t>(kReconstructionSamples, inputs.front.size(0));
+  const torch::Tensor& pixels = inputs.front_pixels.defined() ? inputs.front_pixels : inputs.front;
+  if (pixels.dim() != 4)
+    throw std::invalid_argument("wam_loss: the front images are needed for the reconstruction loss (front_pixels)");
   loss.reconstruction = torch::mse_loss(net->decode(out.z.slice(0, 0, n_rec)),
-                                       decoder_target(inputs.front.slice(0, 0, n_rec), net->config.image_size));
+                                       decoder_target(pixels.slice(0, 0, n_rec), net->config.image_size));
   if (net->kind != WamKind::kHarmo) {
     loss.action = action_loss(out.actions, target);
     loss.total = loss.action + loss.world_model + loss.reconstruction;

@@ -88,6 +88,9 @@ struct WamInputs {
   torch::Tensor tokens, offsets;  ///< instruction bags (EmbeddingBag format)
   /// [B] float 0/1: coarse phase label of step t (1 = interaction); needed by the "schedule" gate only.
   torch::Tensor interaction;
+  /// Optional [B, 3, front_size, front_size] front images when `front` / `wrist` hold precomputed
+  /// encoder features [B, 128] (ImageEncoderImpl::forward): the decoder's reconstruction target.
+  torch::Tensor front_pixels;
 };
 
 /// What a forward pass produces. Tensors a kind does not have are undefined.

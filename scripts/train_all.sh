@@ -8,10 +8,14 @@
 #   POLICIES="vla bc_state" bash scripts/train_all.sh   # a subset
 #
 # Settings (environment variables, defaults = the bundled checkpoints):
-#   EPISODES=150   demonstrations per task        NOISE=0.1   DART noise (normalized action units)
-#   STEPS=4000     optimizer steps per image-based policy   BATCH=64
-#   SELECT_EVERY=1000  rollout-based checkpoint selection interval (train split, demonstration
-#                  seed range; never evaluation seeds)      SELECT_EPISODES=5  rollouts per task
+#   EPISODES=150   demonstrations per task        NOISE=0.05  DART noise (normalized action units)
+#   STEPS=30000    optimizer steps per image-based policy   BATCH=64
+#   ENCODER_STEPS=2500  of them end to end (image encoders + auxiliary object-state regression);
+#                  then the encoders are frozen and the rest trains on their cached features
+#                  (`wambench train --encoder-steps`, policies/train.h)
+#   SELECT_EVERY=0 rollout-based checkpoint selection interval (0 = keep the final averaged
+#                  weights; train split, demonstration seed range, never evaluation seeds)
+#                  SELECT_EPISODES=5  rollouts per task
 #   BC_STATE_STEPS=60000  bc_state's steps (no images: 60 000 steps take about 15 minutes at one
 #                  thread alone, 30 beside another training); it keeps its final averaged weights
 #                  (no rollout selection: 5 rollouts per task cannot tell its checkpoints apart)
@@ -23,10 +27,11 @@ BUILD_DIR="${WAMBENCH_BUILD_DIR:-build}"
 W="${WAMBENCH:-$BUILD_DIR/cli/wambench}"  # WAMBENCH: a copy of the binary, so rebuilding does not touch running trainings
 DATA="${DATA:-data/demos.hdf5}"
 EPISODES="${EPISODES:-150}"
-NOISE="${NOISE:-0.1}"
-STEPS="${STEPS:-4000}"
+NOISE="${NOISE:-0.05}"
+STEPS="${STEPS:-30000}"
+ENCODER_STEPS="${ENCODER_STEPS:-2500}"
 BATCH="${BATCH:-64}"
-SELECT_EVERY="${SELECT_EVERY:-1000}"
+SELECT_EVERY="${SELECT_EVERY:-0}"
 SELECT_EPISODES="${SELECT_EPISODES:-5}"
 BC_STATE_STEPS="${BC_STATE_STEPS:-60000}"
 # Longest first, so the two slots finish close together.
@@ -43,7 +48,8 @@ train() {
   if [ "$policy" = bc_state ]; then
     budget=(--steps "$BC_STATE_STEPS" --eval-every 10000)
   else
-    budget=(--steps "$STEPS" --eval-every 500 --select-every "$SELECT_EVERY" --select-episodes "$SELECT_EPISODES")
+    budget=(--steps "$STEPS" --encoder-steps "$ENCODER_STEPS" --eval-every 500 --select-every "$SELECT_EVERY"
+            --select-episodes "$SELECT_EPISODES")
   fi
   "$W" train --policy "$policy" --data "$DATA" --out "policies/checkpoints/$policy.pt" "${budget[@]}" \
     --batch "$BATCH" --seed 0 --threads 1 > "data/logs/train_$policy.log" 2>&1 \

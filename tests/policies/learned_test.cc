@@ -13,6 +13,7 @@
 #include "policies/policy.h"
 #include "policies/train.h"
 #include "policies/vla_model.h"
+#include "policies/wam_model.h"
 #include "tests/policies/fixture.h"
 
 namespace wambench {
@@ -152,6 +153,15 @@ TEST(ImageEncoder, KeypointsFollowWhereABrightSpotIs) {
   EXPECT_THROW(ImageEncoder(48), std::invalid_argument);
 }
 
+TEST(ImageEncoder, PrecomputedFeaturesPassThroughAndOtherWidthsAreRefused) {
+  torch::manual_seed(2);
+  ImageEncoder enc(64);
+  torch::NoGradGuard no_grad;
+  const auto features = enc->forward(torch::rand({3, 3, 64, 64}));
+  EXPECT_TRUE(torch::equal(enc->forward(features), features));  // the frozen-encoder stage's input
+  EXPECT_THROW(enc->forward(torch::zeros({3, 100})), std::invalid_argument);
+}
+
 TEST(BcState, TrainsOnTheObjectStateAndActsWithPrivilegedAccess) {
   TrainConfig c = fixture_training(60, 16, 20, "bc_state.pt");
   c.policy = "bc_state";
@@ -257,6 +267,90 @@ TEST(Training, RolloutSelectionKeepsTheBestScoredWeights) {
   c.select_every = 0;
   c.out = (temp_dir() / "final.pt").string();
   EXPECT_EQ(train_policy(c).selected_step, 30);
+}
+
+// The parameters of a candidate checkpoint, split into the image encoders' and the rest's.
+struct Weights {
+  std::vector<torch::Tensor> encoders, rest;
+};
+Weights checkpoint_weights(const std::string& path, const std::string& policy) {
+  std::shared_ptr<torch::nn::Module> net;
+  if (policy == "vla") net = load_checkpoint(path, policy, nullptr).ptr();
+  else net = load_wam_checkpoint(path, policy, nullptr).ptr();
+  Weights w;
+  for (const auto& p : net->named_parameters())
+    (p.key().rfind("front_encoder.", 0) == 0 || p.key().rfind("wrist_encoder.", 0) == 0 ? w.encoders : w.rest)
+        .push_back(p.value().clone());
+  return w;
+}
+bool all_equal(const std::vector<torch::Tensor>& a, const std::vector<torch::Tensor>& b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i)
+    if (!torch::equal(a[i], b[i])) return false;
+  return true;
+}
+
+TEST(Training, StagedTrainingFreezesTheEncodersAndTrainsTheRestOnCachedFeatures) {
+  for (const std::string policy : {"vla", "harmowam"}) {
+    SCOPED_TRACE(policy);
+    TrainConfig c = fixture_training(5, 8, 5, "staged_" + policy + ".pt");
+    c.policy = policy;
+    c.encoder_steps = 2;
+    c.ema_decay = 0.0;  // candidates hold the live weights of each step
+    c.learning_rate = 1e-3;
+    c.select_every = 1;
+    std::vector<Weights> steps;
+    c.rollout_success = [&](const std::string& path) {
+      steps.push_back(checkpoint_weights(path, policy));
+      return static_cast<double>(steps.size());  // the last step scores best
+    };
+    const TrainResult r = train_policy(c);
+    ASSERT_EQ(steps.size(), 5u);
+    EXPECT_EQ(r.selected_step, 5);
+    EXPECT_FALSE(all_equal(steps[0].encoders, steps[1].encoders)) << "the encoders train in the first stage";
+    for (int k = 2; k < 5; ++k) {
+      EXPECT_TRUE(all_equal(steps[k].encoders, steps[1].encoders)) << "encoders changed at step " << k + 1;
+      EXPECT_FALSE(all_equal(steps[k].rest, steps[k - 1].rest)) << "the rest did not train at step " << k + 1;
+    }
+    CheckpointInfo info;
+    if (policy == "vla") load_checkpoint(c.out, policy, &info);
+    else load_wam_checkpoint(c.out, policy, &info);
+    EXPECT_EQ(info.training.at("encoder_steps"), 2);
+    EXPECT_EQ(info.training.at("aux_state_weight"), 1.0);
+    EXPECT_GT(info.training.at("feature_cache_s").get<double>(), 0.0);
+  }
+  // End to end throughout when encoder_steps >= steps; no auxiliary loss without images.
+  TrainConfig c = fixture_training(2, 8, 2, "unstaged.pt");
+  c.encoder_steps = 2;
+  CheckpointInfo info;
+  train_policy(c);
+  load_checkpoint(c.out, "vla", &info);
+  EXPECT_EQ(info.training.at("encoder_steps"), 0);
+  c.policy = "bc_state";
+  c.out = (temp_dir() / "bc_state_unstaged.pt").string();
+  train_policy(c);
+  load_bc_state_checkpoint(c.out, &info);
+  EXPECT_EQ(info.training.at("aux_state_weight"), 0.0);
+}
+
+TEST(Training, TheAuxiliaryStateRegressionLearnsAndIsReportedOnlyWhenOn) {
+  TrainConfig c = fixture_training(60, 16, 20, "aux.pt");
+  c.learning_rate = 1e-3;
+  std::vector<double> aux;
+  train_policy(c, [&](const TrainProgress& p) { aux.push_back(p.aux_state_loss); });
+  ASSERT_EQ(aux.size(), 3u);
+  for (double v : aux) EXPECT_TRUE(std::isfinite(v) && v >= 0.0) << v;
+  // The encoders and the head learn the state: the regression error falls (standardized units:
+  // about 1 for a constant prediction).
+  EXPECT_LT(aux.back(), 0.8 * aux.front()) << aux.front() << " -> " << aux.back();
+  c.aux_state_weight = 0.0;
+  c.out = (temp_dir() / "no_aux.pt").string();
+  aux.clear();
+  train_policy(c, [&](const TrainProgress& p) { aux.push_back(p.aux_state_loss); });
+  for (double v : aux) EXPECT_TRUE(std::isnan(v)) << "reported without the auxiliary loss: " << v;
+  CheckpointInfo info;
+  load_checkpoint(c.out, "vla", &info);
+  EXPECT_EQ(info.training.at("aux_state_weight"), 0.0);
 }
 
 TEST(Training, ValidationReportsPerDimensionPerTaskTheBlindBaselineAndAProbe) {
