@@ -201,7 +201,9 @@ CommandRunner add_eval_command(CLI::App& app) {
       "eval", "Run an evaluation sweep (policies x tasks x splits x episodes) and write its report. Without "
               "arguments: eval/configs/default.json");
   cmd->add_option("--config", o->config, "Sweep config (JSON); default eval/configs/default.json");
-  cmd->add_option("--policies", o->policies, "Policy names (override the config)");
+  cmd->add_option("--policies", o->policies,
+                  "Policies (override the config): names, or NAME@CHECKPOINT for a checkpoint you trained (labelled "
+                  "by its file name), or LABEL=NAME@CHECKPOINT, e.g. --policies vla vla@runs/v.pt new=vla@runs/w.pt");
   cmd->add_option("--tasks", o->tasks, "Task names or 'all' (override the config)");
   cmd->add_option("--splits", o->splits, "Split names or 'all' (override the config)");
   cmd->add_option("--episodes", o->episodes, "Episodes per (policy, task, split) cell")->check(CLI::Range(1, 1000000));
