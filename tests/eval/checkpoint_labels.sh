@@ -5,7 +5,8 @@
 # bundled `vla` with `--policies vla vla@v.pt` and with the equivalent config file. The two runs
 # give identical records (timing aside), two labelled rows with paired statistics, and `compare`
 # pairs them label by label. Duplicate labels, a missing checkpoint, a checkpoint of another policy
-# type and a checkpoint for a policy that takes none exit 2 and write nothing.
+# type, a checkpoint for a policy that takes none and `--checkpoint` (not an option of eval: the
+# message shows the shorthand) exit 2 and write nothing.
 set -euo pipefail
 exe="$1"; src="$2"; work="$3"
 rm -rf "$work"; mkdir -p "$work"
@@ -78,5 +79,7 @@ expect_error "checkpoint of 'vla' not found: $work/missing.pt" run "$exe" eval -
 expect_error "is a 'harmowam' checkpoint, not a 'vla' one; list it as harmowam@" \
   run "$exe" eval --policies "vla@$src/policies/checkpoints/harmowam.pt" "${bad[@]}"
 expect_error "policy 'scripted' takes no checkpoint" run "$exe" eval --policies "scripted@$work/v.pt" "${bad[@]}"
+expect_error "eval has no --checkpoint: name the checkpoint in --policies as NAME@CHECKPOINT" \
+  run "$exe" eval --policies vla --checkpoint "$work/v.pt" "${bad[@]}"
 test ! -e "$work/bad" || { echo "FAIL: $work/bad was written"; exit 1; }
 echo "PASS"
