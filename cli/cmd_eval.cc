@@ -35,6 +35,7 @@ struct EvalOptions {
   int64_t seed = -1;
   std::string out, resume;
   bool no_trajectories = false;
+  std::string checkpoint;  // not an option of eval: refused with the shorthand that does it
 };
 
 std::string now_iso8601() {
@@ -115,6 +116,9 @@ class ProgressPrinter {
 };
 
 int run_eval(const EvalOptions& o) {
+  if (!o.checkpoint.empty())
+    throw UsageError("eval has no --checkpoint: name the checkpoint in --policies as NAME@CHECKPOINT, e.g. "
+                     "--policies vla vla@" + o.checkpoint + " (the bundled vla next to yours, on the same episodes)");
   EvalConfig config;
   std::string dir;
   nlohmann::json manifest;
@@ -201,7 +205,9 @@ CommandRunner add_eval_command(CLI::App& app) {
       "eval", "Run an evaluation sweep (policies x tasks x splits x episodes) and write its report. Without "
               "arguments: eval/configs/default.json");
   cmd->add_option("--config", o->config, "Sweep config (JSON); default eval/configs/default.json");
-  cmd->add_option("--policies", o->policies, "Policy names (override the config)");
+  cmd->add_option("--policies", o->policies,
+                  "Policies (override the config): names, or NAME@CHECKPOINT for a checkpoint you trained (labelled "
+                  "by its file name), or LABEL=NAME@CHECKPOINT, e.g. --policies vla vla@runs/v.pt new=vla@runs/w.pt");
   cmd->add_option("--tasks", o->tasks, "Task names or 'all' (override the config)");
   cmd->add_option("--splits", o->splits, "Split names or 'all' (override the config)");
   cmd->add_option("--episodes", o->episodes, "Episodes per (policy, task, split) cell")->check(CLI::Range(1, 1000000));
@@ -212,6 +218,7 @@ CommandRunner add_eval_command(CLI::App& app) {
   cmd->add_option("--record-video", o->record_video, "MP4s of the first K episodes of each cell")
       ->check(CLI::Range(0, 1000000));
   cmd->add_flag("--no-trajectories", o->no_trajectories, "Do not record per-episode state trajectories");
+  cmd->add_option("--checkpoint", o->checkpoint)->group("");  // hidden: explains --policies NAME@CHECKPOINT
   return [o]() { return run_eval(*o); };
 }
 

@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <memory>
 #include <sstream>
+#include <string>
 
 #include <unistd.h>
 
@@ -13,6 +14,17 @@
 #include "tasks/registry.h"
 
 namespace wambench::cli {
+namespace {
+
+// "val 0.1234", or "no val" where there is no validation loss (no held-out demonstrations): never NaN.
+std::string val_text(double val_loss) {
+  if (std::isnan(val_loss)) return "no val";
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "val %.4f", val_loss);
+  return buf;
+}
+
+}  // namespace
 
 CommandRunner add_train_command(CLI::App& app, const std::string* command_line) {
   auto c = std::make_shared<TrainConfig>();
@@ -63,18 +75,23 @@ CommandRunner add_train_command(CLI::App& app, const std::string* command_line) 
         return s.success_rate;
       };
     }
+    c->on_validation_note = [](const std::string& note) {
+      std::printf("train: %s\n", note.c_str());
+      std::fflush(stdout);
+    };
     const bool tty = isatty(STDOUT_FILENO);
     const TrainResult r = train_policy(*c, [tty](const TrainProgress& p) {
-      std::printf("%strain: step %d/%d  loss %.4f  val %.4f", tty ? "\r" : "", p.step, p.steps, p.train_loss, p.val_loss);
+      std::printf("%strain: step %d/%d  loss %.4f  %s", tty ? "\r" : "", p.step, p.steps, p.train_loss,
+                  val_text(p.val_loss).c_str());
       if (std::isfinite(p.aux_state_loss)) std::printf("  aux state %.4f", p.aux_state_loss);
       std::printf("  %.1f steps/s  ETA %.0f s%s", p.steps_per_s, p.eta_s, tty ? "   " : "\n");
       std::fflush(stdout);
     });
     if (tty) std::printf("\n");
-    std::printf("train: wrote %s (%lld parameters; %d train / %d validation demos; final loss %.4f, val %.4f; "
+    std::printf("train: wrote %s (%lld parameters; %d train / %d validation demos; final loss %.4f, %s; "
                 "%.2f steps/s; weights of step %d) in %.0f s\n",
                 c->out.c_str(), static_cast<long long>(r.parameters), r.train_demos, r.val_demos, r.train_loss,
-                r.val_loss, r.steps_per_s, r.selected_step, r.wall_s);
+                val_text(r.val_loss).c_str(), r.steps_per_s, r.selected_step, r.wall_s);
     if (!r.validation.is_null()) {
       std::printf("train: validation: %s\n", r.validation.dump().c_str());
       if (r.validation.contains("blind"))

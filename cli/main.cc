@@ -23,7 +23,7 @@ std::string valid_options(const CLI::App& app) {
   std::string out;
   for (const CLI::Option* opt : app.get_options()) {
     const std::string name = opt->get_name();
-    if (name.empty()) continue;
+    if (name.empty() || opt->get_group().empty()) continue;  // hidden options are not offered
     if (!out.empty()) out += ", ";
     out += name;
   }

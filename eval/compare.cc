@@ -213,6 +213,10 @@ std::vector<std::string> summary_differences(const nlohmann::json& base, const n
     for (const auto& [policy, hash] : bc.items())
       if (cc.contains(policy)) differ("checkpoint of " + policy, text(hash), text(cc.at(policy)));
   }
+  if (base.contains("policy_types") && cur.contains("policy_types"))
+    for (const auto& [label, type] : base.at("policy_types").items())
+      if (cur.at("policy_types").contains(label))
+        differ("policy type of " + label, text(type), text(cur.at("policy_types").at(label)));
   auto code = [](const nlohmann::json& s) {
     if (!s.contains("code_version") || !s.at("code_version").is_object()) return std::string("unknown");
     const auto& v = s.at("code_version");

@@ -1,6 +1,8 @@
 // Regression check of success rates against a committed baseline (`wambench compare`).
 //
-// Both sides are summaries (summary.json of eval/report.h). For every (policy, task, split) cell
+// Both sides are summaries (summary.json of eval/report.h). A "policy" is a row's label (the policy
+// name unless the sweep labelled the entry, eval/config.h), so two checkpoints of one policy type
+// are compared label by label. For every (policy, task, split) cell
 // and every (policy, split) aggregate of the baseline, the current run is tested for a drop in
 // success rate. A drop is a regression only when it is significant (p < alpha) AND at least
 // `min_drop` in absolute success rate, so noise between runs of a stochastic policy does not fail
@@ -70,7 +72,7 @@ std::vector<CompareRow> compare_summaries(const nlohmann::json& baseline, const 
                                           const CompareOptions& options = {});
 
 /// Differences between the two runs that matter when reading the comparison, one line each:
-/// base seed, episodes per cell, config hash, checkpoint hash per policy, code version (wambench
+/// base seed, episodes per cell, config hash, checkpoint hash and policy type per policy label, code version (wambench
 /// version and git commit), and cells only in the current run. A field missing from a summary is
 /// reported as "unknown" on that side (an older summary). Empty when the runs match.
 std::vector<std::string> summary_differences(const nlohmann::json& baseline, const nlohmann::json& current);

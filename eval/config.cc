@@ -1,6 +1,7 @@
 #include "eval/config.h"
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -67,6 +68,51 @@ const std::vector<std::string>& eval_config_keys() {
   return kKeys;
 }
 
+namespace {
+
+// A label names rows, files (recordings/<label>/...) and plot keys: letters, digits, '_', '-', '.',
+// '+', starting with a letter, digit or '_'.
+bool valid_label(const std::string& label) {
+  if (label.empty() || label.size() > 64) return false;
+  if (!(std::isalnum(static_cast<unsigned char>(label[0])) || label[0] == '_')) return false;
+  return std::all_of(label.begin(), label.end(), [](char ch) {
+    return std::isalnum(static_cast<unsigned char>(ch)) || ch == '_' || ch == '-' || ch == '.' || ch == '+';
+  });
+}
+
+// The command-line shorthand "[LABEL=]NAME[@CHECKPOINT]": a checkpoint without a label is labelled
+// by its file name without the extension.
+PolicySpec parse_policy_shorthand(const std::string& text, const std::string& source, const std::string& field) {
+  PolicySpec spec;
+  std::string rest = text;
+  const size_t at = rest.find('@');
+  const size_t eq = rest.find('=');
+  if (eq != std::string::npos && (at == std::string::npos || eq < at)) {
+    spec.label = rest.substr(0, eq);
+    rest = rest.substr(eq + 1);
+    if (spec.label.empty()) fail(source, field, "'" + text + "': empty label before '='; write LABEL=NAME@CHECKPOINT");
+  }
+  const size_t at2 = rest.find('@');
+  if (at2 == std::string::npos) {
+    spec.name = rest;
+    return spec;
+  }
+  spec.name = rest.substr(0, at2);
+  spec.checkpoint = rest.substr(at2 + 1);
+  if (spec.checkpoint.empty())
+    fail(source, field, "'" + text + "': no checkpoint file after '@'; write NAME@CHECKPOINT, e.g. vla@runs/v.pt");
+  if (spec.label.empty()) {
+    spec.label = std::filesystem::path(spec.checkpoint).stem().string();
+    if (!valid_label(spec.label))
+      fail(source, field, "'" + text + "': the file name gives the label '" + spec.label +
+                              "', which is not a valid label (letters, digits, '_', '-', '.', '+'); name the entry: "
+                              "LABEL=" + spec.name + "@" + spec.checkpoint);
+  }
+  return spec;
+}
+
+}  // namespace
+
 std::vector<PolicySpec> resolve_policies(const nlohmann::json& j, const std::string& source) {
   const std::string field = "policies";
   if (j.is_string() && j.get<std::string>() == "all") {
@@ -79,27 +125,29 @@ std::vector<PolicySpec> resolve_policies(const nlohmann::json& j, const std::str
     return out;
   }
   if (!j.is_array() || j.empty())
-    fail(source, field, "expected a non-empty list of policy names or {\"name\", \"checkpoint\"} objects; valid "
-                        "policies: " + join(policy_names()));
+    fail(source, field, "expected a non-empty list of policy names, NAME@CHECKPOINT / LABEL=NAME@CHECKPOINT "
+                        "shorthands or {\"name\", \"checkpoint\", \"label\"} objects; valid policies: " +
+                            join(policy_names()));
   std::vector<PolicySpec> out;
   for (const auto& e : j) {
     PolicySpec spec;
     if (e.is_string()) {
-      spec.name = e.get<std::string>();
+      spec = parse_policy_shorthand(e.get<std::string>(), source, field);
     } else if (e.is_object()) {
       for (const auto& [k, v] : e.items()) {
         if (k == "name" && v.is_string()) spec.name = v.get<std::string>();
+        else if (k == "label" && v.is_string()) spec.label = v.get<std::string>();
         else if (k == "checkpoint" && v.is_string()) spec.checkpoint = v.get<std::string>();
         else if (k == "noise_std" && v.is_number()) spec.noise_std = v.get<double>();
         else if (k == "execute" && v.is_number_integer()) spec.execution.execute = v.get<int>();
         else if (k == "temporal_ensemble" && v.is_boolean()) spec.execution.temporal_ensemble = v.get<bool>();
         else if (k == "ensemble_decay" && v.is_number()) spec.execution.ensemble_decay = v.get<double>();
-        else if (k == "name" || k == "checkpoint" || k == "noise_std" || k == "execute" || k == "temporal_ensemble" ||
-                 k == "ensemble_decay")
+        else if (k == "name" || k == "label" || k == "checkpoint" || k == "noise_std" || k == "execute" ||
+                 k == "temporal_ensemble" || k == "ensemble_decay")
           fail(source, field + "." + k, "wrong type: " + v.dump());
         else
-          fail(source, field, "unknown key '" + k + "' in a policy entry; valid keys: name, checkpoint, noise_std, "
-                              "execute, temporal_ensemble, ensemble_decay");
+          fail(source, field, "unknown key '" + k + "' in a policy entry; valid keys: name, label, checkpoint, "
+                              "noise_std, execute, temporal_ensemble, ensemble_decay");
       }
     } else {
       fail(source, field, "expected a policy name or an object, got " + e.dump());
@@ -107,17 +155,41 @@ std::vector<PolicySpec> resolve_policies(const nlohmann::json& j, const std::str
     const auto& names = policy_names();
     if (std::find(names.begin(), names.end(), spec.name) == names.end())
       fail(source, field, "unknown policy '" + spec.name + "'; valid policies: " + join(names));
-    for (const PolicySpec& p : out)
-      if (p.name == spec.name) fail(source, field, "policy '" + spec.name + "' listed twice");
     if (policy_needs_checkpoint(spec.name)) {
       if (spec.checkpoint.empty()) spec.checkpoint = bundled_checkpoint(spec.name);
       if (spec.checkpoint.empty())
         fail(source, field, "policy '" + spec.name + "' needs a \"checkpoint\" file (none is bundled)");
       if (!std::filesystem::is_regular_file(spec.checkpoint))
         fail(source, field, "checkpoint of '" + spec.name + "' not found: " + spec.checkpoint);
+      std::string type;
+      try {
+        type = checkpoint_metadata(spec.checkpoint).value("policy", "");
+      } catch (const std::exception& ex) {
+        fail(source, field, "checkpoint of '" + spec.row_label() + "': " + ex.what());
+      }
+      if (type != spec.name)
+        fail(source, field, "checkpoint " + spec.checkpoint + " is a '" + type + "' checkpoint, not a '" + spec.name +
+                                "' one; list it as " + type + "@" + spec.checkpoint);
     } else if (!spec.checkpoint.empty()) {
-      fail(source, field, "policy '" + spec.name + "' takes no checkpoint");
+      fail(source, field, "policy '" + spec.name + "' takes no checkpoint (got " + spec.checkpoint +
+                              "); checkpoints belong to the learned policies");
     }
+    if (spec.label == spec.name) spec.label.clear();  // the default: records and configs stay as before
+    if (!spec.label.empty()) {
+      if (!valid_label(spec.label))
+        fail(source, field, "label '" + spec.label + "' of '" + spec.name +
+                                "' is not valid: use letters, digits, '_', '-', '.', '+' (at most 64), starting with "
+                                "a letter, digit or '_'");
+      if (std::find(names.begin(), names.end(), spec.label) != names.end())
+        fail(source, field, "label '" + spec.label + "' of a '" + spec.name + "' entry is the name of another policy "
+                                "type; choose another label");
+    }
+    for (const PolicySpec& p : out)
+      if (p.row_label() == spec.row_label())
+        fail(source, field, "label '" + spec.row_label() + "' listed twice (labels name a sweep's rows and must be "
+                                "unique); give each entry of one policy type its own label: in a config "
+                                "{\"name\": \"" + spec.name + "\", \"checkpoint\": \"...\", \"label\": \"new\"}, on "
+                                "the command line new=" + spec.name + "@CHECKPOINT");
     if (!(spec.noise_std >= 0.0 && spec.noise_std <= 1.0))
       fail(source, field, "noise_std must be in [0, 1], got " + std::to_string(spec.noise_std));
     if (spec.execution.execute < 0)
@@ -191,6 +263,7 @@ nlohmann::json to_json(const EvalConfig& c) {
   nlohmann::json policies = nlohmann::json::array();
   for (const PolicySpec& p : c.policies) {
     nlohmann::json e = {{"name", p.name}};
+    if (!p.label.empty() && p.label != p.name) e["label"] = p.label;
     if (!p.checkpoint.empty()) e["checkpoint"] = p.checkpoint;
     if (p.noise_std != 0.0) e["noise_std"] = p.noise_std;
     if (p.execution.execute != 0) e["execute"] = p.execution.execute;

@@ -22,7 +22,7 @@ class ConfigError : public std::invalid_argument {
 
 /// A resolved sweep: every name checked, "all" expanded.
 struct EvalConfig {
-  std::vector<PolicySpec> policies;  ///< in table order, names unique
+  std::vector<PolicySpec> policies;  ///< in table order, labels (PolicySpec::row_label()) unique
   std::vector<std::string> tasks;    ///< task names (task_names() order when "all")
   std::vector<std::string> splits;   ///< split names (all_splits() order when "all")
   int episodes = 10;                 ///< episodes per (policy, task, split) cell, >= 1
@@ -38,16 +38,21 @@ const std::vector<std::string>& eval_config_keys();
 
 /// Parses and validates a config object. `source` names it in errors (e.g. the file path).
 /// Format:
-///   {"policies": ["scripted", {"name": "vla", "checkpoint": "path.pt"}, ...],
-///    (a learned policy's entry may add "execute": N actions per query, or "temporal_ensemble": true
-///    with an optional "ensemble_decay": m; policies/chunk_execution.h)
+///   {"policies": ["scripted", {"name": "vla", "checkpoint": "path.pt", "label": "new"}, ...],
+///    (a string entry may be the shorthand "[LABEL=]NAME[@CHECKPOINT]", e.g. "vla@runs/v.pt", whose
+///    label defaults to the file name without its extension ("v"); an object's "label" defaults to its
+///    "name". Labels are unique within a sweep and key its records, so several checkpoints of one
+///    policy type run side by side on identical episodes. A checkpoint must be a file of the entry's
+///    policy type (its metadata's "policy"). A learned policy's entry may add "execute": N actions
+///    per query, or "temporal_ensemble": true with an optional "ensemble_decay": m;
+///    policies/chunk_execution.h)
 ///    "tasks": "all" | ["pick_place", ...], "splits": "all" | ["train", ...],
 ///    "episodes": N, "seed": S, "workers": W, "record_video": K, "record_trajectories": bool,
 ///    "image_size": PX}
 /// Missing keys take the EvalConfig defaults (policies default to ["scripted"]).
 /// @throws ConfigError: unknown key (listing the valid keys), wrong type, unknown policy / task /
-/// split name (listing the valid names), duplicate policy, missing checkpoint file, out-of-range
-/// number.
+/// split name (listing the valid names), duplicate or invalid label, missing checkpoint file, a
+/// checkpoint of another policy type or given to a policy that takes none, out-of-range number.
 EvalConfig parse_eval_config(const nlohmann::json& j, const std::string& source);
 
 /// Reads and parses a config file. @throws ConfigError (unreadable file, malformed JSON with the

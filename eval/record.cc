@@ -5,6 +5,7 @@ namespace wambench {
 nlohmann::json to_json(const EpisodeRecord& r) {
   nlohmann::json j = {
       {"policy", r.key.policy},
+      {"policy_type", r.policy_type.empty() ? r.key.policy : r.policy_type},
       {"checkpoint_hash", r.checkpoint_hash},
       {"task", r.key.task},
       {"split", r.key.split},
@@ -32,6 +33,7 @@ nlohmann::json to_json(const EpisodeRecord& r) {
 EpisodeRecord episode_record_from_json(const nlohmann::json& j) {
   EpisodeRecord r;
   r.key.policy = j.at("policy").get<std::string>();
+  r.policy_type = j.value("policy_type", r.key.policy);
   r.key.task = j.at("task").get<std::string>();
   r.key.split = j.at("split").get<std::string>();
   r.key.index = j.at("episode").get<int64_t>();

@@ -29,7 +29,12 @@ struct EpisodeTiming {
 /// Outcome of an episode: "success", "failure" (horizon reached) or "error" (exception in the
 /// policy or the task, simulator instability, invalid action; `error` holds the message).
 struct EpisodeRecord {
+  /// key.policy is the sweep's label of the policy (PolicySpec::row_label(); the policy name unless
+  /// the sweep gave a label).
   EpisodeKey key;
+  /// The registered policy type (Policy::name(), e.g. "vla"). Records written before labels existed
+  /// lack it: it is then key.policy.
+  std::string policy_type;
   std::string checkpoint_hash = "none";  ///< Policy::checkpoint_hash()
   uint64_t seed = 0;                     ///< episode_seed(base, task, split, index)
   std::string instruction;

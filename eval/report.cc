@@ -1,7 +1,10 @@
 // summary.json schema:
 // {
 //   "episodes": N, "errors": E, "policies": [...], "tasks": [...], "splits": [...],
-//   "families": {"<policy>": "vla" | ...},
+//   (a "policy" everywhere below is the sweep's label of a policy entry: its name unless the config
+//   gave a label, eval/config.h)
+//   "policy_types": {"<policy>": "<registered policy type>"},
+//   "families": {"<policy>": "vla" | ...}                                       (of its policy type),
 //   "cells": [{"policy", "task", "split", "successes", "episodes", "errors", "rate", "ci95": [lo, hi],
 //              "outcomes": {"<episode index>": true | false},
 //              "episode_seeds": {"<episode index>": episode_seed(base, task, split, index)}}],
@@ -15,6 +18,8 @@
 //   "ood": [{"policy", "successes", "episodes", "rate", "ci95"}]                 (pooled over ood_splits())
 //   "overall": [{"policy", ...}]                                                 (every split)
 //   "paired": [{"a", "b", "scope", "episodes", "a_only", "b_only", "difference", "p_mcnemar"}]
+//             (with a `harmowam` row: the pairs that include it and the pairs of one policy type;
+//             otherwise every pair)
 //   "headline": {"harmowam", "vs": [{"family", "policy", "points", "relative_percent"}]} | null
 //   "gate": [{"policy", "task" | "all", "transit": {"<expert>": steps}, "interaction": {...}, "steps",
 //             "interaction_fraction", "predictive_share": {"transit", "interaction"}, "agreement",
@@ -116,7 +121,8 @@ nlohmann::json summarize(const std::vector<EpisodeRecord>& records, const nlohma
   std::vector<std::string> policies, tasks, splits;
   auto seed_order = [&](const char* key, std::vector<std::string>* out) {
     if (order.is_object() && order.contains(key))
-      for (const auto& e : order.at(key)) out->push_back(e.is_object() ? e.at("name").get<std::string>() : e.get<std::string>());
+      for (const auto& e : order.at(key))
+        out->push_back(e.is_object() ? e.value("label", e.at("name").get<std::string>()) : e.get<std::string>());
   };
   seed_order("policies", &policies);
   seed_order("tasks", &tasks);
@@ -124,7 +130,7 @@ nlohmann::json summarize(const std::vector<EpisodeRecord>& records, const nlohma
   std::map<std::tuple<std::string, std::string, std::string>, Counts> cells;
   std::map<std::tuple<std::string, std::string, std::string>, std::map<int64_t, bool>> outcomes;
   std::map<std::tuple<std::string, std::string, std::string>, std::map<int64_t, uint64_t>> episode_seeds;
-  std::map<std::string, std::string> checkpoints;
+  std::map<std::string, std::string> checkpoints, types;
   std::map<std::pair<std::string, std::string>, Counts> by_split;
   std::map<std::string, Counts> ood, overall;
   // Paired outcomes: (task, split, index) -> policy -> success.
@@ -148,6 +154,7 @@ nlohmann::json summarize(const std::vector<EpisodeRecord>& records, const nlohma
     outcomes[{k.policy, k.task, k.split}][k.index] = r.success;
     episode_seeds[{k.policy, k.task, k.split}][k.index] = r.seed;
     checkpoints[k.policy] = r.checkpoint_hash;
+    types[k.policy] = r.policy_type.empty() ? k.policy : r.policy_type;
     paired[{k.task, k.split, k.index}][k.policy] = r.success;
     errors += r.status == "error";
   }
@@ -175,8 +182,12 @@ nlohmann::json summarize(const std::vector<EpisodeRecord>& records, const nlohma
   s["tasks"] = tasks;
   s["splits"] = splits;
   s["ood_splits"] = ood_splits();
-  nlohmann::json families = nlohmann::json::object();
-  for (const auto& p : policies) families[p] = policy_family(p);
+  nlohmann::json policy_types = nlohmann::json::object(), families = nlohmann::json::object();
+  for (const auto& p : policies) {
+    policy_types[p] = types.at(p);
+    families[p] = policy_family(types.at(p));
+  }
+  s["policy_types"] = policy_types;
   s["families"] = families;
   // What identifies the episodes and the code, for `wambench compare` (eval/compare.h).
   if (order.is_object() && order.contains("seed")) s["base_seed"] = order.at("seed");
@@ -230,13 +241,15 @@ nlohmann::json summarize(const std::vector<EpisodeRecord>& records, const nlohma
   s["paired"] = nlohmann::json::array();
   std::vector<std::string> scopes = splits;
   scopes.push_back("ood");
-  // With `harmowam` in the run, only the pairs that include it (it against every other policy);
-  // otherwise every pair.
+  // With `harmowam` in the run, only the pairs that include it (it against every other policy) and
+  // the pairs of one policy type (checkpoints compared with each other); otherwise every pair.
   const bool has_harmowam = std::find(policies.begin(), policies.end(), "harmowam") != policies.end();
   for (size_t a = 0; a < policies.size(); ++a)
     for (size_t b = a + 1; b < policies.size(); ++b)
       for (const std::string& scope : scopes) {
-        if (has_harmowam && policies[a] != "harmowam" && policies[b] != "harmowam") continue;
+        if (has_harmowam && policies[a] != "harmowam" && policies[b] != "harmowam" &&
+            types.at(policies[a]) != types.at(policies[b]))
+          continue;
         int64_t n = 0, a_only = 0, b_only = 0, sa = 0, sb = 0;
         for (const auto& [key, by_policy] : paired) {
           const std::string& sp = std::get<1>(key);
@@ -263,7 +276,7 @@ nlohmann::json summarize(const std::vector<EpisodeRecord>& records, const nlohma
   s["headline"] = nullptr;
   std::string harmo;
   for (const auto& p : policies)
-    if (policy_family(p) == "harmowam" && ood.count(p) && (harmo.empty() || p == "harmowam")) harmo = p;
+    if (families[p] == "harmowam" && ood.count(p) && (harmo.empty() || p == "harmowam")) harmo = p;
   if (!harmo.empty()) {
     nlohmann::json vs = nlohmann::json::array();
     const double h = static_cast<double>(ood[harmo].successes) / std::max<int64_t>(1, ood[harmo].episodes);
@@ -271,7 +284,7 @@ nlohmann::json summarize(const std::vector<EpisodeRecord>& records, const nlohma
       std::string best;
       double best_rate = -1;
       for (const auto& p : policies) {
-        if (policy_family(p) != fam || !ood.count(p)) continue;
+        if (families[p] != fam || !ood.count(p)) continue;
         const double r = static_cast<double>(ood[p].successes) / std::max<int64_t>(1, ood[p].episodes);
         if (r > best_rate) best_rate = r, best = p;
       }
@@ -385,10 +398,18 @@ nlohmann::json summarize(const std::vector<EpisodeRecord>& records, const nlohma
 }
 
 namespace {
-// A table's policy cell: the name, marked where the policy reads the simulator's privileged state.
-std::string policy_cell(const std::string& p) {
-  const std::string f = policy_family(p);
-  return "`" + p + "`" + (f == "oracle" || f == "privileged" ? " (privileged)" : "");
+// The registered policy type of a row's label (the label itself in summaries written before labels).
+std::string policy_type_of(const nlohmann::json& s, const std::string& p) {
+  if (s.contains("policy_types") && s.at("policy_types").contains(p)) return s.at("policy_types").at(p).get<std::string>();
+  return p;
+}
+
+// A table's policy cell: the label (with its policy type where they differ), marked where the policy
+// reads the simulator's privileged state.
+std::string policy_cell(const nlohmann::json& s, const std::string& p) {
+  const std::string type = policy_type_of(s, p);
+  const std::string f = policy_family(type);
+  return "`" + p + "`" + (type != p ? " (`" + type + "`)" : "") + (f == "oracle" || f == "privileged" ? " (privileged)" : "");
 }
 }  // namespace
 
@@ -403,13 +424,25 @@ std::string render_report_md(const nlohmann::json& s, const std::string& plot_fi
         "[lo, hi]. ID = `train`; OOD = the pooled `unseen_background`, `unseen_position` and `unseen_object` "
         "episodes (the paper's three test environments); `unseen_all` changes all three axes at once; overall = every "
         "episode of the run.\n\n";
+  bool labelled = false;
+  for (const auto& p : policies) labelled |= policy_type_of(s, p) != p;
+  if (labelled) {
+    md << "Rows are labelled policy entries; several may share a policy type (e.g. two checkpoints of it), "
+          "all on identical episodes.\n\n| label | policy type | checkpoint (SHA-256) |\n|---|---|---|\n";
+    for (const auto& p : policies) {
+      const std::string hash =
+          s.contains("checkpoints") && s.at("checkpoints").contains(p) ? s.at("checkpoints").at(p).get<std::string>() : "unknown";
+      md << "| `" << p << "` | `" << policy_type_of(s, p) << "` | " << hash << " |\n";
+    }
+    md << "\n";
+  }
   md << "## Success rate by split (all tasks)\n\n| policy |";
   for (const auto& sp : splits) md << " " << (sp == "train" ? "ID (train)" : sp) << " |";
   md << " OOD | overall |\n|---|";
   for (size_t i = 0; i <= splits.size() + 1; ++i) md << "---|";
   md << "\n";
   for (const auto& p : policies) {
-    md << "| " << policy_cell(p) << " |";
+    md << "| " << policy_cell(s, p) << " |";
     for (const auto& sp : splits) {
       const auto* r = find_row(s.at("by_split"), {{"policy", p}, {"split", sp}});
       md << " " << (r ? rate_cell(*r) : "–") << " |";
@@ -451,7 +484,7 @@ std::string render_report_md(const nlohmann::json& s, const std::string& plot_fi
     for (size_t i = 0; i < splits.size(); ++i) md << "---|";
     md << "\n";
     for (const auto& p : policies) {
-      md << "| " << policy_cell(p) << " |";
+      md << "| " << policy_cell(s, p) << " |";
       for (const auto& sp : splits) {
         const auto* r = find_row(s.at("cells"), {{"policy", p}, {"task", t}, {"split", sp}});
         md << " " << (r ? rate_cell(*r) + (r->at("errors").get<int64_t>() ? " (" + std::to_string(r->at("errors").get<int64_t>()) + " errors)" : "") : "–") << " |";

@@ -21,8 +21,10 @@ const std::vector<std::string>& ood_splits();
 /// wam_joint, aha_wam), "harmowam", "harmowam_ablation" (harmowam_gate_*), or "other".
 std::string policy_family(const std::string& policy);
 
-/// Aggregates records into the summary (schema in the source's comment). With `harmowam` in the
-/// records, the paired comparisons are `harmowam` against every other policy (else every pair), and
+/// Aggregates records into the summary (schema in the source's comment). Rows are keyed by the
+/// records' policy labels (EpisodeKey::policy), each with its policy type ("policy_types") and
+/// checkpoint hash ("checkpoints"). With a `harmowam` row in the records, the paired comparisons are
+/// `harmowam` against every other row plus every pair of rows of one policy type (else every pair), and
 /// "gate" holds, per policy and task ("all" = pooled), the steps per coarse state phase and acting
 /// expert from the records' "gate_by_phase", the fraction of interaction steps, the predictive
 /// expert's share in each phase, the gate's agreement with the phase labels and Cohen's kappa;

@@ -33,6 +33,7 @@ EpisodeStepper::EpisodeStepper(Policy& policy, TaskEnv& env, const EpisodeKey& k
                                EpisodeTrace* trace, bool frames)
     : policy_(&policy), env_(env), trace_(trace), frames_(frames), t0_(Clock::now()) {
   record_.key = key;
+  record_.policy_type = policy.name();
   record_.checkpoint_hash = policy.checkpoint_hash();
   record_.seed = episode_seed(base_seed, key.task, parse_split(key.split), key.index);
   try {
@@ -220,7 +221,7 @@ std::vector<EpisodeKey> sweep_keys(const EvalConfig& c) {
   for (const PolicySpec& p : c.policies)
     for (const std::string& t : c.tasks)
       for (const std::string& s : c.splits)
-        for (int64_t i = 0; i < c.episodes; ++i) keys.push_back({p.name, t, s, i});
+        for (int64_t i = 0; i < c.episodes; ++i) keys.push_back({p.row_label(), t, s, i});
   return keys;
 }
 
@@ -250,7 +251,7 @@ SweepSummary run_sweep(const EvalConfig& config, ResultStore& store, const std::
 
   // Episode index within its cell decides video recording: the first K episodes of each cell.
   std::map<std::string, size_t> policy_index;
-  for (size_t i = 0; i < config.policies.size(); ++i) policy_index[config.policies[i].name] = i;
+  for (size_t i = 0; i < config.policies.size(); ++i) policy_index[config.policies[i].row_label()] = i;
 
   std::atomic<size_t> next{0};
   std::mutex mutex;
@@ -319,7 +320,7 @@ RolloutScore rollout_score(const PolicySpec& spec, const std::vector<std::string
     TaskEnv env(task, ec);
     int successes = 0;
     for (int i = 0; i < episodes; ++i)
-      successes += run_episode(*policy, env, {spec.name, task, "train", i}, base_seed).success;
+      successes += run_episode(*policy, env, {spec.row_label(), task, "train", i}, base_seed).success;
     score.by_task[task] = static_cast<double>(successes) / episodes;
     score.success_rate += score.by_task[task] / static_cast<double>(tasks.size());
   }

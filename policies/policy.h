@@ -4,6 +4,7 @@
 
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -78,12 +79,28 @@ class Policy {
   virtual nlohmann::json episode_summary() const { return nlohmann::json::object(); }
 };
 
-/// How a sweep names a policy: its registered name plus an optional checkpoint and options.
+/// How a sweep names a policy: its registered name (the policy type) plus an optional checkpoint,
+/// options and the label of its rows.
 struct PolicySpec {
-  std::string name;        ///< registered name: see policy_names()
+  PolicySpec() = default;
+  /// The entry {name, checkpoint, noise_std, execution} with an optional label.
+  PolicySpec(std::string name_in, std::string checkpoint_in, double noise_std_in = 0.0, ChunkExecution execution_in = {},
+             std::string label_in = "")
+      : name(std::move(name_in)),
+        checkpoint(std::move(checkpoint_in)),
+        noise_std(noise_std_in),
+        execution(execution_in),
+        label(std::move(label_in)) {}
+
+  std::string name;        ///< registered name (the policy type): see policy_names()
   std::string checkpoint;  ///< checkpoint file (learned policies), "" if none
   double noise_std = 0.0;  ///< `scripted` only: action noise (normalized units)
   ChunkExecution execution;  ///< learned policies: how their action chunks are executed
+  /// The sweep's name for this entry, unique within a sweep (records, reports, comparisons key on
+  /// it), so several checkpoints of one policy type run side by side. "" = the policy name.
+  std::string label;
+  /// The label, or the policy name when no label is set.
+  const std::string& row_label() const { return label.empty() ? name : label; }
 };
 
 /// True for policies that read the simulator's privileged state ("scripted", "bc_state"): tables

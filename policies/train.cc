@@ -496,7 +496,9 @@ TrainResult train_policy(const TrainConfig& c, const std::function<void(const Tr
   std::vector<int> order(all.size());
   for (size_t i = 0; i < order.size(); ++i) order[i] = static_cast<int>(i);
   for (size_t i = order.size(); i > 1; --i) std::swap(order[i - 1], order[split_rng.uniform_index(i)]);
-  const size_t n_val = std::min(all.size() - 1, static_cast<size_t>(std::llround(c.val_fraction * all.size())));
+  const ValidationSplit validation_split = plan_validation_split(static_cast<int>(all.size()), c.val_fraction);
+  if (!validation_split.note.empty() && c.on_validation_note) c.on_validation_note(validation_split.note);
+  const size_t n_val = static_cast<size_t>(validation_split.val_demos);
   std::vector<Demo> train, val;
   for (size_t i = 0; i < order.size(); ++i) (i < n_val ? val : train).push_back(std::move(all[order[i]]));
   const Normalization norm = compute_normalization(train);
@@ -681,6 +683,7 @@ TrainResult train_policy(const TrainConfig& c, const std::function<void(const Tr
                    {"sampling", "per-task balanced"},
                    {"train_demos", result.train_demos},
                    {"val_demos", result.val_demos},
+                   {"validation_split", to_json(validation_split)},
                    {"final_train_loss", result.train_loss},
                    {"final_val_loss", std::isnan(result.val_loss) ? nlohmann::json(nullptr) : nlohmann::json(result.val_loss)},
                    {"steps_per_s", result.steps_per_s},
@@ -690,7 +693,8 @@ TrainResult train_policy(const TrainConfig& c, const std::function<void(const Tr
                    {"loss", wam ? "policies/wam_model.h (action + world model + reconstruction)"
                                 : "motion MSE + gripper binary cross-entropy (policies/vla_model.h action_loss)"},
                    {"val_loss", "motion MSE + gripper BCE of the executed chunk, averaged weights"}};
-  if (!result.validation.is_null()) info.training["validation"] = result.validation;
+  // No validation is recorded as such ("none"), with the reason under "validation_split".
+  info.training["validation"] = result.validation.is_null() ? nlohmann::json("none") : result.validation;
   if (!result.world_model.is_null()) info.training["world_model_eval"] = result.world_model;
   save_checkpoint(c.out, net, info);
   result.wall_s = std::chrono::duration<double>(Clock::now() - t0).count();

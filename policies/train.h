@@ -9,6 +9,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "policies/validation_split.h"
+
 namespace wambench {
 
 /// Learned policy types `wambench train` can train: vla, bc_state, then the WAMs
@@ -51,6 +53,9 @@ struct TrainConfig {
   /// seeds); the best one is kept. 0 or no callback: the final averaged weights are kept.
   int select_every = 0;
   std::function<double(const std::string& checkpoint)> rollout_success;
+  /// Called once, before the first optimizer step, when the validation split holds out no or few
+  /// demonstrations (ValidationSplit::note: how many, the fraction, the flag that changes it).
+  std::function<void(const std::string& note)> on_validation_note;
   std::string command;          ///< the command line, stored in the checkpoint
 };
 

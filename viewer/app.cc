@@ -519,7 +519,7 @@ void App::draw_browse_panel() {
       for (size_t i = 0; i < run_.size(); ++i) {
         const EpisodeRecord& r = run_[i].record;
         if (failures_only_ && r.success) continue;
-        const std::string text = r.key.policy + " " + r.key.task + " " + r.key.split + " " + r.status + " " +
+        const std::string text = r.key.policy + " " + r.policy_type + " " + r.key.task + " " + r.key.split + " " + r.status + " " +
                                  r.progress_name + " " + r.error + " " + run_[i].run;
         if (!filter_.PassFilter(text.c_str())) continue;
         rows_.push_back(i);
@@ -566,7 +566,11 @@ void App::draw_browse_panel() {
         ImGui::TableNextRow();
         ImGui::TableSetColumnIndex(0);
         ImGui::PushID(static_cast<int>(i));
-        if (ImGui::Selectable(r.key.policy.c_str(), selected_ == static_cast<int>(i) || partner_ == static_cast<int>(i),
+        // The row's label, and its policy type where the sweep labelled the entry (two checkpoints of one type).
+        const std::string shown = r.policy_type.empty() || r.policy_type == r.key.policy
+                                      ? r.key.policy
+                                      : r.key.policy + " (" + r.policy_type + ")";
+        if (ImGui::Selectable(shown.c_str(), selected_ == static_cast<int>(i) || partner_ == static_cast<int>(i),
                               ImGuiSelectableFlags_SpanAllColumns))
           open_browse_row(i, false);
         ImGui::PopID();

@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <fstream>
 #include <limits>
+#include <map>
 
 #include "eval/compare.h"
 #include "eval/config.h"
@@ -299,6 +300,165 @@ TEST(Compare, RealDropFailsNoiseDoesNot) {
   other["cells"][0]["task"] = "stack_blocks";
   EXPECT_GT(regressions(compare_summaries(base, other)), 0);
   EXPECT_THROW(compare_summaries(base, nlohmann::json::object()), std::invalid_argument);
+}
+
+// A copy of a bundled checkpoint under another file name (a "checkpoint you trained").
+std::string copy_of_bundled(const std::string& policy, const fs::path& to) {
+  fs::create_directories(to.parent_path());
+  fs::copy_file(bundled_checkpoint(policy), to, fs::copy_options::overwrite_existing);
+  return to.string();
+}
+
+TEST(EvalConfig, PolicyShorthandGivesTheSameConfigAsLabelledObjects) {
+  const fs::path dir = fresh_dir("shorthand");
+  const std::string v = copy_of_bundled("vla", dir / "runs" / "v.pt");
+  // NAME@CHECKPOINT is labelled by the file name; LABEL=NAME@CHECKPOINT names it.
+  const EvalConfig shorthand =
+      parse_eval_config({{"policies", {"vla", "vla@" + v, "new=vla@" + v, "calm=scripted"}}}, "flags");
+  const EvalConfig objects = parse_eval_config(
+      {{"policies",
+        {{{"name", "vla"}},
+         {{"name", "vla"}, {"checkpoint", v}, {"label", "v"}},
+         {{"name", "vla"}, {"checkpoint", v}, {"label", "new"}},
+         {{"name", "scripted"}, {"label", "calm"}}}}},
+      "test.json");
+  ASSERT_EQ(shorthand.policies.size(), 4u);
+  EXPECT_EQ(shorthand.policies[0].row_label(), "vla");
+  EXPECT_EQ(shorthand.policies[0].checkpoint, bundled_checkpoint("vla"));
+  EXPECT_EQ(shorthand.policies[1].row_label(), "v");
+  EXPECT_EQ(shorthand.policies[1].name, "vla");
+  EXPECT_EQ(shorthand.policies[1].checkpoint, v);
+  EXPECT_EQ(shorthand.policies[2].row_label(), "new");
+  EXPECT_EQ(shorthand.policies[3].row_label(), "calm");
+  EXPECT_EQ(to_json(shorthand), to_json(objects));
+  // The manifest form reads back to the same sweep; a label equal to the name is the default and
+  // leaves the config (and its hash) as it was before labels.
+  EXPECT_EQ(to_json(parse_eval_config(to_json(shorthand), "manifest")), to_json(shorthand));
+  const nlohmann::json plain = to_json(parse_eval_config({{"policies", {{{"name", "vla"}, {"label", "vla"}}}}}, "t"));
+  EXPECT_FALSE(plain.at("policies")[0].contains("label"));
+  // The sweep's episode keys are the labels.
+  EvalConfig small = shorthand;
+  small.tasks = {"press_button"};
+  small.splits = {"train"};
+  small.episodes = 1;
+  std::vector<std::string> keys;
+  for (const EpisodeKey& k : sweep_keys(small)) keys.push_back(k.policy);
+  EXPECT_EQ(keys, (std::vector<std::string>{"vla", "v", "new", "calm"}));
+}
+
+TEST(EvalConfig, LabelAndCheckpointErrorsNameTheEntryAndTheFile) {
+  const fs::path dir = fresh_dir("label_errors");
+  const std::string v = copy_of_bundled("vla", dir / "v.pt");
+  const std::string h = copy_of_bundled("harmowam", dir / "h.pt");
+  auto policies_error = [](std::initializer_list<nlohmann::json> policies) {
+    return error_of({{"policies", nlohmann::json::array_t(policies)}});
+  };
+  EXPECT_NE(policies_error({"vla", "vla"}).find("label 'vla' listed twice"), std::string::npos);
+  EXPECT_NE(policies_error({"vla@" + v, {{"name", "vla"}, {"label", "v"}}}).find("label 'v' listed twice"),
+            std::string::npos);
+  // The bundled file's name is the policy's: it needs a label of its own next to the bundled entry.
+  EXPECT_NE(policies_error({"vla", "vla@" + bundled_checkpoint("vla")}).find("new=vla@CHECKPOINT"), std::string::npos);
+  EXPECT_NE(policies_error({"vla@/nonexistent/runs/w.pt"}).find("checkpoint of 'vla' not found: /nonexistent/runs/w.pt"),
+            std::string::npos);
+  EXPECT_NE(policies_error({"vla@" + h}).find("checkpoint " + h + " is a 'harmowam' checkpoint, not a 'vla' one; "
+                                              "list it as harmowam@" + h),
+            std::string::npos);
+  EXPECT_NE(policies_error({"scripted@" + v}).find("policy 'scripted' takes no checkpoint"), std::string::npos);
+  EXPECT_NE(policies_error({"vla@"}).find("no checkpoint file after '@'"), std::string::npos);
+  EXPECT_NE(policies_error({"=vla@" + v}).find("empty label"), std::string::npos);
+  EXPECT_NE(policies_error({"my run=vla@" + v}).find("label 'my run' of 'vla' is not valid"), std::string::npos);
+  EXPECT_NE(policies_error({"harmowam=vla@" + v}).find("is the name of another policy type"), std::string::npos);
+  EXPECT_NE(policies_error({{{"name", "vla"}, {"label", 3}}}).find("field 'policies.label': wrong type"),
+            std::string::npos);
+  const fs::path junk = dir / "junk.pt";
+  std::ofstream(junk) << "not a checkpoint";
+  EXPECT_NE(policies_error({"vla@" + junk.string()}).find("checkpoint of 'junk'"), std::string::npos);
+}
+
+TEST(Record, CarriesThePolicyTypeAndOldRecordsDefaultToTheLabel) {
+  EpisodeRecord r = fake_record("v", 3, true);
+  r.policy_type = "vla";
+  r.checkpoint_hash = "abc";
+  const nlohmann::json j = to_json(r);
+  EXPECT_EQ(j.at("policy"), "v");
+  EXPECT_EQ(j.at("policy_type"), "vla");
+  EXPECT_EQ(episode_record_from_json(j).policy_type, "vla");
+  nlohmann::json old = to_json(fake_record("harmowam", 0, false));
+  old.erase("policy_type");  // written before labels existed
+  EXPECT_EQ(episode_record_from_json(old).policy_type, "harmowam");
+  EXPECT_EQ(episode_record_from_json(old).key.policy, "harmowam");
+}
+
+TEST(Runner, TwoLabelledEntriesOfOnePolicyTypeRunTheSameEpisodes) {
+  EvalConfig c = parse_eval_config({{"policies", {"scripted", {{"name", "scripted"}, {"label", "noisy"},
+                                                               {"noise_std", 0.3}}}},
+                                    {"tasks", {"press_button"}},
+                                    {"splits", {"train"}},
+                                    {"episodes", 2},
+                                    {"workers", 2}},
+                                   "test.json");
+  const fs::path dir = fresh_dir("labelled_sweep");
+  ResultStore store(dir.string(), false);
+  run_sweep(c, store, "");
+  std::map<std::string, std::map<int64_t, EpisodeRecord>> by_label;
+  for (const EpisodeRecord& r : store.records()) by_label[r.key.policy][r.key.index] = r;
+  ASSERT_EQ(by_label.size(), 2u);
+  for (int64_t i = 0; i < 2; ++i) {
+    const EpisodeRecord &a = by_label.at("scripted").at(i), &b = by_label.at("noisy").at(i);
+    EXPECT_EQ(a.policy_type, "scripted");
+    EXPECT_EQ(b.policy_type, "scripted");
+    EXPECT_EQ(a.seed, b.seed);
+    EXPECT_EQ(a.instruction, b.instruction);
+  }
+  const nlohmann::json s = summarize(store.records(), to_json(c));
+  EXPECT_EQ(s.at("policies"), (nlohmann::json{"scripted", "noisy"}));
+  EXPECT_EQ(s.at("policy_types"), (nlohmann::json{{"scripted", "scripted"}, {"noisy", "scripted"}}));
+}
+
+TEST(Report, TwoCheckpointsOfOneTypeGiveTwoLabelledRowsAndAPairedTest) {
+  // harmowam, the bundled vla and a retrained vla labelled "v" on the same 10 episodes of two splits.
+  std::vector<EpisodeRecord> recs;
+  for (int64_t i = 0; i < 10; ++i)
+    for (const std::string split : {"train", "unseen_object"})
+      for (const std::string p : {"harmowam", "vla", "v"}) {
+        EpisodeRecord r = fake_record(p, i, p == "harmowam" ? i < 8 : p == "vla" ? i < 2 : i < 7);
+        r.key.split = split;
+        r.policy_type = p == "harmowam" ? "harmowam" : "vla";
+        r.checkpoint_hash = p == "v" ? "hash-of-v" : "hash-of-" + p;
+        recs.push_back(r);
+      }
+  const nlohmann::json order = {{"policies", {"harmowam", "vla", {{"name", "vla"}, {"label", "v"}}}}};
+  const nlohmann::json s = summarize(recs, order);
+  EXPECT_EQ(s.at("policies"), (nlohmann::json{"harmowam", "vla", "v"}));
+  EXPECT_EQ(s.at("policy_types").at("v"), "vla");
+  EXPECT_EQ(s.at("families").at("v"), "vla");
+  EXPECT_EQ(s.at("checkpoints").at("v"), "hash-of-v");
+  EXPECT_EQ(s.at("checkpoints").at("vla"), "hash-of-vla");
+  // With harmowam in the run, the two vla checkpoints are still paired with each other.
+  bool found = false;
+  for (const auto& c : s.at("paired")) {
+    if (c.at("a") != "vla" || c.at("b") != "v" || c.at("scope") != "ood") continue;
+    found = true;
+    EXPECT_EQ(c.at("episodes"), 10);
+    EXPECT_EQ(c.at("a_only"), 0);
+    EXPECT_EQ(c.at("b_only"), 5);  // episodes 2..6
+    EXPECT_NEAR(c.at("p_mcnemar").get<double>(), 2.0 / 32, 1e-12);
+  }
+  EXPECT_TRUE(found) << s.at("paired").dump();
+  // The headline's best VLA is the better checkpoint, named by its label.
+  EXPECT_EQ(s.at("headline").at("vs")[0].at("policy"), "v");
+  const std::string md = render_report_md(s, "");
+  EXPECT_NE(md.find("| `v` (`vla`) | 70.0 [40, 89]"), std::string::npos) << md;
+  EXPECT_NE(md.find("| `v` | `vla` | hash-of-v |"), std::string::npos) << md;
+  EXPECT_NE(md.find("| `vla` | `v` | unseen_object |"), std::string::npos) << md;
+  // compare: label by label; a label whose policy type changed is a difference between the runs.
+  nlohmann::json other = s;
+  other["policy_types"]["v"] = "harmowam";
+  const auto differences = summary_differences(s, other);
+  EXPECT_NE(std::find(differences.begin(), differences.end(), "policy type of v: baseline vla, now harmowam"),
+            differences.end());
+  EXPECT_TRUE(summary_differences(s, s).empty());
+  for (const CompareRow& row : compare_summaries(s, s)) EXPECT_FALSE(row.regression);
 }
 
 }  // namespace
