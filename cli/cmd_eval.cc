@@ -207,6 +207,9 @@ int run_eval(const EvalOptions& o) {
                            {"episodes", shard_keys(config, shard).size()}};
   }
 
+  if (!shard.whole() && shard_keys(config, shard).empty())
+    throw UsageError("shard " + to_string(shard) + " of this sweep has no episodes: the sweep has " +
+                     std::to_string(sweep_keys(config).size()) + " episodes, so use at most that many shards");
   ResultStore store(dir, resume);
   if (resume) {
     manifest["resumed"].push_back({{"time", now_iso8601()}, {"git_commit", WAMBENCH_GIT_COMMIT}, {"workers", config.workers}});

@@ -54,6 +54,10 @@ cat > "$W/tiny.json" <<'JSON'
 {"policies": ["scripted"], "tasks": ["press_button"], "splits": ["train", "unseen_all"], "episodes": 4,
  "seed": 5, "workers": 1, "record_trajectories": false}
 JSON
+expect_fail "has no episodes: the sweep has 8 episodes" "$WAMBENCH" eval --config "$W/tiny.json" --shard 9/9 --out "$W/empty"
+expect_fail "the shard K must be in 1..4 (shards are numbered from 1)" "$WAMBENCH" eval --config "$W/tiny.json" --shard 0/4 --out "$W/empty"
+expect_fail "expected K/N" "$WAMBENCH" eval --config "$W/tiny.json" --shard 2 --out "$W/empty"
+[ ! -e "$W/empty" ] || { echo "a refused eval wrote $W/empty"; exit 1; }
 T="$W/tiny"
 "$WAMBENCH" slurm submit "$W/tiny.json" --shards 2 --out "$T" --dry-run > /dev/null
 # Task 1 gets SIGTERM (a cancel, a requeue, preemption) once it stored an episode: the script
