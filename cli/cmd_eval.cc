@@ -20,6 +20,7 @@
 #include "eval/config.h"
 #include "eval/report.h"
 #include "eval/runner.h"
+#include "eval/shard.h"
 #include "eval/store.h"
 #include "sim/gl_context.h"
 
@@ -34,6 +35,7 @@ struct EvalOptions {
   int episodes = -1, workers = -1, record_video = -1;
   int64_t seed = -1;
   std::string out, resume;
+  std::string shard;  // "K/N" or "" (the whole sweep)
   bool no_trajectories = false;
   std::string checkpoint;  // not an option of eval: refused with the shorthand that does it
 };
@@ -123,10 +125,19 @@ int run_eval(const EvalOptions& o) {
   std::string dir;
   nlohmann::json manifest;
   const bool resume = !o.resume.empty();
+  ShardSpec shard;
+  if (!o.shard.empty()) {
+    try {
+      shard = parse_shard_spec(o.shard, "--shard");
+    } catch (const ConfigError& e) {
+      throw UsageError(e.what());
+    }
+  }
   if (resume) {
     if (!o.config.empty() || !o.policies.empty() || !o.tasks.empty() || !o.splits.empty() || o.episodes >= 0 ||
         o.seed >= 0 || o.record_video >= 0 || !o.out.empty() || o.no_trajectories)
-      throw UsageError("--resume continues a run with the config in its manifest.json; only --workers may be given");
+      throw UsageError("--resume continues a run with the config in its manifest.json; only --workers (and its "
+                       "own --shard) may be given");
     dir = o.resume;
     const std::string mpath = (fs::path(dir) / "manifest.json").string();
     manifest = read_json_file(mpath, "run manifest");
@@ -137,6 +148,21 @@ int run_eval(const EvalOptions& o) {
       throw UsageError(e.what());
     }
     if (o.workers > 0) config.workers = o.workers;
+    ShardSpec stored;
+    if (manifest.contains("shard")) {
+      try {
+        stored = parse_shard_spec(manifest.at("shard").at("spec").get<std::string>(), mpath + ": shard.spec");
+      } catch (const nlohmann::json::exception& e) {
+        throw UsageError(mpath + ": malformed 'shard' field: " + e.what());
+      } catch (const ConfigError& e) {
+        throw UsageError(e.what());
+      }
+    }
+    if (!o.shard.empty() && !(shard == stored))
+      throw UsageError("--shard " + o.shard + " does not match the run in '" + dir + "', which is " +
+                       (stored.whole() ? std::string("a whole sweep") : "shard " + to_string(stored)) +
+                       "; resume it without --shard");
+    shard = stored;
   } else {
     const std::string path = o.config.empty() ? default_config_path() : o.config;
     nlohmann::json j = read_json_file(path, "config file");
@@ -163,7 +189,9 @@ int run_eval(const EvalOptions& o) {
     dir = o.out.empty() ? (fs::path(WAMBENCH_SOURCE_DIR) / "results/runs" / ("eval-" + now_iso8601())).string() : o.out;
     if (fs::exists(fs::path(dir) / "episodes.jsonl") && fs::file_size(fs::path(dir) / "episodes.jsonl") > 0)
       throw UsageError("'" + dir + "' already holds a run; continue it with --resume " + dir + " or choose another --out");
-    manifest = {{"config", to_json(config)},
+    const nlohmann::json config_json = to_json(config);
+    manifest = {{"config", config_json},
+                {"config_hash", config_hash(config_json)},
                 {"wambench", {{"version", WAMBENCH_VERSION}, {"git_commit", WAMBENCH_GIT_COMMIT}, {"build_type", WAMBENCH_BUILD_TYPE}}},
                 {"mujoco", mj_versionString()},
                 {"libtorch", WAMBENCH_TORCH_VERSION},
@@ -172,8 +200,16 @@ int run_eval(const EvalOptions& o) {
                 {"command", "wambench eval"},
                 {"start_time", now_iso8601()},
                 {"end_time", nullptr}};
+    if (!shard.whole())
+      manifest["shard"] = {{"spec", to_string(shard)},
+                           {"index", shard.index},
+                           {"count", shard.count},
+                           {"episodes", shard_keys(config, shard).size()}};
   }
 
+  if (!shard.whole() && shard_keys(config, shard).empty())
+    throw UsageError("shard " + to_string(shard) + " of this sweep has no episodes: the sweep has " +
+                     std::to_string(sweep_keys(config).size()) + " episodes, so use at most that many shards");
   ResultStore store(dir, resume);
   if (resume) {
     manifest["resumed"].push_back({{"time", now_iso8601()}, {"git_commit", WAMBENCH_GIT_COMMIT}, {"workers", config.workers}});
@@ -182,11 +218,13 @@ int run_eval(const EvalOptions& o) {
 
   const size_t total = sweep_keys(config).size();
   std::cerr << "eval: " << config.policies.size() << " policies x " << config.tasks.size() << " tasks x "
-            << config.splits.size() << " splits x " << config.episodes << " episodes = " << total << " episodes, "
-            << config.workers << " workers -> " << dir << "\n";
+            << config.splits.size() << " splits x " << config.episodes << " episodes = " << total << " episodes";
+  if (!shard.whole()) std::cerr << ", shard " << to_string(shard) << ": " << shard_keys(config, shard).size() << " of them";
+  std::cerr << ", " << config.workers << " workers -> " << dir << "\n";
   ProgressPrinter progress;
   const SweepSummary s =
-      run_sweep(config, store, (fs::path(dir) / "recordings").string(), [&](const SweepProgress& p) { progress(p); });
+      run_sweep(config, store, (fs::path(dir) / "recordings").string(), [&](const SweepProgress& p) { progress(p); },
+                shard);
   progress.finish();
   manifest["end_time"] = now_iso8601();
   write_json_atomic(fs::path(dir) / "manifest.json", manifest);
@@ -218,6 +256,9 @@ CommandRunner add_eval_command(CLI::App& app) {
   cmd->add_option("--record-video", o->record_video, "MP4s of the first K episodes of each cell")
       ->check(CLI::Range(0, 1000000));
   cmd->add_flag("--no-trajectories", o->no_trajectories, "Do not record per-episode state trajectories");
+  cmd->add_option("--shard", o->shard,
+                  "Run only the K-th of N disjoint slices of the sweep, balanced by expected cost (K/N, 1 <= K <= N, "
+                  "e.g. 2/4); join the N run directories with `wambench merge`");
   cmd->add_option("--checkpoint", o->checkpoint)->group("");  // hidden: explains --policies NAME@CHECKPOINT
   return [o]() { return run_eval(*o); };
 }

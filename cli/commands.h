@@ -20,6 +20,8 @@ CommandRunner add_experts_command(CLI::App& app);
 CommandRunner add_eval_command(CLI::App& app);
 CommandRunner add_report_command(CLI::App& app);
 CommandRunner add_compare_command(CLI::App& app);
+CommandRunner add_merge_command(CLI::App& app);
+CommandRunner add_slurm_command(CLI::App& app);
 CommandRunner add_view_command(CLI::App& app);
 CommandRunner add_collect_command(CLI::App& app);
 /// `command_line` is filled with the process's arguments before the runner runs (stored in checkpoints).

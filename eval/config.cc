@@ -5,6 +5,7 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <iomanip>
 #include <set>
 #include <sstream>
 
@@ -282,6 +283,20 @@ nlohmann::json to_json(const EvalConfig& c) {
           {"record_video", c.record_video},
           {"record_trajectories", c.record_trajectories},
           {"image_size", c.image_size}};
+}
+
+std::string config_hash(const nlohmann::json& config) {
+  // FNV-1a (64 bit) of the canonical JSON (keys sorted by nlohmann::json).
+  nlohmann::json c = config;
+  for (const char* k : {"workers", "record_video", "record_trajectories"}) c.erase(k);
+  uint64_t h = 1469598103934665603ull;
+  for (const unsigned char ch : c.dump()) {
+    h ^= ch;
+    h *= 1099511628211ull;
+  }
+  std::ostringstream out;
+  out << std::hex << std::setw(16) << std::setfill('0') << h;
+  return out.str();
 }
 
 }  // namespace wambench

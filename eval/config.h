@@ -62,6 +62,12 @@ EvalConfig load_eval_config(const std::string& path);
 /// The resolved config as JSON (written into manifest.json; parse_eval_config reads it back).
 nlohmann::json to_json(const EvalConfig& config);
 
+/// Identity of a sweep's episodes and outcomes: FNV-1a (64 bit) of the canonical JSON of a config
+/// (to_json() output, keys sorted) without the fields that change neither the episodes nor their
+/// outcomes (workers, record_video, record_trajectories); 16 lowercase hex digits. Runs and shards
+/// with equal hashes evaluate the same episodes with the same policies. Never throws.
+std::string config_hash(const nlohmann::json& config);
+
 /// Resolves a policy list / task list / split list given as names or "all" (for command-line
 /// overrides). @throws ConfigError naming `source` and the valid names.
 std::vector<PolicySpec> resolve_policies(const nlohmann::json& j, const std::string& source);

@@ -29,6 +29,7 @@
 //             "plan_interaction_fraction", "agreement", "kappa"}]   (policies reporting their own plan
 //             labels, i.e. the scripted expert: its plan against the state labels, step by step)
 // }
+#include "eval/config.h"
 #include "eval/report.h"
 
 #include <algorithm>
@@ -83,21 +84,6 @@ const nlohmann::json* find_row(const nlohmann::json& rows, const std::map<std::s
     if (ok) return &r;
   }
   return nullptr;
-}
-
-// FNV-1a (64 bit) of the config's canonical JSON (keys sorted by nlohmann::json) without the
-// fields that change neither the episodes nor their outcomes; 16 lowercase hex digits.
-std::string config_hash(const nlohmann::json& config) {
-  nlohmann::json c = config;
-  for (const char* k : {"workers", "record_video", "record_trajectories"}) c.erase(k);
-  uint64_t h = 1469598103934665603ull;
-  for (const unsigned char ch : c.dump()) {
-    h ^= ch;
-    h *= 1099511628211ull;
-  }
-  std::ostringstream out;
-  out << std::hex << std::setw(16) << std::setfill('0') << h;
-  return out.str();
 }
 
 }  // namespace

@@ -8,6 +8,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <thread>
 
 #include "eval/recording.h"
@@ -226,13 +227,21 @@ std::vector<EpisodeKey> sweep_keys(const EvalConfig& c) {
 }
 
 SweepSummary run_sweep(const EvalConfig& config, ResultStore& store, const std::string& recordings_dir,
-                       const std::function<void(const SweepProgress&)>& on_progress) {
+                       const std::function<void(const SweepProgress&)>& on_progress, const ShardSpec& shard) {
   for (const std::string& t : config.tasks) make_task(t);  // validate names before any work
   for (const std::string& s : config.splits) parse_split(s);
   for (const PolicySpec& p : config.policies) make_policy(p);
 
   const auto t0 = Clock::now();
-  const std::vector<EpisodeKey> keys = sweep_keys(config);
+  const std::vector<EpisodeKey> keys = shard_keys(config, shard);
+  {
+    std::set<EpisodeKey> in_shard(keys.begin(), keys.end());
+    for (const EpisodeRecord& r : store.records())
+      if (!in_shard.count(r.key))
+        throw std::runtime_error("'" + store.path() + "' holds episode " + r.key.policy + "/" + r.key.task + "/" +
+                                 r.key.split + "/" + std::to_string(r.key.index) + ", which is not in shard " +
+                                 to_string(shard) + " of this sweep; resume a directory with its own config and shard");
+  }
   std::vector<EpisodeKey> todo;
   SweepProgress progress;
   progress.total = keys.size();

@@ -15,6 +15,7 @@
 
 #include "eval/config.h"
 #include "eval/record.h"
+#include "eval/shard.h"
 #include "eval/store.h"
 #include "policies/policy.h"
 #include "tasks/phase_labeller.h"
@@ -134,12 +135,15 @@ struct SweepSummary {
   double wall_s = 0;
 };
 
-/// Runs every episode of `config` not yet in `store`, appending each record as it finishes.
-/// `recordings_dir` ("" = none) receives trajectories / videos (eval/recording.h).
-/// @throws std::invalid_argument for bad names (before any episode runs), std::runtime_error if the
-/// store cannot be written.
+/// Runs every episode of shard `shard` of `config` (shard_keys(); the whole sweep by default) not yet
+/// in `store`, appending each record as it finishes. `recordings_dir` ("" = none) receives
+/// trajectories / videos (eval/recording.h). Progress counts the shard's episodes.
+/// @throws std::invalid_argument for bad names (before any episode runs), ConfigError for a bad
+/// shard, std::runtime_error if the store cannot be written or holds episodes outside the shard
+/// (another sweep's or another shard's directory).
 SweepSummary run_sweep(const EvalConfig& config, ResultStore& store, const std::string& recordings_dir,
-                       const std::function<void(const SweepProgress&)>& on_progress = nullptr);
+                       const std::function<void(const SweepProgress&)>& on_progress = nullptr,
+                       const ShardSpec& shard = ShardSpec{});
 
 /// Every episode key of the sweep in its canonical order (policy, task, split, index).
 std::vector<EpisodeKey> sweep_keys(const EvalConfig& config);

@@ -25,6 +25,7 @@ PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev  # tests and benchmarks
   python3 python3-h5py     # test helpers; h5py checks that recordings read in Python
   python3-pil              # test helper: reads the viewer's screenshots
+  slurm-wlm munge          # `wambench slurm` tests: a one-node Slurm cluster (scripts/slurm-local.sh)
 )
 
 SUDO=""
