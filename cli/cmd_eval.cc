@@ -40,15 +40,6 @@ struct EvalOptions {
   std::string checkpoint;  // not an option of eval: refused with the shorthand that does it
 };
 
-std::string now_iso8601() {
-  const std::time_t t = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
-
 std::string default_config_path() { return (fs::path(WAMBENCH_SOURCE_DIR) / "eval/configs/default.json").string(); }
 
 nlohmann::json read_json_file(const std::string& path, const std::string& what) {
@@ -186,7 +177,7 @@ int run_eval(const EvalOptions& o) {
     } catch (const ConfigError& e) {
       throw UsageError(e.what());
     }
-    dir = o.out.empty() ? (fs::path(WAMBENCH_SOURCE_DIR) / "results/runs" / ("eval-" + now_iso8601())).string() : o.out;
+    dir = o.out.empty() ? (fs::path(WAMBENCH_SOURCE_DIR) / "results/runs" / ("eval-" + utc_timestamp())).string() : o.out;
     if (fs::exists(fs::path(dir) / "episodes.jsonl") && fs::file_size(fs::path(dir) / "episodes.jsonl") > 0)
       throw UsageError("'" + dir + "' already holds a run; continue it with --resume " + dir + " or choose another --out");
     const nlohmann::json config_json = to_json(config);
@@ -198,7 +189,7 @@ int run_eval(const EvalOptions& o) {
                 {"gl_renderer", gl_renderer_string(config)},
                 {"machine", machine_info()},
                 {"command", "wambench eval"},
-                {"start_time", now_iso8601()},
+                {"start_time", utc_timestamp()},
                 {"end_time", nullptr}};
     if (!shard.whole())
       manifest["shard"] = {{"spec", to_string(shard)},
@@ -212,7 +203,7 @@ int run_eval(const EvalOptions& o) {
                      std::to_string(sweep_keys(config).size()) + " episodes, so use at most that many shards");
   ResultStore store(dir, resume);
   if (resume) {
-    manifest["resumed"].push_back({{"time", now_iso8601()}, {"git_commit", WAMBENCH_GIT_COMMIT}, {"workers", config.workers}});
+    manifest["resumed"].push_back({{"time", utc_timestamp()}, {"git_commit", WAMBENCH_GIT_COMMIT}, {"workers", config.workers}});
   }
   write_json_atomic(fs::path(dir) / "manifest.json", manifest);
 
@@ -226,7 +217,7 @@ int run_eval(const EvalOptions& o) {
       run_sweep(config, store, (fs::path(dir) / "recordings").string(), [&](const SweepProgress& p) { progress(p); },
                 shard);
   progress.finish();
-  manifest["end_time"] = now_iso8601();
+  manifest["end_time"] = utc_timestamp();
   write_json_atomic(fs::path(dir) / "manifest.json", manifest);
   std::cerr << "eval: ran " << s.ran << " episodes (" << s.resumed << " already done) in " << std::fixed
             << std::setprecision(1) << s.wall_s << " s; " << s.errors << " errors\n";

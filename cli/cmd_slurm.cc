@@ -24,15 +24,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::string now_iso8601() {
-  const std::time_t t = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof(buf), "%Y-%m-%dT%H%M%SZ", &tm);
-  return buf;
-}
-
 // Runs argv (no shell) and returns its exit code; stdout goes to *out, stderr passes through
 // (or is discarded with `quiet`). Returns 127 when the program cannot be started.
 int run_capture(const std::vector<std::string>& argv, std::string* out, bool quiet = false) {
@@ -116,7 +107,7 @@ int run_submit(const SubmitOptions& o) {
     throw UsageError(e.what());
   }
   const std::string run_dir =
-      fs::absolute(o.out.empty() ? fs::path(WAMBENCH_SOURCE_DIR) / "results/runs" / ("slurm-" + now_iso8601())
+      fs::absolute(o.out.empty() ? fs::path(WAMBENCH_SOURCE_DIR) / "results/runs" / ("slurm-" + utc_timestamp(true))
                                  : fs::path(o.out))
           .lexically_normal()
           .string();
@@ -155,7 +146,7 @@ int run_submit(const SubmitOptions& o) {
                                {"gpus_per_task", o.slurm.gpus_per_task},
                                {"array_job_id", nullptr},
                                {"merge_job_id", nullptr},
-                               {"submitted", now_iso8601()}};
+                               {"submitted", utc_timestamp(true)}};
   const fs::path sub_path = fs::path(run_dir) / "slurm" / "submission.json";
   write_file(sub_path, submission.dump(2) + "\n", false);
   std::cout << "sweep: " << total << " episodes in " << o.slurm.shards << " shards -> " << run_dir << "\n"

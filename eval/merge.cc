@@ -17,20 +17,12 @@
 #include "eval/config.h"
 #include "eval/recording.h"
 #include "eval/report.h"
+#include "eval/store.h"
 
 namespace wambench {
 namespace {
 
 namespace fs = std::filesystem;
-
-std::string now_iso8601() {
-  const std::time_t t = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
 
 struct Shard {
   std::string dir;
@@ -334,7 +326,7 @@ MergeResult merge_runs(const std::string& out_dir, const std::vector<std::string
       {"config", first.manifest.at("config")},
       {"config_hash", first.hash},
       {"command", "wambench merge"},
-      {"start_time", now_iso8601()},
+      {"start_time", utc_timestamp()},
       {"partial", !result.missing.empty()},
       {"missing_episodes", result.missing.size()},
   };
@@ -349,7 +341,7 @@ MergeResult merge_runs(const std::string& out_dir, const std::vector<std::string
                     {"start_time", s.manifest.value("start_time", nlohmann::json())},
                     {"end_time", s.manifest.value("end_time", nlohmann::json())}});
   manifest["merged_from"] = from;
-  manifest["end_time"] = now_iso8601();
+  manifest["end_time"] = utc_timestamp();
   {
     const fs::path mtmp = fs::path(out_dir) / "manifest.json.tmp";
     std::ofstream mf(mtmp);

@@ -12,6 +12,10 @@
 
 namespace wambench {
 
+/// The current UTC time as ISO 8601, e.g. "2026-12-05T20:16:04Z" (run manifests); with
+/// `for_file_names` without colons, "2026-12-05T201604Z" (folder names).
+std::string utc_timestamp(bool for_file_names = false);
+
 /// Reads every complete record of an episodes.jsonl file. A final line without its newline (the
 /// process was killed while writing it) is ignored. A malformed complete line is an error.
 /// @throws std::runtime_error naming the file and line.
