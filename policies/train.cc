@@ -469,6 +469,9 @@ TrainResult train_policy(const TrainConfig& c, const std::function<void(const Tr
   if (c.steps < 1 || c.batch < 1 || c.threads < 1 || c.eval_every < 1)
     throw std::invalid_argument("train: --steps, --batch, --threads and eval_every must be >= 1");
   if (c.select_every < 0) throw std::invalid_argument("train: --select-every must be >= 0");
+  if (c.encoder_steps < 0) throw std::invalid_argument("train: --encoder-steps must be >= 0 (0: end to end throughout)");
+  if (!(c.aux_state_weight >= 0.0 && std::isfinite(c.aux_state_weight)))
+    throw std::invalid_argument("train: --aux-state must be a finite weight >= 0 (0: off)");
   if (!(c.val_fraction >= 0.0 && c.val_fraction <= 0.5))
     throw std::invalid_argument("train: --val-fraction must be in [0, 0.5], got " + std::to_string(c.val_fraction));
   if (!(c.learning_rate > 0.0)) throw std::invalid_argument("train: the learning rate must be > 0");

@@ -343,6 +343,14 @@ TEST(Training, TheAuxiliaryStateRegressionLearnsAndIsReportedOnlyWhenOn) {
   // The encoders and the head learn the state: the regression error falls (standardized units:
   // about 1 for a constant prediction).
   EXPECT_LT(aux.back(), 0.8 * aux.front()) << aux.front() << " -> " << aux.back();
+  TrainConfig bad = c;
+  bad.aux_state_weight = -1.0;
+  EXPECT_THROW(train_policy(bad), std::invalid_argument);
+  bad.aux_state_weight = std::nan("");
+  EXPECT_THROW(train_policy(bad), std::invalid_argument);
+  bad = c;
+  bad.encoder_steps = -1;
+  EXPECT_THROW(train_policy(bad), std::invalid_argument);
   c.aux_state_weight = 0.0;
   c.out = (temp_dir() / "no_aux.pt").string();
   aux.clear();
