@@ -62,6 +62,7 @@ void BM_TrainSteps(benchmark::State& state, const std::string& policy) {
 BENCHMARK_CAPTURE(BM_TrainSteps, bc_state, std::string("bc_state"))->Args({300, 0})->Unit(benchmark::kSecond)->UseRealTime()->Iterations(1);
 BENCHMARK_CAPTURE(BM_TrainSteps, vla, std::string("vla"))->Args({20, 0})->Unit(benchmark::kSecond)->UseRealTime()->Iterations(1);
 BENCHMARK_CAPTURE(BM_TrainSteps, vla_frozen_encoders, std::string("vla"))->Args({300, 1})->Unit(benchmark::kSecond)->UseRealTime()->Iterations(1);
+BENCHMARK_CAPTURE(BM_TrainSteps, wam_ite_frozen_encoders, std::string("wam_ite"))->Args({100, 1})->Unit(benchmark::kSecond)->UseRealTime()->Iterations(1);
 BENCHMARK_CAPTURE(BM_TrainSteps, harmowam, std::string("harmowam"))->Args({10, 0})->Unit(benchmark::kSecond)->UseRealTime()->Iterations(1);
 BENCHMARK_CAPTURE(BM_TrainSteps, harmowam_frozen_encoders, std::string("harmowam"))->Args({100, 1})->Unit(benchmark::kSecond)->UseRealTime()->Iterations(1);
 

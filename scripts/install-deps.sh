@@ -8,6 +8,8 @@ PACKAGES=(
   libmujoco-dev            # physics + renderer (MuJoCo 2.2.2)
   libqhull-dev             # its CMake target names /usr/include/libqhull_r
   libtorch-dev             # learned policies (LibTorch 1.13, CPU)
+  libopenblas0-openmp      # BLAS behind LibTorch's matrix products (Debian's default is the slow reference BLAS)
+  libgoogle-perftools-dev  # tcmalloc: LibTorch's per-step tensor allocations without page faults
   libosmesa6-dev           # software OpenGL (OSMesa backend)
   libegl-dev libegl-mesa0 libgl-dev  # EGL backend (Mesa llvmpipe when no GPU)
   libeigen3-dev            # IK linear algebra
