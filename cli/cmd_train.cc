@@ -105,10 +105,11 @@ CommandRunner add_train_command(CLI::App& app, const std::string* command_line) 
     if (!r.world_model.is_null())
       for (const auto& row : r.world_model.at("by_offset"))
         std::printf("train: world model on the validation demos, t+%d steps: latent MSE %.4f (copy-last %.4f), "
-                    "decoded image MSE %.5f (copy-last frame %.5f, decoder floor %.5f)\n",
+                    "decoded image MSE %.5f (copy-last frame %.5f, decoded copy-last %.5f, decoder floor %.5f)\n",
                     row.at("offset_steps").get<int>(), row.at("latent_mse").get<double>(),
                     row.at("latent_mse_copy_last").get<double>(), row.at("image_mse").get<double>(),
-                    row.at("image_mse_copy_last").get<double>(), row.at("image_mse_reconstruction").get<double>());
+                    row.at("image_mse_copy_last").get<double>(), row.at("image_mse_copy_last_decoded").get<double>(),
+                    row.at("image_mse_reconstruction").get<double>());
     return 0;
   };
 }

@@ -297,19 +297,21 @@ class Ema {
 
 // World-model prediction quality on held-out samples (mean squared errors): imagined latents vs
 // the latents of the real future frames, and decoded imagined frames vs the real future front
-// frames, each next to the copy-last-frame baseline (predict that nothing changes); also the
-// decoder's reconstruction error of the real future latent (the floor of the decoded error).
+// frames, each next to the copy-last-frame baseline (predict that nothing changes: the real frame t,
+// and the decoded latent of frame t, which goes through the same decoder as the imagined one); also
+// the decoder's reconstruction error of the real future latent (the floor of the decoded error).
 nlohmann::json world_model_metrics(WamNet& net, const Batcher& batcher, const std::vector<Sample>& samples,
                                    const std::vector<int>& offsets) {
   torch::NoGradGuard no_grad;
   net->eval();
   const size_t F = offsets.size();
-  std::vector<double> latent(F), latent_copy(F), image(F), image_copy(F), recon(F);
+  std::vector<double> latent(F), latent_copy(F), image(F), image_copy(F), image_copy_decoded(F), recon(F);
   size_t n = 0;
   for (size_t i = 0; i < samples.size(); i += 128) {
     const std::vector<Sample> chunk(samples.begin() + i, samples.begin() + std::min(samples.size(), i + 128));
     const Batch b = batcher.make(chunk, nullptr);
     const WamOutput out = net->forward(b.inputs());
+    const auto decoded_now = net->decode(out.z);
     for (size_t k = 0; k < F; ++k) {
       const auto real = net->encode(b.future_front[k], b.future_wrist[k]);
       const auto imagined = out.futures.select(1, static_cast<int64_t>(k));
@@ -320,6 +322,7 @@ nlohmann::json world_model_metrics(WamNet& net, const Batcher& batcher, const st
       const auto future = decoder_target(b.future_front[k], S);
       image[k] += torch::mse_loss(net->decode(imagined), future).item<double>() * m;
       image_copy[k] += torch::mse_loss(decoder_target(b.front, S), future).item<double>() * m;
+      image_copy_decoded[k] += torch::mse_loss(decoded_now, future).item<double>() * m;
       recon[k] += torch::mse_loss(net->decode(real), future).item<double>() * m;
     }
     n += chunk.size();
@@ -333,6 +336,7 @@ nlohmann::json world_model_metrics(WamNet& net, const Batcher& batcher, const st
                  {"latent_mse_copy_last", latent_copy[k] / d},
                  {"image_mse", image[k] / d},
                  {"image_mse_copy_last", image_copy[k] / d},
+                 {"image_mse_copy_last_decoded", image_copy_decoded[k] / d},
                  {"image_mse_reconstruction", recon[k] / d}});
   }
   return {{"samples", n}, {"by_offset", j}};

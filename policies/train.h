@@ -87,7 +87,8 @@ struct TrainResult {
   nlohmann::json validation;
   /// World-action models: prediction quality on the validation demonstrations (null otherwise):
   /// {"samples", "by_offset": [{"offset_steps", "latent_mse", "latent_mse_copy_last", "image_mse",
-  /// "image_mse_copy_last", "image_mse_reconstruction"}]} (train.cc world_model_metrics).
+  /// "image_mse_copy_last", "image_mse_copy_last_decoded", "image_mse_reconstruction"}]} (train.cc
+  /// world_model_metrics; "image_mse_copy_last_decoded" is the decoded latent of frame t).
   nlohmann::json world_model;
 };
 

@@ -149,7 +149,8 @@ TEST(WamTraining, TrainsOnTheFixtureAndMeasuresTheWorldModelAgainstCopyLast) {
   const auto& wm = info.training.at("world_model_eval");
   ASSERT_EQ(wm.at("by_offset").size(), 2u);
   for (const auto& row : wm.at("by_offset")) {
-    for (const char* key : {"latent_mse", "latent_mse_copy_last", "image_mse", "image_mse_copy_last"})
+    for (const char* key : {"latent_mse", "latent_mse_copy_last", "image_mse", "image_mse_copy_last",
+                            "image_mse_copy_last_decoded", "image_mse_reconstruction"})
       EXPECT_TRUE(row.at(key).get<double>() >= 0.0 && std::isfinite(row.at(key).get<double>())) << key;
   }
   EXPECT_EQ(wm.at("by_offset")[0].at("offset_steps"), 4);
@@ -275,6 +276,23 @@ TEST(WamPolicy, TheRunnerTalliesEveryStepsExpertByPhase) {
     if (std::abs(g - 0.5) > 1e-3) {
       EXPECT_EQ(experts[k], g >= 0.5 ? 'p' : 'r') << k;
     }
+  }
+  // The same steps by position in the executed chunk (the checkpoint executes 4 of each chunk): the
+  // k-th position holds the steps t with t mod 4 == k, each counted under the expert that acted.
+  const auto& by_position = r.diagnostics.at("gate_by_chunk_position");
+  ASSERT_EQ(by_position.size(), 4u) << by_position.dump();
+  for (size_t pos = 0; pos < by_position.size(); ++pos) {
+    int predictive = 0, all = 0, expected_predictive = 0, expected_all = 0;
+    for (const auto& [expert, n] : by_position[pos].items()) {
+      all += n.get<int>();
+      if (expert == "predictive") predictive += n.get<int>();
+    }
+    for (size_t k = pos; k < experts.size(); k += 4) {
+      ++expected_all;
+      expected_predictive += experts[k] == 'p';
+    }
+    EXPECT_EQ(all, expected_all) << pos;
+    EXPECT_EQ(predictive, expected_predictive) << pos;
   }
   // Every step of the trace carries its own action's gate value.
   ASSERT_EQ(trace.diagnostics.size(), static_cast<size_t>(r.steps));
