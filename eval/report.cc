@@ -23,7 +23,9 @@
 //   "headline": {"harmowam", "vs": [{"family", "policy", "points", "relative_percent"}]} | null
 //   "gate": [{"policy", "task" | "all", "transit": {"<expert>": steps}, "interaction": {...}, "steps",
 //             "interaction_fraction", "predictive_share": {"transit", "interaction"}, "agreement",
-//             "kappa" (Cohen's; null when undefined)}]                        (HarmoWAM variants)
+//             "kappa" (Cohen's; null when undefined), "predictive_share_by_chunk_position": [share of the
+//             steps at the k-th executed action of a chunk in which the predictive expert acted (null: none)],
+//             when the records carry "gate_by_chunk_position"}]               (HarmoWAM variants)
 //     phases are the state phase labels (tasks/phase_labeller.h) of the steps each expert acted in.
 //   "phase_labels": [{"policy", "task", "split" | "all", "episodes", "steps", "state_interaction_fraction",
 //             "plan_interaction_fraction", "agreement", "kappa"}]   (policies reporting their own plan
@@ -293,6 +295,20 @@ nlohmann::json summarize(const std::vector<EpisodeRecord>& records, const nlohma
         for (const std::string& t : {r.key.task, std::string("all")})
           gate[{r.key.policy, t}][phase][expert] += n.get<int64_t>();
   }
+  // ... and per position in the executed chunk: (predictive steps, steps), from "gate_by_chunk_position".
+  std::map<std::pair<std::string, std::string>, std::vector<std::pair<int64_t, int64_t>>> gate_position;
+  for (const EpisodeRecord& r : records) {
+    if (!r.diagnostics.is_object() || !r.diagnostics.contains("gate_by_chunk_position")) continue;
+    const auto& positions = r.diagnostics.at("gate_by_chunk_position");
+    for (size_t pos = 0; pos < positions.size(); ++pos)
+      for (const auto& [expert, n] : positions[pos].items())
+        for (const std::string& t : {r.key.task, std::string("all")}) {
+          auto& v = gate_position[{r.key.policy, t}];
+          if (v.size() <= pos) v.resize(pos + 1);
+          v[pos].second += n.get<int64_t>();
+          if (expert == "predictive") v[pos].first += n.get<int64_t>();
+        }
+  }
   s["gate"] = nlohmann::json::array();
   std::vector<std::string> gate_tasks = tasks;
   gate_tasks.insert(gate_tasks.begin(), "all");
@@ -329,6 +345,12 @@ nlohmann::json summarize(const std::vector<EpisodeRecord>& records, const nlohma
       const double kappa =
           stats::cohens_kappa(table[{true, true}], table[{true, false}], table[{false, true}], table[{false, false}]);
       row["kappa"] = std::isnan(kappa) ? nlohmann::json(nullptr) : nlohmann::json(kappa);
+      if (auto pos = gate_position.find({p, t}); pos != gate_position.end()) {
+        nlohmann::json by_position = nlohmann::json::array();
+        for (const auto& [predictive, steps] : pos->second)
+          by_position.push_back(steps ? nlohmann::json(static_cast<double>(predictive) / steps) : nlohmann::json(nullptr));
+        row["predictive_share_by_chunk_position"] = by_position;
+      }
       s["gate"].push_back(row);
     }
   // State phase labels against the acting policy's own plan labels (the scripted expert's stages),
@@ -499,9 +521,12 @@ std::string render_report_md(const nlohmann::json& s, const std::string& plot_fi
           "`interaction` or the reactive expert in `transit` (the roles of the HarmoWAM abstract); κ = Cohen's kappa "
           "of that agreement, corrected for chance (0: the gate's choice is unrelated to the phase, e.g. a gate "
           "that alternates with the position in the action chunk; 1: it follows the phase exactly; – when "
-          "undefined). The learned gate never sees the labels.\n\n"
-          "| policy | task | steps | interaction | transit: % predictive | interaction: % predictive | agreement | κ |\n"
-          "|---|---|---|---|---|---|---|---|\n";
+          "undefined). The learned gate never sees the labels. By chunk position: % predictive at the 1st, 2nd, ... "
+          "executed action of each chunk, all phases together (a gate that follows the phase gives about the same "
+          "share at every position; one that follows the chunk's structure, a sawtooth).\n\n"
+          "| policy | task | steps | interaction | transit: % predictive | interaction: % predictive | agreement | κ | "
+          "by chunk position: % predictive |\n"
+          "|---|---|---|---|---|---|---|---|---|\n";
     auto share = [](const nlohmann::json& row, const char* phase) -> std::string {
       if (!row.contains(phase)) return "–";
       int64_t pred = 0, all = 0;
@@ -513,11 +538,24 @@ std::string render_report_md(const nlohmann::json& s, const std::string& plot_fi
       o << std::fixed << std::setprecision(1) << (all ? 100.0 * pred / all : 0.0) << " % of " << all;
       return o.str();
     };
+    auto by_position = [](const nlohmann::json& row) -> std::string {
+      if (!row.contains("predictive_share_by_chunk_position")) return "–";
+      std::ostringstream o;
+      o << std::fixed << std::setprecision(0);
+      bool first = true;
+      for (const auto& v : row.at("predictive_share_by_chunk_position")) {
+        o << (first ? "" : " / ");
+        first = false;
+        if (v.is_null()) o << "–";
+        else o << 100.0 * v.get<double>();
+      }
+      return o.str();
+    };
     for (const auto& row : s.at("gate"))
       md << "| `" << row.at("policy").get<std::string>() << "` | " << row.at("task").get<std::string>() << " | "
          << row.at("steps") << " | " << percent(row.at("interaction_fraction")) << " | " << share(row, "transit")
          << " | " << share(row, "interaction") << " | " << percent(row.at("agreement")) << " | "
-         << kappa_cell(row.at("kappa")) << " |\n";
+         << kappa_cell(row.at("kappa")) << " | " << by_position(row) << " |\n";
   }
   if (s.contains("phase_labels") && !s.at("phase_labels").empty()) {
     md << "\n## State phase labels vs the expert's plan\n\n"

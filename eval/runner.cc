@@ -126,6 +126,7 @@ void EpisodeStepper::step() {
     has_plan_phases_ |= !plan_coarse.empty();
     plan_phase_per_step_ += plan_coarse == "interaction" ? 'i' : plan_coarse == "transit" ? 't' : '-';
     step_expert_.push_back(has_expert ? std::optional<std::string>(expert) : std::nullopt);
+    chunk_position_per_step_.push_back(chunk_pos_);
     if (relabelled >= 0) {
       const PhaseLabel& fixed = phase_labeller_->steps()[relabelled];
       phase_per_step_[relabelled] = phase_letter(fixed.coarse);
@@ -184,6 +185,16 @@ EpisodeRecord EpisodeStepper::record() const {
       r.diagnostics["gate_by_phase"] = gate_by_phase;
       r.diagnostics["gate_per_step"] = gate_per_step_;  // NaN is written as null
       r.diagnostics["expert_per_step"] = expert_per_step_;
+      // Steps per (position in the executed chunk, expert): whether the choice follows the phase or
+      // the chunk's structure (a gate that prefers one expert early in every chunk).
+      std::vector<std::map<std::string, int>> by_position;
+      for (size_t k = 0; k < chunk_position_per_step_.size() && k < step_expert_.size(); ++k) {
+        if (!step_expert_[k]) continue;
+        const size_t pos = static_cast<size_t>(chunk_position_per_step_[k]);
+        if (by_position.size() <= pos) by_position.resize(pos + 1);
+        ++by_position[pos][*step_expert_[k]];
+      }
+      r.diagnostics["gate_by_chunk_position"] = by_position;
     }
   } catch (const std::exception& e) {
     r.diagnostics = {{"summary_error", e.what()}};

@@ -100,6 +100,7 @@ class EpisodeStepper {
   bool has_plan_phases_ = false;     // the policy gave a "coarse" diagnostic at least once
   std::vector<double> gate_per_step_;  // the "gate" diagnostic of each executed step (NaN if none)
   std::string expert_per_step_;        // first letter of each step's "expert" ('p', 'r'; '-' if none)
+  std::vector<int> chunk_position_per_step_;  // each executed step's position in its chunk (0-based)
   TaskEnv& env_;
   EpisodeTrace* trace_;
   bool frames_;

@@ -179,6 +179,10 @@ TEST(Report, GateTableHasInteractionShareAgreementAndKappa) {
   a.key = {"harmowam", "pick_place", "train", 0};
   a.diagnostics = {{"gate_by_phase", {{"interaction", {{"predictive", 3}, {"reactive", 1}}},
                                       {"transit", {{"predictive", 1}, {"reactive", 5}}}}}};
+  // The same 10 steps by position in the executed chunk (4 actions per chunk): the predictive expert
+  // acted at the first action of every chunk and once more at the second.
+  a.diagnostics["gate_by_chunk_position"] = nlohmann::json::array(
+      {{{"predictive", 3}}, {{"predictive", 1}, {"reactive", 2}}, {{"reactive", 2}}, {{"reactive", 2}}});
   recs.push_back(a);
   EpisodeRecord b = a;
   b.key.task = "open_drawer";
@@ -200,9 +204,15 @@ TEST(Report, GateTableHasInteractionShareAgreementAndKappa) {
       EXPECT_NEAR(row.at("predictive_share").at("transit").get<double>(), 1.0 / 6, 1e-12);
       EXPECT_NEAR(row.at("agreement").get<double>(), 0.8, 1e-12);
       EXPECT_NEAR(row.at("kappa").get<double>(), 0.28 / 0.48, 1e-12);
+      const auto& by_position = row.at("predictive_share_by_chunk_position");
+      ASSERT_EQ(by_position.size(), 4u);
+      EXPECT_NEAR(by_position[0].get<double>(), 1.0, 1e-12);
+      EXPECT_NEAR(by_position[1].get<double>(), 1.0 / 3, 1e-12);
+      EXPECT_NEAR(by_position[2].get<double>(), 0.0, 1e-12);
     }
     if (row.at("task") == "open_drawer") {
       drawer = true;
+      EXPECT_FALSE(row.contains("predictive_share_by_chunk_position"));
       EXPECT_NEAR(row.at("agreement").get<double>(), 0.5, 1e-12);
       EXPECT_NEAR(row.at("kappa").get<double>(), 0.0, 1e-12);
     }
