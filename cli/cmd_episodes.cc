@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "build_info/git_commit.h"
 #include "cli/commands.h"
 #include "tasks/task_env.h"
 
@@ -26,7 +27,7 @@ int run_export(const ExportOptions& o) {
   TaskEnv env(o.task, config);
   nlohmann::json doc;
   doc["format"] = "wambench.episodes/1";
-  doc["wambench_commit"] = WAMBENCH_GIT_COMMIT;
+  doc["wambench_commit"] = git_commit();
   doc["task"] = o.task;
   doc["split"] = o.split;
   doc["base_seed"] = o.seed;

@@ -15,6 +15,7 @@
 
 #include <mujoco/mujoco.h>
 
+#include "build_info/git_commit.h"
 #include "cli/commands.h"
 #include "eval/compare.h"
 #include "eval/config.h"
@@ -183,7 +184,7 @@ int run_eval(const EvalOptions& o) {
     const nlohmann::json config_json = to_json(config);
     manifest = {{"config", config_json},
                 {"config_hash", config_hash(config_json)},
-                {"wambench", {{"version", WAMBENCH_VERSION}, {"git_commit", WAMBENCH_GIT_COMMIT}, {"build_type", WAMBENCH_BUILD_TYPE}}},
+                {"wambench", {{"version", WAMBENCH_VERSION}, {"git_commit", git_commit()}, {"build_type", WAMBENCH_BUILD_TYPE}}},
                 {"mujoco", mj_versionString()},
                 {"libtorch", WAMBENCH_TORCH_VERSION},
                 {"gl_renderer", gl_renderer_string(config)},
@@ -203,7 +204,7 @@ int run_eval(const EvalOptions& o) {
                      std::to_string(sweep_keys(config).size()) + " episodes, so use at most that many shards");
   ResultStore store(dir, resume);
   if (resume) {
-    manifest["resumed"].push_back({{"time", utc_timestamp()}, {"git_commit", WAMBENCH_GIT_COMMIT}, {"workers", config.workers}});
+    manifest["resumed"].push_back({{"time", utc_timestamp()}, {"git_commit", git_commit()}, {"workers", config.workers}});
   }
   write_json_atomic(fs::path(dir) / "manifest.json", manifest);
 

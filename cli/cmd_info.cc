@@ -4,6 +4,7 @@
 
 #include <mujoco/mujoco.h>
 
+#include "build_info/git_commit.h"
 #include "cli/commands.h"
 #include "policies/policy.h"
 #include "sim/gl_context.h"
@@ -28,7 +29,7 @@ CommandRunner add_info_command(CLI::App& app) {
       }
       return 0;
     }
-    std::cout << "wambench " << WAMBENCH_VERSION << " (commit " << WAMBENCH_GIT_COMMIT << ", "
+    std::cout << "wambench " << WAMBENCH_VERSION << " (commit " << git_commit() << ", "
               << WAMBENCH_BUILD_TYPE << " build)\n";
     std::cout << "MuJoCo " << mj_versionString() << " (headers " << mjVERSION_HEADER / 100 << "."
               << (mjVERSION_HEADER / 10) % 10 << "." << mjVERSION_HEADER % 10 << ")\n";

@@ -11,13 +11,10 @@
 
 #include <gperftools/malloc_extension.h>
 
+#include "build_info/git_commit.h"
 #include "policies/vla_model.h"
 #include "policies/wam_model.h"
 #include "sim/random.h"
-
-#ifndef WAMBENCH_GIT_COMMIT
-#define WAMBENCH_GIT_COMMIT "unknown"
-#endif
 
 namespace wambench {
 namespace {
@@ -682,7 +679,7 @@ TrainResult train_policy(const TrainConfig& c, const std::function<void(const Tr
   info.training = {{"command", c.command},
                    {"data", c.data},
                    {"data_sha256", file_sha256(c.data)},
-                   {"git_commit", WAMBENCH_GIT_COMMIT},
+                   {"git_commit", git_commit()},
                    {"steps", c.steps},
                    {"batch", c.batch},
                    {"seed", c.seed},
