@@ -10,14 +10,14 @@
 # Settings (environment variables, defaults = the bundled checkpoints):
 #   EPISODES=150   demonstrations per task        NOISE=0.05  DART noise (normalized action units)
 #   STEPS=30000    optimizer steps per image-based policy   BATCH=64
-#   ENCODER_STEPS=2500  of them end to end (image encoders + auxiliary object-state regression);
+#   ENCODER_STEPS=6000  of them end to end (image encoders + auxiliary object-state regression);
 #                  then the encoders are frozen and the rest trains on their cached features
 #                  (`wambench train --encoder-steps`, policies/train.h)
 #   SELECT_EVERY=0 rollout-based checkpoint selection interval (0 = keep the final averaged
 #                  weights; train split, demonstration seed range, never evaluation seeds)
 #                  SELECT_EPISODES=5  rollouts per task
-#   BC_STATE_STEPS=60000  bc_state's steps (no images: 60 000 steps take about 15 minutes at one
-#                  thread alone, 30 beside another training); it keeps its final averaged weights
+#   BC_STATE_STEPS=200000  bc_state's steps (no images: 200 000 steps take about 6 minutes at one
+#                  thread alone, 15 beside other trainings); it keeps its final averaged weights
 #                  (no rollout selection: 5 rollouts per task cannot tell its checkpoints apart)
 # Then regenerate the main table with scripts/main_table.sh.
 set -euo pipefail
@@ -29,11 +29,11 @@ DATA="${DATA:-data/demos.hdf5}"
 EPISODES="${EPISODES:-150}"
 NOISE="${NOISE:-0.05}"
 STEPS="${STEPS:-30000}"
-ENCODER_STEPS="${ENCODER_STEPS:-2500}"
+ENCODER_STEPS="${ENCODER_STEPS:-6000}"
 BATCH="${BATCH:-64}"
 SELECT_EVERY="${SELECT_EVERY:-0}"
 SELECT_EPISODES="${SELECT_EPISODES:-5}"
-BC_STATE_STEPS="${BC_STATE_STEPS:-60000}"
+BC_STATE_STEPS="${BC_STATE_STEPS:-200000}"
 # Longest first, so the two slots finish close together.
 POLICIES="${POLICIES:-harmowam vla wam_ite wam_joint bc_state harmowam_gate_predictive harmowam_gate_reactive harmowam_gate_schedule}"
 mkdir -p data/logs policies/checkpoints
@@ -46,7 +46,7 @@ fi
 train() {
   local policy="$1" budget
   if [ "$policy" = bc_state ]; then
-    budget=(--steps "$BC_STATE_STEPS" --eval-every 10000)
+    budget=(--steps "$BC_STATE_STEPS" --eval-every 20000)
   else
     budget=(--steps "$STEPS" --encoder-steps "$ENCODER_STEPS" --eval-every 500 --select-every "$SELECT_EVERY"
             --select-episodes "$SELECT_EPISODES")
