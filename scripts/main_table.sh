@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Produces results/main_table.md (and results/main_table/: summary.json, the chart) from the
 # committed checkpoints: every policy of eval/configs/main_table.json (scripted, bc_state, vla,
-# harmowam: the learned policies retrained on the current pipeline; see policies/checkpoints/README.md)
+# wam_ite, harmowam: the bundled checkpoints, all image policies with the same recipe and budget;
+# see policies/checkpoints/README.md)
 # on all six tasks x five splits, 20 episodes per cell, identical episodes for every policy. Builds
 # first (scripts/build.sh).
 # Extra arguments go to `wambench eval` (e.g. --workers 4). The run folder stays in

@@ -31,18 +31,20 @@ bash -n "$R/slurm/merge.sbatch"
 python3 - "$R" <<'PY'
 import json, sys
 s = json.load(open(f"{sys.argv[1]}/slurm/submission.json"))
-assert s["shards"] == 4 and s["episodes"] == 360 and s["array_job_id"] is None, s
-assert len(s["expected_cost_s"]) == 4
 c = json.load(open(f"{sys.argv[1]}/config.json"))
-assert c["episodes"] == 3 and len(c["tasks"]) == 6, c
+assert c["episodes"] == 3 and len(c["tasks"]) == 6 and len(c["splits"]) == 5 and len(c["policies"]) >= 4, c
+# Every (policy, task, split, episode) of the resolved config (the CI suite's "all" policies).
+assert s["shards"] == 4 and s["episodes"] == len(c["policies"]) * 6 * 5 * 3 and s["array_job_id"] is None, s
+assert len(s["expected_cost_s"]) == 4
 PY
+N=$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["episodes"])' "$R/slurm/submission.json")
 "$WAMBENCH" slurm status "$R" | tee "$W/status.txt"
-grep -q "0 / 360" "$W/status.txt"
+grep -q "0 / $N" "$W/status.txt"
 grep -q "not started" "$W/status.txt"
 
 # Bad input.
 expect_fail "already exists and is not empty" "$WAMBENCH" slurm submit "$SRC/eval/configs/ci.json" --shards 2 --out "$R" --dry-run
-expect_fail "more than the sweep's 360 episodes" "$WAMBENCH" slurm submit "$SRC/eval/configs/ci.json" --shards 361 --out "$W/x" --dry-run
+expect_fail "more than the sweep's $N episodes" "$WAMBENCH" slurm submit "$SRC/eval/configs/ci.json" --shards $((N + 1)) --out "$W/x" --dry-run
 expect_fail "shards" "$WAMBENCH" slurm submit "$SRC/eval/configs/ci.json" --shards 0 --out "$W/x" --dry-run
 expect_fail "--partition: 'a b' contains a space" "$WAMBENCH" slurm submit "$SRC/eval/configs/ci.json" --shards 2 --partition "a b" --out "$W/x" --dry-run
 expect_fail "cannot read config file" "$WAMBENCH" slurm submit "$W/nope.json" --shards 2 --out "$W/x" --dry-run
