@@ -2,6 +2,7 @@
 extern "C" {
 #include <libavcodec/avcodec.h>
 #include <libavformat/avformat.h>
+#include <libavutil/imgutils.h>
 #include <libavutil/opt.h>
 #include <libswscale/swscale.h>
 }
@@ -26,11 +27,13 @@ struct Encoder {
   AVCodecContext* codec = nullptr;
   SwsContext* sws = nullptr;
   AVFrame* frame = nullptr;
+  AVFrame* rgb = nullptr;  // the source frame, in a buffer FFmpeg allocated (aligned and padded)
   AVPacket* packet = nullptr;
   bool io_open = false;
   ~Encoder() {
     if (packet) av_packet_free(&packet);
     if (frame) av_frame_free(&frame);
+    if (rgb) av_frame_free(&rgb);
     if (sws) sws_freeContext(sws);
     if (codec) avcodec_free_context(&codec);
     if (fmt) {
@@ -92,6 +95,15 @@ void write_mp4(const std::string& path, const std::vector<Image>& frames, int fp
   e.frame->width = w;
   e.frame->height = h;
   if ((rc = av_frame_get_buffer(e.frame, 0)) < 0) fail("frame buffer", rc);
+  // sws_scale's SIMD paths read past the end of a source row; a tightly packed std::vector ends at
+  // the last pixel, and reading past it faults when the allocator put the buffer at the end of a
+  // mapped page. So every frame is copied into an AVFrame of FFmpeg's own (padded) allocation.
+  e.rgb = av_frame_alloc();
+  if (!e.rgb) fail("out of memory");
+  e.rgb->format = AV_PIX_FMT_RGB24;
+  e.rgb->width = w;
+  e.rgb->height = h;
+  if ((rc = av_frame_get_buffer(e.rgb, 0)) < 0) fail("frame buffer", rc);
 
   auto drain = [&](const AVFrame* f) {
     int r = avcodec_send_frame(e.codec, f);
@@ -108,9 +120,8 @@ void write_mp4(const std::string& path, const std::vector<Image>& frames, int fp
   };
   for (size_t i = 0; i < frames.size(); ++i) {
     if ((rc = av_frame_make_writable(e.frame)) < 0) fail("frame buffer", rc);
-    const uint8_t* src[1] = {frames[i].rgb.data()};
-    const int stride[1] = {3 * w};
-    sws_scale(e.sws, src, stride, 0, h, e.frame->data, e.frame->linesize);
+    av_image_copy_plane(e.rgb->data[0], e.rgb->linesize[0], frames[i].rgb.data(), 3 * w, 3 * w, h);
+    sws_scale(e.sws, e.rgb->data, e.rgb->linesize, 0, h, e.frame->data, e.frame->linesize);
     e.frame->pts = static_cast<int64_t>(i);
     drain(e.frame);
   }
