@@ -143,12 +143,13 @@ std::vector<PolicySpec> resolve_policies(const nlohmann::json& j, const std::str
         else if (k == "execute" && v.is_number_integer()) spec.execution.execute = v.get<int>();
         else if (k == "temporal_ensemble" && v.is_boolean()) spec.execution.temporal_ensemble = v.get<bool>();
         else if (k == "ensemble_decay" && v.is_number()) spec.execution.ensemble_decay = v.get<double>();
+        else if (k == "options" && v.is_object()) spec.options = v;
         else if (k == "name" || k == "label" || k == "checkpoint" || k == "noise_std" || k == "execute" ||
-                 k == "temporal_ensemble" || k == "ensemble_decay")
+                 k == "temporal_ensemble" || k == "ensemble_decay" || k == "options")
           fail(source, field + "." + k, "wrong type: " + v.dump());
         else
           fail(source, field, "unknown key '" + k + "' in a policy entry; valid keys: name, label, checkpoint, "
-                              "noise_std, execute, temporal_ensemble, ensemble_decay");
+                              "noise_std, execute, temporal_ensemble, ensemble_decay, options");
       }
     } else {
       fail(source, field, "expected a policy name or an object, got " + e.dump());
@@ -272,6 +273,7 @@ nlohmann::json to_json(const EvalConfig& c) {
       e["temporal_ensemble"] = true;
       e["ensemble_decay"] = p.execution.ensemble_decay;
     }
+    if (!p.options.empty()) e["options"] = p.options;
     policies.push_back(e);
   }
   return {{"policies", policies},

@@ -229,7 +229,9 @@ MergeResult merge_runs(const std::string& out_dir, const std::vector<std::string
         continue;
       }
       Slot& slot = slots[static_cast<size_t>(pos)];
-      if (slot.shard >= 0) {
+      if (slot.shard == static_cast<int32_t>(si)) {  // rerun by --resume after an error: the last line wins
+        --shard.records;
+      } else if (slot.shard >= 0) {
         duplicates.push_back(text + " (in '" + shards[slot.shard].dir + "' and '" + shard.dir + "')");
         continue;
       }

@@ -261,9 +261,9 @@ SweepSummary run_sweep(const EvalConfig& config, ResultStore& store, const std::
     todo.push_back(k);
   }
   for (const EpisodeRecord& r : store.records()) {
+    if (!store.has(r.key)) continue;  // ended in error: runs again
     progress.done++;
     progress.successes += r.success;
-    progress.errors += r.status == "error";
   }
   SweepSummary summary;
   summary.total = keys.size();

@@ -52,12 +52,24 @@ std::vector<EpisodeRecord> parse_lines(const std::string& path, size_t* complete
   return out;
 }
 
+// Keeps the last record of each episode, at the place of its first record.
+std::vector<EpisodeRecord> latest_per_episode(std::vector<EpisodeRecord> records) {
+  std::map<EpisodeKey, size_t> first;
+  std::vector<EpisodeRecord> out;
+  for (EpisodeRecord& r : records) {
+    auto [it, inserted] = first.try_emplace(r.key, out.size());
+    if (inserted) out.push_back(std::move(r));
+    else out[it->second] = std::move(r);
+  }
+  return out;
+}
+
 }  // namespace
 
 std::vector<EpisodeRecord> read_episode_records(const std::string& path) {
   if (!std::filesystem::exists(path)) throw std::runtime_error("no episode records at '" + path + "'");
   size_t bytes = 0;
-  return parse_lines(path, &bytes);
+  return latest_per_episode(parse_lines(path, &bytes));
 }
 
 ResultStore::ResultStore(const std::string& dir, bool resume) {
@@ -71,7 +83,7 @@ ResultStore::ResultStore(const std::string& dir, bool resume) {
                              " or choose another --out");
   if (exists) {
     size_t complete = 0;
-    records_ = parse_lines(path_, &complete);
+    records_ = latest_per_episode(parse_lines(path_, &complete));
     if (complete < std::filesystem::file_size(path_)) std::filesystem::resize_file(path_, complete);  // torn line
     for (size_t i = 0; i < records_.size(); ++i) index_[records_[i].key] = i;
   }
@@ -85,7 +97,8 @@ ResultStore::~ResultStore() {
 
 bool ResultStore::has(const EpisodeKey& key) const {
   std::lock_guard<std::mutex> lock(mutex_);
-  return index_.count(key) > 0;
+  const auto it = index_.find(key);
+  return it != index_.end() && records_[it->second].status != "error";
 }
 
 std::vector<EpisodeRecord> ResultStore::records() const {
@@ -106,8 +119,9 @@ void ResultStore::append(const EpisodeRecord& record) {
     written += static_cast<size_t>(n);
   }
   ::fdatasync(fd_);
-  index_[record.key] = records_.size();
-  records_.push_back(record);
+  const auto [it, inserted] = index_.try_emplace(record.key, records_.size());
+  if (inserted) records_.push_back(record);
+  else records_[it->second] = record;  // a rerun of an episode that ended in error
 }
 
 }  // namespace wambench

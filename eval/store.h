@@ -1,6 +1,8 @@
 // The result store of a sweep: DIR/episodes.jsonl, one JSON object per finished episode, appended
 // and flushed to the kernel (and fdatasync'ed) as each episode finishes, so a killed sweep loses
-// nothing finished and `--resume DIR` continues it.
+// nothing finished and `--resume DIR` continues it. An episode that ended in error (e.g. a remote
+// policy server that was down) is not finished: `--resume` runs it again and appends the new
+// record, and every reader takes the last record of each episode.
 #pragma once
 
 #include <map>
@@ -16,8 +18,10 @@ namespace wambench {
 /// `for_file_names` without colons, "2026-12-05T201604Z" (folder names).
 std::string utc_timestamp(bool for_file_names = false);
 
-/// Reads every complete record of an episodes.jsonl file. A final line without its newline (the
-/// process was killed while writing it) is ignored. A malformed complete line is an error.
+/// Reads every complete record of an episodes.jsonl file, one per episode: when an episode was
+/// stored more than once (an error, then its rerun by --resume), the last record, at the place of the
+/// first. A final line without its newline (the process was killed while writing it) is ignored. A
+/// malformed complete line is an error.
 /// @throws std::runtime_error naming the file and line.
 std::vector<EpisodeRecord> read_episode_records(const std::string& path);
 
@@ -34,11 +38,13 @@ class ResultStore {
   ResultStore(const ResultStore&) = delete;
   ResultStore& operator=(const ResultStore&) = delete;
 
-  /// True if the episode is already stored.
+  /// True if the episode is stored with a record that did not end in error (a sweep skips it).
   bool has(const EpisodeKey& key) const;
-  /// Records loaded at open (resume) plus those appended since, in file order.
+  /// Records loaded at open (resume) plus those appended since, in file order, one per episode
+  /// (the last record of an episode stored more than once, at the place of its first).
   std::vector<EpisodeRecord> records() const;
-  /// Appends one record as one line, flushed and synced before returning.
+  /// Appends one record as one line, flushed and synced before returning; it supersedes an
+  /// earlier record of the same episode.
   /// @throws std::runtime_error on a write error.
   void append(const EpisodeRecord& record);
 

@@ -99,6 +99,9 @@ struct PolicySpec {
   /// The sweep's name for this entry, unique within a sweep (records, reports, comparisons key on
   /// it), so several checkpoints of one policy type run side by side. "" = the policy name.
   std::string label;
+  /// Policy-specific settings (a JSON object, the config entry's "options"), e.g. a remote policy's
+  /// server URL; empty for the built-in policies, which reject any.
+  nlohmann::json options = nlohmann::json::object();
   /// The label, or the policy name when no label is set.
   const std::string& row_label() const { return label.empty() ? name : label; }
 };

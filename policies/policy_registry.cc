@@ -33,6 +33,9 @@ std::string bundled_checkpoint(const std::string& name) {
 }
 
 std::unique_ptr<Policy> make_policy(const PolicySpec& spec) {
+  const auto& names = policy_names();
+  if (!spec.options.empty() && std::find(names.begin(), names.end(), spec.name) != names.end())
+    throw std::invalid_argument("policy '" + spec.name + "' takes no \"options\" (got " + spec.options.dump() + ")");
   if (spec.name == "scripted") {
     if (!(spec.noise_std >= 0.0 && spec.noise_std <= 1.0))
       throw std::invalid_argument("scripted policy: noise_std must be in [0, 1], got " + std::to_string(spec.noise_std));
@@ -40,7 +43,6 @@ std::unique_ptr<Policy> make_policy(const PolicySpec& spec) {
       throw std::invalid_argument("scripted policy: execute / temporal_ensemble apply to learned policies only");
     return make_scripted_policy(spec.noise_std);
   }
-  const auto& names = policy_names();
   if (std::find(names.begin(), names.end(), spec.name) != names.end()) {
     if (spec.checkpoint.empty())
       throw std::invalid_argument("policy '" + spec.name + "' needs a checkpoint (train one with `wambench train --policy " +

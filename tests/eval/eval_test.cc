@@ -101,6 +101,31 @@ TEST(ResultStore, NeverOverwritesAndResumesPastATornLine) {
   fs::remove_all(dir);
 }
 
+TEST(ResultStore, AnErrorIsNotFinishedAndItsRerunSupersedesIt) {
+  const fs::path dir = fresh_dir("store_rerun");
+  EpisodeRecord failed = fake_record("scripted", 0, false);
+  failed.status = "error";
+  failed.error = "remote policy: connection refused";
+  {
+    ResultStore s(dir.string(), false);
+    s.append(failed);
+    s.append(fake_record("scripted", 1, true));
+  }
+  ResultStore s(dir.string(), true);
+  EXPECT_FALSE(s.has({"scripted", "pick_place", "train", 0}));  // runs again on --resume
+  EXPECT_TRUE(s.has({"scripted", "pick_place", "train", 1}));
+  s.append(fake_record("scripted", 0, true));
+  EXPECT_TRUE(s.has({"scripted", "pick_place", "train", 0}));
+  for (const auto& records : {s.records(), read_episode_records(s.path())}) {
+    ASSERT_EQ(records.size(), 2u);  // one per episode, the rerun at the place of the error
+    EXPECT_EQ(records[0].key.index, 0);
+    EXPECT_EQ(records[0].status, "success");
+    EXPECT_TRUE(records[0].error.empty());
+    EXPECT_EQ(records[1].key.index, 1);
+  }
+  fs::remove_all(dir);
+}
+
 EvalConfig small_sweep() {
   EvalConfig c;
   c.policies = {{"scripted", "", 0.05, {}}};  // noisy expert: outcomes depend on the per-episode noise stream
