@@ -17,7 +17,7 @@ PACKAGES=(
   libcli11-dev             # command-line parsing
   libspdlog-dev libfmt-dev # logging
   nlohmann-json3-dev       # JSON
-  libboost-dev             # Boost.Math: binomial / normal / hypergeometric distributions (statistics)
+  libboost-dev             # Boost.Math (statistics distributions); Boost.Beast + Asio (WebSocket transport)
   gnuplot-nox              # report plots (SVG)
   libhdf5-dev              # episode trajectories (HDF5, readable with h5py)
   libssl-dev               # SHA-256 of checkpoints and datasets (OpenSSL libcrypto)
@@ -27,6 +27,11 @@ PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev  # tests and benchmarks
   python3 python3-h5py     # test helpers; h5py checks that recordings read in Python
   python3-pil              # test helper: reads the viewer's screenshots
+  libmsgpack-cxx-dev       # openpi wire protocol: msgpack (`remote` policy, `wambench serve`)
+  python3-dev pybind11-dev # the Python package `wambench` (python/)
+  python3-numpy python3-pytest  # its tests (pytest, run by ctest)
+  python3-websockets python3-msgpack  # stand-in openpi server and client in the protocol tests
+  python3-torch            # TorchScript example exporter and the LibTorch/PyTorch parity test
   slurm-wlm munge          # `wambench slurm` tests: a one-node Slurm cluster (scripts/slurm-local.sh)
 )
 
