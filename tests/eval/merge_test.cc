@@ -79,6 +79,38 @@ std::string merge_error(const fs::path& out, const std::vector<std::string>& dir
   return "";
 }
 
+TEST(Merge, TakesTheRerunOfAnEpisodeThatEndedInError) {
+  const fs::path root = fresh_dir("rerun");
+  const EvalConfig c = small_config();
+  std::vector<std::string> dirs = shard_dirs(root, c, 2);
+  // Shard 1 first stored an error for one of its episodes, then --resume ran it again.
+  const EpisodeKey key = shard_keys(c, {1, 2}).front();
+  {
+    const fs::path jsonl = fs::path(dirs[0]) / "episodes.jsonl";
+    std::vector<std::string> lines;
+    std::ifstream in(jsonl);
+    for (std::string l; std::getline(in, l);) lines.push_back(l);
+    in.close();
+    EpisodeRecord failed = fake_record(key);
+    failed.success = false;
+    failed.status = "error";
+    failed.error = "remote policy: connection refused";
+    std::ofstream out(jsonl, std::ios::trunc);
+    out << to_json(failed).dump() << "\n";
+    for (const std::string& l : lines) out << l << "\n";
+  }
+  const MergeResult r = merge_runs((root / "merged").string(), dirs);
+  EXPECT_TRUE(r.written);
+  EXPECT_TRUE(r.missing.empty());
+  EXPECT_EQ(r.merged, 24u);
+  const std::vector<EpisodeRecord> merged = read_episode_records((root / "merged/episodes.jsonl").string());
+  ASSERT_EQ(merged.size(), 24u);
+  for (const EpisodeRecord& m : merged) {
+    if (m.key == key) EXPECT_EQ(to_json(m), to_json(fake_record(key)));
+  }
+  fs::remove_all(root);
+}
+
 TEST(Merge, JoinsShardsIntoTheSingleRunInCanonicalOrder) {
   const fs::path root = fresh_dir("join");
   const EvalConfig c = small_config();
