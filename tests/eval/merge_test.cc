@@ -106,7 +106,9 @@ TEST(Merge, TakesTheRerunOfAnEpisodeThatEndedInError) {
   const std::vector<EpisodeRecord> merged = read_episode_records((root / "merged/episodes.jsonl").string());
   ASSERT_EQ(merged.size(), 24u);
   for (const EpisodeRecord& m : merged) {
-    if (m.key == key) EXPECT_EQ(to_json(m), to_json(fake_record(key)));
+    if (m.key == key) {
+      EXPECT_EQ(to_json(m), to_json(fake_record(key)));
+    }
   }
   fs::remove_all(root);
 }
