@@ -3,7 +3,7 @@
 # (examples/torchscript/export_policy.py), run `wambench eval --policies torchscript@my_policy.pt`
 # (1 task x 1 split x 2 episodes) and the equivalent config entry with options and a chunk
 # execution option; the records are valid, carry the file's SHA-256 and the policy type
-# "torchscript". A module that returns NaN gets its episodes recorded as errors; a corrupt file, a
+# "torchscript"; `wambench info --checkpoint` prints the module's wambench.json. A module that returns NaN gets its episodes recorded as errors; a corrupt file, a
 # file without metadata and a wrong signature exit 2 and write nothing.
 #   torchscript_eval.sh WAMBENCH SOURCE_DIR WORK_DIR
 set -euo pipefail
@@ -14,6 +14,9 @@ run() { timeout 600 "$@"; }
 
 run /usr/bin/python3 "$src/examples/torchscript/export_policy.py" --out "$work/my_policy.pt"
 run /usr/bin/python3 "$src/tests/policies/torchscript_models.py" "$work/models" > /dev/null
+
+run "$exe" info --checkpoint "$work/my_policy.pt" > "$work/info.json"
+/usr/bin/python3 -c "import json, sys; m = json.load(open(sys.argv[1])); assert m['format'] == 'wambench-torchscript-1' and m['inputs'] == ['front', 'wrist', 'state', 'tokens'], m" "$work/info.json"
 
 common=(--tasks press_button --splits train --episodes 2 --workers 2 --no-trajectories)
 run "$exe" eval --policies "torchscript@$work/my_policy.pt" "${common[@]}" --out "$work/shorthand" > /dev/null

@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <iostream>
 #include <string>
 
 #include <nlohmann/json.hpp>
@@ -104,7 +105,9 @@ void expect_parity(const std::string& name, bool images) {
   EpisodeInfo info;
   info.instruction = p.at("instruction").get<std::string>();
   policy.reset(info);
-  if (policy.contract().takes("tokens")) EXPECT_EQ(policy.tokens(), p.at("tokens").get<std::vector<int64_t>>());
+  if (policy.contract().takes("tokens")) {
+    EXPECT_EQ(policy.tokens(), p.at("tokens").get<std::vector<int64_t>>());
+  }
   const Observation obs = parity_observation(p);
 
   const std::vector<float> raw = policy.forward_raw(obs);
@@ -113,6 +116,7 @@ void expect_parity(const std::string& name, bool images) {
   double max_diff = 0;
   for (size_t i = 0; i < raw.size(); ++i) max_diff = std::max(max_diff, std::abs(raw[i] - expected[i]));
   EXPECT_LE(max_diff, 1e-5);
+  std::cout << name << ": " << raw.size() << " outputs, max |LibTorch - PyTorch| = " << max_diff << "\n";
   double spread = 0;  // the check means something only if the outputs are not all alike
   for (size_t i = 1; i < expected.size(); ++i) spread = std::max(spread, std::abs(expected[i] - expected[0]));
   EXPECT_GT(spread, 1e-3);
@@ -187,14 +191,16 @@ TEST(TorchScriptPolicy, OptionsOverrideTheMetadata) {
 TEST(TorchScriptPolicy, BadFilesSayWhatIsWrong) {
   EXPECT_HAS(load_error(model("wrong_signature")),
              "forward(front, wrist, proprio, tokens) does not match wambench.json \"inputs\" [front, wrist, state, tokens]");
-  EXPECT_HAS(load_error(model("tuple_output")), "forward returns Tuple[Tensor, Tensor]; wambench expects one Tensor [1, H, 7]");
+  EXPECT_HAS(load_error(model("tuple_output")), "forward returns (Tensor, Tensor); wambench expects one Tensor [1, H, 7]");
   EXPECT_HAS(load_error(model("no_metadata")), "has no wambench.json metadata");
   EXPECT_HAS(load_error(model("no_metadata")), "_extra_files={\"wambench.json\"");
   EXPECT_HAS(load_error(model("corrupt")), "is not a TorchScript archive");
   EXPECT_HAS(load_error(model("missing")), "no TorchScript file");
   EXPECT_HAS(load_error(""), "policy 'torchscript' needs a TorchScript file");
   const std::string vla = std::string(WAMBENCH_SOURCE_DIR) + "/policies/checkpoints/vla.pt";
-  if (fs::exists(vla)) EXPECT_HAS(load_error(vla), "it is a wambench 'vla' checkpoint");
+  if (fs::exists(vla)) {
+    EXPECT_HAS(load_error(vla), "it is a wambench 'vla' checkpoint");
+  }
   // Output problems show at the call.
   EXPECT_EQ(load_error(model("wrong_shape")), "");  // loads: the shape is only known once it runs
   EXPECT_HAS(act_error(model("wrong_shape")), "forward returned shape [1, 8, 6], expected [1, 8, 7]");
