@@ -136,7 +136,7 @@ def default_metadata(chunk=8):
         "action_mean": [0.0] * 7,
         "action_std": [0.5] * 6 + [1.0],
         "chunk": chunk,
-        "execute": 4,
+        "execute": min(4, chunk),
         "description": "examples/torchscript/export_policy.py SmallPolicy (random weights, seed 0)",
     }
 
