@@ -4,11 +4,15 @@
 // The closed-loop control rate a policy sustains alone is execute_steps / latency (4 actions per act).
 //   build/bench/bench_policies [--benchmark_repetitions=5 --benchmark_report_aggregates_only=true]
 // Uses policies/checkpoints/<name>.pt when it exists, otherwise a freshly initialized network of the
-// same architecture (the cost does not depend on the weights). harmowam_gate_schedule is left out:
+// same architecture (the cost does not depend on the weights); torchscript runs the example module of
+// examples/torchscript/export_policy.py (needs /usr/bin/python3 with PyTorch to export it).
+// harmowam_gate_schedule is left out:
 // it needs the runner's phase labels and costs what harmowam does.
 #include <unistd.h>
 
+#include <cstdlib>
 #include <filesystem>
+#include <stdexcept>
 
 #include <benchmark/benchmark.h>
 
@@ -19,7 +23,19 @@
 
 namespace {
 
+// The example TorchScript policy (examples/torchscript/export_policy.py: three stride-2 convolutions
+// per camera at 64 px, an MLP head, 8 x 7 chunk), exported by PyTorch into a temporary file.
+std::string torchscript_module() {
+  const std::string out = (std::filesystem::temp_directory_path() /
+                           ("wambench_bench_torchscript_" + std::to_string(::getpid()) + ".pt")).string();
+  const std::string cmd = "timeout 300 /usr/bin/python3 '" + std::string(WAMBENCH_SOURCE_DIR) +
+                          "/examples/torchscript/export_policy.py' --out '" + out + "' > /dev/null";
+  if (std::system(cmd.c_str()) != 0) throw std::runtime_error("bench_policies: could not run " + cmd);
+  return out;
+}
+
 std::string checkpoint(const std::string& name) {
+  if (name == "torchscript") return torchscript_module();
   const std::string bundled = std::string(WAMBENCH_SOURCE_DIR) + "/policies/checkpoints/" + name + ".pt";
   if (std::filesystem::is_regular_file(bundled)) return bundled;
   const std::string tmp = (std::filesystem::temp_directory_path() /
@@ -41,7 +57,9 @@ std::string checkpoint(const std::string& name) {
 }
 
 void BM_Act(benchmark::State& state, const std::string& name) {
-  auto policy = wambench::make_policy({name, checkpoint(name), 0.0, {}});  // sets one LibTorch thread
+  const std::string path = checkpoint(name);
+  auto policy = wambench::make_policy({name, path, 0.0, {}});  // sets one LibTorch thread
+  if (name == "torchscript") std::filesystem::remove(path);    // loaded: the temporary export can go
   wambench::EpisodeInfo info;
   info.instruction = "put the red mug in the bowl";
   wambench::TaskEnv env("pick_place", [] {
@@ -82,4 +100,5 @@ BENCHMARK_CAPTURE(BM_Act, harmowam_gate_predictive, std::string("harmowam_gate_p
 BENCHMARK_CAPTURE(BM_Act, harmowam_gate_reactive, std::string("harmowam_gate_reactive"))
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime();
+BENCHMARK_CAPTURE(BM_Act, torchscript, std::string("torchscript"))->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK_MAIN();

@@ -7,6 +7,7 @@
 #include "build_info/git_commit.h"
 #include "cli/commands.h"
 #include "policies/policy.h"
+#include "policies/torchscript.h"
 #include "sim/gl_context.h"
 
 namespace wambench::cli {
@@ -18,14 +19,20 @@ CommandRunner add_info_command(CLI::App& app) {
   auto checkpoint = std::make_shared<std::string>();
   cmd->add_option("--checkpoint", *checkpoint,
                   "Print this checkpoint's metadata (policy, architecture, normalization, training command, data "
-                  "hash, losses, world-model evaluation) as JSON instead");
+                  "hash, losses, world-model evaluation) as JSON instead; for a TorchScript module, its wambench.json");
   return [cmd, checkpoint]() {
     (void)cmd;
     if (!checkpoint->empty()) {
       try {
         std::cout << checkpoint_metadata(*checkpoint).dump(2) << "\n";
       } catch (const std::runtime_error& e) {
-        throw UsageError(e.what());
+        nlohmann::json torchscript;  // a TorchScript module for the `torchscript` policy: its wambench.json
+        try {
+          torchscript = torchscript_metadata(*checkpoint);
+        } catch (const std::runtime_error&) {
+          throw UsageError(e.what());
+        }
+        std::cout << torchscript.dump(2) << "\n";
       }
       return 0;
     }

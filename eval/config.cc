@@ -9,6 +9,7 @@
 #include <set>
 #include <sstream>
 
+#include "policies/torchscript.h"
 #include "tasks/registry.h"
 #include "tasks/split.h"
 
@@ -165,7 +166,12 @@ std::vector<PolicySpec> resolve_policies(const nlohmann::json& j, const std::str
         fail(source, field, "checkpoint of '" + spec.name + "' not found: " + spec.checkpoint);
       std::string type;
       try {
-        type = checkpoint_metadata(spec.checkpoint).value("policy", "");
+        if (spec.name == "torchscript") {  // a TorchScript archive with its own metadata, not a wambench checkpoint
+          torchscript_metadata(spec.checkpoint);
+          type = spec.name;
+        } else {
+          type = checkpoint_metadata(spec.checkpoint).value("policy", "");
+        }
       } catch (const std::exception& ex) {
         fail(source, field, "checkpoint of '" + spec.row_label() + "': " + ex.what());
       }

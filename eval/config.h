@@ -43,7 +43,8 @@ const std::vector<std::string>& eval_config_keys();
 ///    label defaults to the file name without its extension ("v"); an object's "label" defaults to its
 ///    "name". Labels are unique within a sweep and key its records, so several checkpoints of one
 ///    policy type run side by side on identical episodes. A checkpoint must be a file of the entry's
-///    policy type (its metadata's "policy"). A learned policy's entry may add "execute": N actions
+///    policy type (its metadata's "policy"); a "torchscript" entry's is a TorchScript archive with its
+///    wambench.json (policies/torchscript.h), and its "options" override that metadata. A learned policy's entry may add "execute": N actions
 ///    per query, or "temporal_ensemble": true with an optional "ensemble_decay": m;
 ///    policies/chunk_execution.h)
 ///    "tasks": "all" | ["pick_place", ...], "splits": "all" | ["train", ...],

@@ -112,7 +112,8 @@ bool is_privileged_policy(const std::string& name);
 
 /// Names of the registered policies, in table order: "scripted", "bc_state" (privileged), "vla", then the world-action
 /// models "wam_ite", "wam_joint", "harmowam" and the HarmoWAM gate ablations
-/// "harmowam_gate_predictive", "harmowam_gate_reactive", "harmowam_gate_schedule".
+/// "harmowam_gate_predictive", "harmowam_gate_reactive", "harmowam_gate_schedule"; then "torchscript"
+/// (a user's own TorchScript module, policies/torchscript.h).
 const std::vector<std::string>& policy_names();
 
 /// True if the policy needs a checkpoint file.

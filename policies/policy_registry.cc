@@ -3,6 +3,7 @@
 #include <stdexcept>
 
 #include "policies/policy.h"
+#include "policies/torchscript.h"
 
 namespace wambench {
 
@@ -16,6 +17,7 @@ const std::vector<std::string>& policy_names() {
   static const std::vector<std::string> kNames = [] {
     std::vector<std::string> names = {"scripted", "bc_state", "vla"};
     for (const std::string& n : wam_policy_names()) names.push_back(n);
+    names.push_back("torchscript");  // a user's own TorchScript module (policies/torchscript.h)
     return names;
   }();
   return kNames;
@@ -33,6 +35,16 @@ std::string bundled_checkpoint(const std::string& name) {
 }
 
 std::unique_ptr<Policy> make_policy(const PolicySpec& spec) {
+  if (spec.name == "torchscript") {
+    if (spec.checkpoint.empty())
+      throw std::invalid_argument("policy 'torchscript' needs a TorchScript file: torchscript@my_policy.pt "
+                                  "(examples/torchscript/export_policy.py exports one)");
+    try {
+      return with_chunk_execution(std::make_unique<TorchScriptPolicy>(spec.checkpoint, spec.options), spec.execution);
+    } catch (const std::runtime_error& e) {
+      throw std::invalid_argument("policy 'torchscript': " + std::string(e.what()));
+    }
+  }
   const auto& names = policy_names();
   if (!spec.options.empty() && std::find(names.begin(), names.end(), spec.name) != names.end())
     throw std::invalid_argument("policy '" + spec.name + "' takes no \"options\" (got " + spec.options.dump() + ")");
