@@ -126,8 +126,8 @@ class PyEnv {
   }
 
   py::dict info() const {
-    const Variation& v = env_->variation();
-    const TaskStatus& status = env_->status();
+    const Variation& v = env().variation();
+    const TaskStatus& status = env().status();
     py::dict d;
     d["task"] = task_;
     d["split"] = to_string(split_);
@@ -138,8 +138,8 @@ class PyEnv {
     d["success"] = status.success;
     d["progress"] = status.progress;
     d["progress_name"] = status.progress_name;
-    d["steps"] = env_->steps();
-    d["horizon"] = env_->task().horizon_steps();
+    d["steps"] = env().steps();
+    d["horizon"] = env().task().horizon_steps();
     return d;
   }
 

@@ -131,6 +131,10 @@ def test_invalid_actions_raise_and_leave_the_state_unchanged():
     env.close()
     with pytest.raises(RuntimeError, match="closed"):
         env.step(np.zeros(7))
+    with pytest.raises(RuntimeError, match="closed"):
+        env.qpos
+    with pytest.raises(RuntimeError, match="closed"):
+        env._core.info()
 
 
 STUB_GYMNASIUM = textwrap.dedent('''
