@@ -9,6 +9,7 @@
 #include <set>
 #include <sstream>
 
+#include "policies/external_policy.h"
 #include "policies/torchscript.h"
 #include "tasks/registry.h"
 #include "tasks/split.h"
@@ -156,8 +157,11 @@ std::vector<PolicySpec> resolve_policies(const nlohmann::json& j, const std::str
       fail(source, field, "expected a policy name or an object, got " + e.dump());
     }
     const auto& names = policy_names();
-    if (std::find(names.begin(), names.end(), spec.name) == names.end())
-      fail(source, field, "unknown policy '" + spec.name + "'; valid policies: " + join(names));
+    if (std::find(names.begin(), names.end(), spec.name) == names.end() && !is_external_policy(spec.name)) {
+      std::vector<std::string> valid = names;  // plus the external policies registered now
+      for (const std::string& n : external_policy_names()) valid.push_back(n);
+      fail(source, field, "unknown policy '" + spec.name + "'; valid policies: " + join(valid));
+    }
     if (policy_needs_checkpoint(spec.name)) {
       if (spec.checkpoint.empty()) spec.checkpoint = bundled_checkpoint(spec.name);
       if (spec.checkpoint.empty())

@@ -116,7 +116,8 @@ bool is_privileged_policy(const std::string& name);
 /// (a user's own TorchScript module, policies/torchscript.h).
 const std::vector<std::string>& policy_names();
 
-/// True if the policy needs a checkpoint file.
+/// True if the policy needs a checkpoint file (never for an external policy,
+/// policies/external_policy.h).
 bool policy_needs_checkpoint(const std::string& name);
 
 /// True for the ablation variants (harmowam_gate_*), which "policies": "all" leaves out.
@@ -132,7 +133,8 @@ std::string bundled_checkpoint(const std::string& name);
 /// @throws std::runtime_error naming the file if it is missing or not a wambench checkpoint.
 nlohmann::json checkpoint_metadata(const std::string& path);
 
-/// Creates a policy instance.
+/// Creates a policy instance: a built-in one, or an external policy registered at run time
+/// (policies/external_policy.h), which gets the spec's options.
 /// @throws std::invalid_argument for an unknown name (listing the valid ones) or a missing /
 /// unreadable checkpoint.
 std::unique_ptr<Policy> make_policy(const PolicySpec& spec);

@@ -2,6 +2,7 @@
 #include <filesystem>
 #include <stdexcept>
 
+#include "policies/external_policy.h"
 #include "policies/policy.h"
 #include "policies/torchscript.h"
 
@@ -27,7 +28,7 @@ bool is_privileged_policy(const std::string& name) { return name == "scripted" |
 
 bool is_ablation_policy(const std::string& name) { return name.rfind("harmowam_gate_", 0) == 0; }
 
-bool policy_needs_checkpoint(const std::string& name) { return name != "scripted"; }
+bool policy_needs_checkpoint(const std::string& name) { return name != "scripted" && !is_external_policy(name); }
 
 std::string bundled_checkpoint(const std::string& name) {
   const std::string path = std::string(WAMBENCH_SOURCE_DIR) + "/policies/checkpoints/" + name + ".pt";
@@ -68,8 +69,10 @@ std::unique_ptr<Policy> make_policy(const PolicySpec& spec) {
       throw std::invalid_argument("policy '" + spec.name + "': " + e.what());
     }
   }
+  if (std::unique_ptr<Policy> external = make_external_policy(spec)) return external;  // policies/external_policy.h
   std::string valid;
   for (const std::string& n : policy_names()) valid += (valid.empty() ? "" : ", ") + n;
+  for (const std::string& n : external_policy_names()) valid += ", " + n;
   throw std::invalid_argument("unknown policy '" + spec.name + "'; valid policies: " + valid);
 }
 

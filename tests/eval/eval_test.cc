@@ -248,7 +248,8 @@ TEST(Recording, VideoHasOneFramePerStepPlusTheFirst) {
   const fs::path dir = fresh_dir("video");
   ResultStore store(dir.string(), false);
   run_sweep(c, store, (dir / "recordings").string());
-  const EpisodeRecord& r = store.records().at(0).key.index == 0 ? store.records()[0] : store.records()[1];
+  const std::vector<EpisodeRecord> records = store.records();  // by value: r must not refer into a temporary
+  const EpisodeRecord& r = records.at(0).key.index == 0 ? records[0] : records[1];
   const VideoInfo v = probe_video(recording_path((dir / "recordings").string(), r.key, "mp4"));
   EXPECT_EQ(v.frames, r.steps + 1);
   EXPECT_EQ(v.width, 128);

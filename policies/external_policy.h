@@ -1,0 +1,58 @@
+// Policies registered at run time by the program that embeds wambench (e.g. a Python callable
+// through the `wambench` Python package, python/): a name, and a factory that makes one instance
+// per sweep worker. make_policy() (policies/policy.h) and the sweep config (eval/config.h) accept
+// a registered name like a built-in one, so such a policy runs in `run_sweep` on the same episodes,
+// with the same records and reports, as every bundled policy.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "policies/policy.h"
+
+namespace wambench {
+
+/// Makes one instance of an external policy for a sweep entry (its name, label and "options" are in
+/// the spec). Called once per sweep worker that runs the entry, from that worker's thread, and once
+/// on the calling thread when run_sweep validates its config. May throw std::invalid_argument for
+/// bad options; the sweep then fails before any episode runs.
+using ExternalPolicyFactory = std::function<std::unique_ptr<Policy>(const PolicySpec& spec)>;
+
+/// Registers `factory` under `name`. Thread-safe.
+/// @throws std::invalid_argument if `name` is empty, not made of lowercase letters, digits and '_',
+/// longer than 64 characters, the name of a built-in policy (policy_names()), or already registered.
+void register_external_policy(const std::string& name, ExternalPolicyFactory factory);
+
+/// Removes the registration of `name`; returns false if it was not registered. Policy instances
+/// already made stay valid. Thread-safe.
+bool unregister_external_policy(const std::string& name);
+
+/// True if `name` is registered as an external policy. Thread-safe.
+bool is_external_policy(const std::string& name);
+
+/// The registered external policy names, sorted. Thread-safe.
+std::vector<std::string> external_policy_names();
+
+/// A new instance of the external policy `spec.name`, or nullptr if no such name is registered.
+/// The factory runs without the registry's lock held (it may register or look up other names).
+/// @throws whatever the factory throws.
+std::unique_ptr<Policy> make_external_policy(const PolicySpec& spec);
+
+/// Registers a factory for the lifetime of this object (unregisters it in the destructor).
+class ExternalPolicyRegistration {
+ public:
+  /// @throws std::invalid_argument as register_external_policy().
+  ExternalPolicyRegistration(std::string name, ExternalPolicyFactory factory) : name_(std::move(name)) {
+    register_external_policy(name_, std::move(factory));
+  }
+  ~ExternalPolicyRegistration() { unregister_external_policy(name_); }
+  ExternalPolicyRegistration(const ExternalPolicyRegistration&) = delete;
+  ExternalPolicyRegistration& operator=(const ExternalPolicyRegistration&) = delete;
+
+ private:
+  std::string name_;
+};
+
+}  // namespace wambench
