@@ -66,7 +66,17 @@ class PolicyHandler final : public sv::Handler {
       info.task = text("task");
       info.split = text("split");
       info.index = number("index");
-      info.seed = static_cast<uint64_t>(number("seed"));
+      auto seed = e->find("seed");  // a decimal string (the remote policy: seeds use all 64 bits) or an int
+      if (seed != e->end() && seed->second.is<std::string>()) {
+        try {
+          info.seed = std::stoull(std::get<std::string>(seed->second.v));
+        } catch (const std::exception&) {
+          throw std::invalid_argument("\"wambench/episode\" seed must be a decimal integer, got \"" +
+                                      std::get<std::string>(seed->second.v) + "\"");
+        }
+      } else {
+        info.seed = static_cast<uint64_t>(number("seed"));
+      }
       if (!info.task.empty()) {
         try {
           info.horizon_steps = make_task(info.task)->horizon_steps();

@@ -166,7 +166,7 @@ class RemotePolicy final : public Policy {
       extra_["wambench/episode"] = sv::Value(sv::Map{{"task", sv::Value(info.task)},
                                                      {"split", sv::Value(info.split)},
                                                      {"index", sv::Value(info.index)},
-                                                     {"seed", sv::Value(static_cast<int64_t>(info.seed))}});
+                                                     {"seed", sv::Value(std::to_string(info.seed))}});  // decimal: may exceed int64
     latencies_ms_.clear();
   }
 

@@ -30,8 +30,8 @@ namespace wambench {
 ///                      metadata's "execute_steps" if it advertises one, else the whole chunk
 ///   "timeout_s"        per request (and per connection step) wait limit, s (default 30)
 ///   "retries"          extra connection attempts, 0.5 s apart (default 3)
-///   "send_episode"     true (default): add "wambench/episode" {"task", "split", "index",
-///                      "seed"} to every observation, so a `wambench serve` server resets its policy
+///   "send_episode"     true (default): add "wambench/episode" {"task": str, "split": str,
+///                      "index": int, "seed": decimal str (a uint64)} to every observation, so a `wambench serve` server resets its policy
 ///                      per episode; openpi servers ignore unknown keys.
 const std::vector<std::string>& remote_option_keys();
 

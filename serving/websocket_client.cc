@@ -2,6 +2,7 @@
 // driven by io_context::run_for, so each wait has a deadline (no hang ever).
 #include <chrono>
 #include <optional>
+#include <sstream>
 #include <thread>
 
 #include <boost/asio/connect.hpp>
@@ -12,6 +13,15 @@
 #include "serving/websocket.h"
 
 namespace wambench::serving {
+namespace {
+
+std::string seconds_text(double s) {
+  std::ostringstream o;
+  o << s;
+  return o.str();
+}
+
+}  // namespace
 
 namespace beast = boost::beast;
 namespace net = boost::asio;
@@ -148,7 +158,7 @@ void Client::connect() {
     s.buffer.clear();
     ec = s.run([&](auto handler) { s.ws->async_read(s.buffer, handler); }, timeout_s_, &timed_out);
     if (timed_out || ec) {
-      last_error = timed_out ? "no metadata message within " + std::to_string(timeout_s_) + " s"
+      last_error = timed_out ? "no metadata message within " + seconds_text(timeout_s_) + " s"
                              : "reading the metadata message failed: " + ec.message();
       continue;
     }
@@ -198,7 +208,7 @@ Map Client::infer(const Map& observation) {
   beast::error_code ec = s.run([&](auto handler) { s.ws->async_read(s.buffer, handler); }, timeout_s_, &timed_out);
   if (timed_out) {
     s.drop();
-    throw ServingError("policy server " + where + " did not answer within " + std::to_string(timeout_s_) +
+    throw ServingError("policy server " + where + " did not answer within " + seconds_text(timeout_s_) +
                        " s (timeout_s)");
   }
   if (ec) {

@@ -18,7 +18,7 @@ done
 [ -n "$PORT" ] || { echo "wambench serve did not start"; cat "$DIR/serve.err"; exit 1; }
 COMMON='"tasks": ["press_button", "pick_place"], "splits": ["train"], "episodes": 2, "seed": 11, "workers": 2, "record_trajectories": false'
 echo "{\"policies\": [\"vla\"], $COMMON}" > "$DIR/direct.json"
-echo "{\"policies\": [{\"name\": \"remote\", \"label\": \"vla\", \"options\": {\"url\": \"ws://127.0.0.1:$PORT\", \"layout\": \"wambench\", \"timeout_s\": 60}}], $COMMON}" > "$DIR/remote.json"
+echo "{\"policies\": [{\"name\": \"remote\", \"label\": \"vla_remote\", \"options\": {\"url\": \"ws://127.0.0.1:$PORT\", \"layout\": \"wambench\", \"timeout_s\": 60}}], $COMMON}" > "$DIR/remote.json"
 timeout 600 "$WAMBENCH" eval --config "$DIR/direct.json" --out "$DIR/direct" > "$DIR/direct.log" 2>&1
 timeout 600 "$WAMBENCH" eval --config "$DIR/remote.json" --out "$DIR/remote" > "$DIR/remote.log" 2>&1
 $PY - "$DIR/direct/episodes.jsonl" "$DIR/remote/episodes.jsonl" <<'PY'

@@ -57,6 +57,17 @@ run() {  # NAME [extra eval args]: a sweep that must end within 120 s
 
 write_config "$DIR/sweep.json" 4
 
+# Bad options: exit 2 before any episode, naming the key and the valid ones.
+sed 's/"retries": 1/"retries": 1, "replan": 5/' "$DIR/sweep.json" > "$DIR/bad.json"
+set +e; timeout 60 "$WAMBENCH" eval --config "$DIR/bad.json" --out "$DIR/bad" > "$DIR/bad.log" 2>&1; rc=$?; set -e
+[ $rc -eq 2 ] || { echo "bad options: exit $rc, expected 2"; cat "$DIR/bad.log"; exit 1; }
+grep -q 'unknown option "replan"; valid options: url, layout' "$DIR/bad.log" || { cat "$DIR/bad.log"; exit 1; }
+[ ! -e "$DIR/bad/episodes.jsonl" ] || { echo "bad options wrote episodes"; exit 1; }
+sed 's/"options": {/"options": {"action_convention": "joint", /' "$DIR/sweep.json" > "$DIR/bad2.json"
+set +e; timeout 60 "$WAMBENCH" eval --config "$DIR/bad2.json" --out "$DIR/bad2" > "$DIR/bad2.log" 2>&1; rc=$?; set -e
+[ $rc -eq 2 ] && grep -q 'action convention must be "delta_ee" or "scaled"' "$DIR/bad2.log" || { cat "$DIR/bad2.log"; exit 1; }
+echo "bad options refused"
+
 # No server at all: refused connections.
 run refused --config "$DIR/sweep.json" --out "$DIR/refused"
 expect_records refused 0 4 "unreachable after 2 attempt(s)"
