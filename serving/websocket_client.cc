@@ -140,6 +140,7 @@ void Client::connect() {
     s.ws.emplace(s.ioc);
     s.ws->read_message_max(0);  // unlimited (recipe §3)
     s.ws->auto_fragment(false);
+    s.ws->write_buffer_bytes(1 << 20);  // masked writes go through this buffer (default 4 KiB: one syscall per 4 KiB)
     ec = s.run([&](auto handler) { beast::get_lowest_layer(*s.ws).async_connect(endpoints, handler); }, timeout_s_,
                &timed_out);
     if (timed_out || ec) {
