@@ -73,8 +73,14 @@ async def main():
         except websockets.exceptions.ConnectionClosed as e:
             check(e.code == 1011, f"then close 1011 (got {e.code})")
 
+    # A client that drops the TCP connection without a close frame (as openpi's example programs do).
+    ws = await websockets.connect(URL, max_size=None, compression=None)
+    meta = openpi_msgpack.unpackb(await ws.recv())
+    await ws.send(openpi_msgpack.packb(request(meta, 4)))
+    ws.transport.abort()
+
     results = await asyncio.gather(session(2, 3), session(3, 3))
-    check(all(len(s) == 3 for _, s in results), "two clients at once, 3 chunks each, after the error")
+    check(all(len(s) == 3 for _, s in results), "two clients at once, 3 chunks each, after an error and an abrupt drop")
 
 
 asyncio.run(main())
