@@ -136,6 +136,8 @@ RemoteOptions parse_options(const nlohmann::json& o) {
 
 class RemotePolicy final : public Policy {
  public:
+  static constexpr double kMaxIdleS = 10.0;  // below openpi's 20 s keepalive ping interval
+
   explicit RemotePolicy(RemoteOptions options)
       : options_(std::move(options)), client_(options_.url, options_.timeout_s, options_.retries) {}
 
@@ -159,6 +161,10 @@ class RemotePolicy final : public Policy {
   }
 
   void reset(const EpisodeInfo& info) override {
+    // A connection idle for a while (e.g. this worker ran other policies' episodes) may have been
+    // dropped by the server's keepalive (openpi: ~20-40 s without pongs): start each such episode
+    // on a fresh connection.
+    if (client_.connected() && client_.idle_s() > kMaxIdleS) client_.close();
     client_.connect();
     instruction_ = info.instruction;
     extra_.clear();

@@ -62,6 +62,8 @@ class Client {
   /// report), closed the connection or did not answer within timeout_s, or the reply is not a
   /// msgpack map. After an error the connection is closed; the next call reconnects.
   Map infer(const Map& observation);
+  /// Seconds since the last message from the server (metadata or result); 0 when not connected.
+  double idle_s() const;
   /// Closes the connection (normal closure 1000) if open. Never throws.
   void close();
   const Endpoint& endpoint() const { return endpoint_; }

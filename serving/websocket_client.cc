@@ -67,6 +67,7 @@ struct Client::Impl {
   std::optional<websocket::stream<beast::tcp_stream>> ws;
   beast::flat_buffer buffer;
   bool open = false;
+  std::chrono::steady_clock::time_point last_message;  // last message received
 
   // Starts one asynchronous operation (start(handler)) and runs it for at most timeout_s. On
   // timeout the socket is closed (which completes the operation with an error) and *timed_out set.
@@ -181,6 +182,7 @@ void Client::connect() {
     }
     metadata_ = std::get<Map>(meta.v);
     s.open = true;
+    s.last_message = std::chrono::steady_clock::now();
     return;
   }
   throw ServingError("policy server " + where + " unreachable after " + std::to_string(retries_ + 1) +
@@ -220,6 +222,7 @@ Map Client::infer(const Map& observation) {
     s.drop();
     throw ServingError("policy server " + where + ": connection lost while waiting for the result: " + reason);
   }
+  s.last_message = std::chrono::steady_clock::now();
   const std::string bytes = beast::buffers_to_string(s.buffer.data());
   if (s.ws->got_text()) {
     s.drop();
@@ -237,6 +240,11 @@ Map Client::infer(const Map& observation) {
     throw ServingError("policy server " + where + ": result must be a msgpack map, got " + result.type_name());
   }
   return std::move(std::get<Map>(result.v));
+}
+
+double Client::idle_s() const {
+  if (!impl_->open) return 0.0;
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - impl_->last_message).count();
 }
 
 void Client::close() {

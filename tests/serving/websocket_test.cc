@@ -90,6 +90,12 @@ TEST(WebsocketClient, TalksToAnOpenpiStyleServer) {
     EXPECT_EQ(actions[0][6], -1.0);
     EXPECT_EQ(std::get<NdArray>(result.at("actions").v).dtype, "<f4");
   }
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  EXPECT_GE(client.idle_s(), 0.3);  // time since the last result
+  EXPECT_LT(client.idle_s(), 10.0);
+  client.close();
+  EXPECT_FALSE(client.connected());
+  EXPECT_EQ(client.idle_s(), 0.0);
 }
 
 TEST(WebsocketClient, ErrorFrameBecomesAnExceptionWithTheServersText) {
