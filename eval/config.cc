@@ -122,6 +122,7 @@ std::vector<PolicySpec> resolve_policies(const nlohmann::json& j, const std::str
     std::vector<PolicySpec> out;
     for (const std::string& n : policy_names()) {
       if (is_ablation_policy(n)) continue;
+      if (n == "remote") continue;  // needs a server url in its "options"
       if (!policy_needs_checkpoint(n)) out.push_back({n, "", 0.0, {}});
       else if (!bundled_checkpoint(n).empty()) out.push_back({n, bundled_checkpoint(n), 0.0, {}});
     }
@@ -211,7 +212,14 @@ std::vector<PolicySpec> resolve_policies(const nlohmann::json& j, const std::str
       fail(source, field, "temporal_ensemble queries the policy at every step: drop \"execute\" or the ensemble");
     if (!(spec.execution.ensemble_decay >= 0.0 && std::isfinite(spec.execution.ensemble_decay)))
       fail(source, field, "ensemble_decay must be a finite number >= 0");
-    if (!spec.execution.is_default() && !policy_needs_checkpoint(spec.name))
+    if (spec.name == "remote") {  // its options are checked here, before any episode runs (no connection)
+      try {
+        make_policy(spec);
+      } catch (const std::invalid_argument& ex) {
+        fail(source, field, ex.what());
+      }
+    }
+    if (!spec.execution.is_default() && !policy_needs_checkpoint(spec.name) && spec.name != "remote")
       fail(source, field, "policy '" + spec.name + "' has no action chunks: execute / temporal_ensemble apply to learned policies");
     out.push_back(spec);
   }

@@ -30,6 +30,9 @@
 //   "phase_labels": [{"policy", "task", "split" | "all", "episodes", "steps", "state_interaction_fraction",
 //             "plan_interaction_fraction", "agreement", "kappa"}]   (policies reporting their own plan
 //             labels, i.e. the scripted expert: its plan against the state labels, step by step)
+//   "remote_latency": [{"policy", "episodes", "queries", "latency_ms_mean", "latency_ms_max"}]
+//             (remote policies: round-trip time per query, from the records' "latency_ms_mean" /
+//             "latency_ms_max" / "queries"; the mean is weighted by queries)
 // }
 #include "eval/config.h"
 #include "eval/report.h"
@@ -402,6 +405,23 @@ nlohmann::json summarize(const std::vector<EpisodeRecord>& records, const nlohma
                                      {"agreement", c.agree / n},
                                      {"kappa", std::isnan(kappa) ? nlohmann::json(nullptr) : nlohmann::json(kappa)}});
       }
+  // Remote policies: per-query round-trip latency (policies/remote.h episode summary).
+  std::map<std::string, std::tuple<int64_t, int64_t, double, double>> latency;  // episodes, queries, sum, max
+  for (const EpisodeRecord& r : records) {
+    if (!r.diagnostics.is_object() || !r.diagnostics.contains("latency_ms_mean")) continue;
+    auto& [episodes, queries, sum, mx] = latency[r.key.policy];
+    const int64_t q = r.diagnostics.value("queries", int64_t{0});
+    episodes += 1;
+    queries += q;
+    sum += q * r.diagnostics.at("latency_ms_mean").get<double>();
+    mx = std::max(mx, r.diagnostics.value("latency_ms_max", 0.0));
+  }
+  if (!latency.empty()) s["remote_latency"] = nlohmann::json::array();  // absent without remote policies
+  for (const auto& [p, v] : latency) {
+    const auto& [episodes, queries, sum, mx] = v;
+    s["remote_latency"].push_back({{"policy", p}, {"episodes", episodes}, {"queries", queries},
+                                   {"latency_ms_mean", queries ? sum / queries : 0.0}, {"latency_ms_max", mx}});
+  }
   return s;
 }
 
@@ -582,6 +602,18 @@ std::string render_report_md(const nlohmann::json& s, const std::string& plot_fi
          << c.at("b_only") << " | " << std::showpos << std::fixed << std::setprecision(1)
          << 100 * c.at("difference").get<double>() << std::noshowpos << " | " << std::setprecision(4)
          << c.at("p_mcnemar").get<double>() << " |\n";
+    }
+  }
+  if (s.contains("remote_latency") && !s.at("remote_latency").empty()) {
+    md << "\n## Remote policy latency\n\nRound trip per query (encode, websocket, server, decode), ms.\n\n"
+       << "| policy | episodes | queries | mean | max |\n| --- | --- | --- | --- | --- |\n";
+    for (const auto& row : s.at("remote_latency")) {
+      char line[256];
+      std::snprintf(line, sizeof line, "| %s | %lld | %lld | %.2f | %.2f |\n", row.at("policy").get<std::string>().c_str(),
+                    static_cast<long long>(row.at("episodes").get<int64_t>()),
+                    static_cast<long long>(row.at("queries").get<int64_t>()), row.at("latency_ms_mean").get<double>(),
+                    row.at("latency_ms_max").get<double>());
+      md << line;
     }
   }
   return md.str();

@@ -113,11 +113,12 @@ bool is_privileged_policy(const std::string& name);
 /// Names of the registered policies, in table order: "scripted", "bc_state" (privileged), "vla", then the world-action
 /// models "wam_ite", "wam_joint", "harmowam" and the HarmoWAM gate ablations
 /// "harmowam_gate_predictive", "harmowam_gate_reactive", "harmowam_gate_schedule"; then "torchscript"
-/// (a user's own TorchScript module, policies/torchscript.h).
+/// (a user's own TorchScript module, policies/torchscript.h) and "remote" (a policy served over
+/// openpi's websocket protocol, configured by its entry's "options"; policies/remote.h).
 const std::vector<std::string>& policy_names();
 
-/// True if the policy needs a checkpoint file (never for an external policy,
-/// policies/external_policy.h).
+/// True if the policy needs a checkpoint file (all but "scripted", "remote" and the external
+/// policies, policies/external_policy.h).
 bool policy_needs_checkpoint(const std::string& name);
 
 /// True for the ablation variants (harmowam_gate_*), which "policies": "all" leaves out.

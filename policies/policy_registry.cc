@@ -4,6 +4,7 @@
 
 #include "policies/external_policy.h"
 #include "policies/policy.h"
+#include "policies/remote.h"
 #include "policies/torchscript.h"
 
 namespace wambench {
@@ -19,6 +20,7 @@ const std::vector<std::string>& policy_names() {
     std::vector<std::string> names = {"scripted", "bc_state", "vla"};
     for (const std::string& n : wam_policy_names()) names.push_back(n);
     names.push_back("torchscript");  // a user's own TorchScript module (policies/torchscript.h)
+    names.push_back("remote");       // openpi-protocol server (policies/remote.h)
     return names;
   }();
   return kNames;
@@ -28,7 +30,9 @@ bool is_privileged_policy(const std::string& name) { return name == "scripted" |
 
 bool is_ablation_policy(const std::string& name) { return name.rfind("harmowam_gate_", 0) == 0; }
 
-bool policy_needs_checkpoint(const std::string& name) { return name != "scripted" && !is_external_policy(name); }
+bool policy_needs_checkpoint(const std::string& name) {
+  return name != "scripted" && name != "remote" && !is_external_policy(name);
+}
 
 std::string bundled_checkpoint(const std::string& name) {
   const std::string path = std::string(WAMBENCH_SOURCE_DIR) + "/policies/checkpoints/" + name + ".pt";
@@ -47,6 +51,11 @@ std::unique_ptr<Policy> make_policy(const PolicySpec& spec) {
     }
   }
   const auto& names = policy_names();
+  if (spec.name == "remote") {
+    if (!spec.checkpoint.empty())
+      throw std::invalid_argument("policy 'remote' takes no checkpoint (got " + spec.checkpoint + ")");
+    return with_chunk_execution(make_remote_policy(spec.options), spec.execution);
+  }
   if (!spec.options.empty() && std::find(names.begin(), names.end(), spec.name) != names.end())
     throw std::invalid_argument("policy '" + spec.name + "' takes no \"options\" (got " + spec.options.dump() + ")");
   if (spec.name == "scripted") {

@@ -699,7 +699,7 @@ void App::draw_right_panel() {
     ImGui::SetNextItemWidth(110);
     if (ImGui::BeginCombo("policy", opt_.policy.c_str())) {
       for (const std::string& p : policy_names())
-        if ((!policy_needs_checkpoint(p) || !bundled_checkpoint(p).empty()) &&
+        if (p != "remote" && (!policy_needs_checkpoint(p) || !bundled_checkpoint(p).empty()) &&  // remote: needs a url
             ImGui::Selectable(p.c_str(), p == opt_.policy)) {
           opt_.policy = p;
           opt_.checkpoint.clear();
