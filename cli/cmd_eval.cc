@@ -1,5 +1,4 @@
 // `wambench eval`, `wambench report`, `wambench compare`: the evaluation sweep and its reports.
-#include <sys/utsname.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -13,17 +12,15 @@
 #include <sstream>
 #include <thread>
 
-#include <mujoco/mujoco.h>
 
-#include "build_info/git_commit.h"
 #include "cli/commands.h"
 #include "eval/compare.h"
 #include "eval/config.h"
 #include "eval/report.h"
+#include "eval/run_manifest.h"
 #include "eval/runner.h"
 #include "eval/shard.h"
 #include "eval/store.h"
-#include "sim/gl_context.h"
 
 namespace wambench::cli {
 namespace {
@@ -50,37 +47,6 @@ nlohmann::json read_json_file(const std::string& path, const std::string& what) 
     return nlohmann::json::parse(f);
   } catch (const nlohmann::json::parse_error& e) {
     throw UsageError(path + ": malformed JSON: " + e.what());
-  }
-}
-
-void write_json_atomic(const fs::path& path, const nlohmann::json& j) {
-  const fs::path tmp = path.string() + ".tmp";
-  {
-    std::ofstream f(tmp);
-    if (!f) throw std::runtime_error("cannot write '" + tmp.string() + "'");
-    f << j.dump(2) << "\n";
-  }
-  fs::rename(tmp, path);
-}
-
-nlohmann::json machine_info() {
-  utsname u{};
-  uname(&u);
-  return {{"hostname", u.nodename},
-          {"system", std::string(u.sysname) + " " + u.release},
-          {"arch", u.machine},
-          {"hardware_threads", std::thread::hardware_concurrency()}};
-}
-
-std::string gl_renderer_string(const EvalConfig& c) {
-  bool renders = c.record_video > 0;
-  for (const PolicySpec& p : c.policies) renders |= make_policy(p)->needs_images();
-  if (!renders) return "not used (no policy reads images, no video recorded)";
-  try {
-    auto ctx = GlContext::create();
-    return std::string(to_string(ctx->backend())) + ": " + ctx->renderer();
-  } catch (const std::exception& e) {
-    return std::string("unavailable: ") + e.what();
   }
 }
 
@@ -181,17 +147,7 @@ int run_eval(const EvalOptions& o) {
     dir = o.out.empty() ? (fs::path(WAMBENCH_SOURCE_DIR) / "results/runs" / ("eval-" + utc_timestamp())).string() : o.out;
     if (fs::exists(fs::path(dir) / "episodes.jsonl") && fs::file_size(fs::path(dir) / "episodes.jsonl") > 0)
       throw UsageError("'" + dir + "' already holds a run; continue it with --resume " + dir + " or choose another --out");
-    const nlohmann::json config_json = to_json(config);
-    manifest = {{"config", config_json},
-                {"config_hash", config_hash(config_json)},
-                {"wambench", {{"version", WAMBENCH_VERSION}, {"git_commit", git_commit()}, {"build_type", WAMBENCH_BUILD_TYPE}}},
-                {"mujoco", mj_versionString()},
-                {"libtorch", WAMBENCH_TORCH_VERSION},
-                {"gl_renderer", gl_renderer_string(config)},
-                {"machine", machine_info()},
-                {"command", "wambench eval"},
-                {"start_time", utc_timestamp()},
-                {"end_time", nullptr}};
+    manifest = new_run_manifest(config, "wambench eval");
     if (!shard.whole())
       manifest["shard"] = {{"spec", to_string(shard)},
                            {"index", shard.index},
@@ -203,10 +159,8 @@ int run_eval(const EvalOptions& o) {
     throw UsageError("shard " + to_string(shard) + " of this sweep has no episodes: the sweep has " +
                      std::to_string(sweep_keys(config).size()) + " episodes, so use at most that many shards");
   ResultStore store(dir, resume);
-  if (resume) {
-    manifest["resumed"].push_back({{"time", utc_timestamp()}, {"git_commit", git_commit()}, {"workers", config.workers}});
-  }
-  write_json_atomic(fs::path(dir) / "manifest.json", manifest);
+  if (resume) mark_resumed(&manifest, config.workers);
+  write_json_atomic((fs::path(dir) / "manifest.json").string(), manifest);
 
   const size_t total = sweep_keys(config).size();
   std::cerr << "eval: " << config.policies.size() << " policies x " << config.tasks.size() << " tasks x "
@@ -219,7 +173,7 @@ int run_eval(const EvalOptions& o) {
                 shard);
   progress.finish();
   manifest["end_time"] = utc_timestamp();
-  write_json_atomic(fs::path(dir) / "manifest.json", manifest);
+  write_json_atomic((fs::path(dir) / "manifest.json").string(), manifest);
   std::cerr << "eval: ran " << s.ran << " episodes (" << s.resumed << " already done) in " << std::fixed
             << std::setprecision(1) << s.wall_s << " s; " << s.errors << " errors\n";
   write_report(dir);

@@ -2,7 +2,6 @@
 // environment per object (the benchmark's episodes, stepped without copies where possible) and the
 // evaluation sweep with a Python callable as a policy. The Python files wrap it in the Gymnasium
 // API (python/wambench/env.py) and accept configs as dicts or files (python/wambench/evaluate.py).
-#include <sys/utsname.h>
 
 #include <chrono>
 #include <condition_variable>
@@ -20,11 +19,11 @@
 #include "build_info/git_commit.h"
 #include "eval/config.h"
 #include "eval/report.h"
+#include "eval/run_manifest.h"
 #include "eval/runner.h"
 #include "eval/store.h"
 #include "policies/external_policy.h"
 #include "python/python_policy.h"
-#include "sim/gl_context.h"
 #include "tasks/registry.h"
 #include "tasks/split.h"
 #include "tasks/task_env.h"
@@ -181,37 +180,6 @@ class PyEnv {
   py::object front_ = py::none();
 };
 
-nlohmann::json machine_info() {
-  utsname u{};
-  uname(&u);
-  return {{"hostname", u.nodename},
-          {"system", std::string(u.sysname) + " " + u.release},
-          {"arch", u.machine},
-          {"hardware_threads", std::thread::hardware_concurrency()}};
-}
-
-std::string gl_renderer_string(const EvalConfig& c) {
-  bool renders = c.record_video > 0;
-  for (const PolicySpec& p : c.policies) renders |= make_policy(p)->needs_images();
-  if (!renders) return "not used (no policy reads images, no video recorded)";
-  try {
-    auto ctx = GlContext::create();
-    return std::string(to_string(ctx->backend())) + ": " + ctx->renderer();
-  } catch (const std::exception& e) {
-    return std::string("unavailable: ") + e.what();
-  }
-}
-
-void write_json_atomic(const fs::path& path, const nlohmann::json& j) {
-  const fs::path tmp = path.string() + ".tmp";
-  {
-    std::ofstream f(tmp);
-    if (!f) throw std::runtime_error("cannot write '" + tmp.string() + "'");
-    f << j.dump(2) << "\n";
-  }
-  fs::rename(tmp, path);
-}
-
 nlohmann::json read_manifest(const fs::path& path) {
   std::ifstream f(path);
   if (!f) throw py::value_error("cannot read '" + path.string() + "'");
@@ -264,28 +232,17 @@ std::string evaluate(const std::string& config_text, py::object policy, const st
     if (stored != config_hash(config_json))
       throw py::value_error("'" + out + "' holds a run of another config (config hash " + stored + ", this one " +
                             config_hash(config_json) + "); resume it with its own config or choose another out");
-    manifest["resumed"].push_back({{"time", utc_timestamp()}, {"git_commit", git_commit()}, {"workers", config.workers}});
+    mark_resumed(&manifest, config.workers);
   } else {
     if (fs::exists(dir / "episodes.jsonl") && fs::file_size(dir / "episodes.jsonl") > 0)
       throw py::value_error("'" + out + "' already holds a run; continue it with resume=True or choose another out");
-    std::string renderer;
-    {
-      py::gil_scoped_release release;
-      renderer = gl_renderer_string(config);
-    }
-    manifest = {{"config", config_json},
-                {"config_hash", config_hash(config_json)},
-                {"wambench", {{"version", WAMBENCH_VERSION}, {"git_commit", git_commit()}, {"build_type", WAMBENCH_BUILD_TYPE}}},
-                {"mujoco", mj_versionString()},
-                {"libtorch", WAMBENCH_TORCH_VERSION},
-                {"gl_renderer", renderer},
-                {"machine", machine_info()},
-                {"command", "wambench.evaluate (Python " + py::module_::import("platform").attr("python_version")().cast<std::string>() + ")"},
-                {"start_time", utc_timestamp()},
-                {"end_time", nullptr}};
+    const std::string command =
+        "wambench.evaluate (Python " + py::module_::import("platform").attr("python_version")().cast<std::string>() + ")";
+    py::gil_scoped_release release;  // creating the policies may load checkpoints and a GL context
+    manifest = new_run_manifest(config, command);
   }
   ResultStore store(out, resume);
-  write_json_atomic(manifest_path, manifest);
+  write_json_atomic(manifest_path.string(), manifest);
 
   // The sweep runs on its own thread with the GIL released; this thread wakes every 100 ms to let
   // Python handle signals (Ctrl-C stops the sweep: Python policies then throw SweepInterrupted).
@@ -337,7 +294,7 @@ std::string evaluate(const std::string& config_text, py::object policy, const st
   if (signal_error) throw py::error_already_set(*signal_error);
   if (failure) std::rethrow_exception(failure);
   manifest["end_time"] = utc_timestamp();
-  write_json_atomic(manifest_path, manifest);
+  write_json_atomic(manifest_path.string(), manifest);
   {
     py::gil_scoped_release release;
     write_report(out);
