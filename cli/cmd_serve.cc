@@ -29,6 +29,7 @@ struct ServeOptions {
   std::string host = "0.0.0.0";
   int port = 8000;
   std::string layout = "wambench";
+  int image_size = 128;  // camera images are resized to this before the policy sees them (0 = as received)
 };
 
 // One connection's policy. No reset message exists in the protocol, so the policy is reset
@@ -39,12 +40,17 @@ struct ServeOptions {
 // policies; stateful ones should be queried by clients that send the entry).
 class PolicyHandler final : public sv::Handler {
  public:
-  PolicyHandler(const PolicySpec& spec, sv::ObservationLayout layout)
-      : policy_(make_policy(spec)), layout_(std::move(layout)) {}
+  PolicyHandler(const PolicySpec& spec, sv::ObservationLayout layout, int image_size)
+      : policy_(make_policy(spec)), layout_(std::move(layout)), image_size_(image_size) {}
 
   sv::Map handle(const sv::Map& request) override {
     std::string prompt;
-    const Observation obs = sv::decode_observation(request, layout_, &prompt);
+    Observation obs = sv::decode_observation(request, layout_, &prompt);
+    // The policy sees images of the size the benchmark renders (e.g. a LIBERO client's 224 px
+    // frames become 128 px ones); images of that size pass unchanged.
+    for (auto& [name, image] : obs.images)
+      if (image_size_ > 0 && (image.height != image_size_ || image.width != image_size_))
+        image = sv::resize_bilinear(image, image_size_, image_size_);
     std::string episode_key;
     EpisodeInfo info;
     info.instruction = prompt;
@@ -108,18 +114,21 @@ class PolicyHandler final : public sv::Handler {
  private:
   std::unique_ptr<Policy> policy_;
   sv::ObservationLayout layout_;
+  int image_size_;
   bool first_ = true;
   std::string prompt_, episode_key_;
 };
 
 // The metadata message: what a client needs to talk to this server.
-sv::Map server_metadata(const PolicySpec& spec, const Policy& policy, const sv::ObservationLayout& layout) {
+sv::Map server_metadata(const PolicySpec& spec, const Policy& policy, const sv::ObservationLayout& layout,
+                        int image_size) {
   nlohmann::json m = {
       {"server", "wambench"},
       {"protocol", "openpi websocket policy protocol (openpi 15a9616a)"},
       {"policy", spec.name},
       {"checkpoint_hash", policy.checkpoint_hash()},
       {"observation", layout.to_json()},
+      {"policy_image_size", image_size},  // images are resized to this square size for the policy (0 = as sent)
       {"episode_key", "wambench/episode"},
       {"action_space", "delta_ee: [dx, dy, dz, droll, dpitch, dyaw, gripper] normalized to [-1, 1], gripper -1 open "
                        "/ +1 closed (wambench DESIGN.md \"Actions\")"},
@@ -149,6 +158,11 @@ CommandRunner add_serve_command(CLI::App& app) {
                   "Observation layout requests use: wambench (lossless, what the remote policy's \"layout\": "
                   "\"wambench\" sends) or libero")
       ->capture_default_str();
+  cmd->add_option("--image-size", o->image_size,
+                  "Camera images are resized (bilinear) to this square size before the policy sees them, as "
+                  "`wambench eval` renders them (its config's image_size); 0 = as received")
+      ->check(CLI::Range(0, 4096))
+      ->capture_default_str();
   return [o]() -> int {
     if (is_privileged_policy(o->policy))
       throw UsageError("policy '" + o->policy +
@@ -170,7 +184,7 @@ CommandRunner add_serve_command(CLI::App& app) {
     } catch (const std::invalid_argument& e) {
       throw UsageError(e.what());
     }
-    const sv::Map metadata = server_metadata(spec, *probe, layout);
+    const sv::Map metadata = server_metadata(spec, *probe, layout, o->image_size);
     probe.reset();
 
     // SIGINT / SIGTERM are blocked in every thread and taken by one watcher, which stops the server.
@@ -179,8 +193,9 @@ CommandRunner add_serve_command(CLI::App& app) {
     sigaddset(&signals, SIGINT);
     sigaddset(&signals, SIGTERM);
     pthread_sigmask(SIG_BLOCK, &signals, nullptr);
-    sv::Server server(o->host, o->port, metadata, [spec, layout]() {
-      return std::make_unique<PolicyHandler>(spec, layout);
+    const int image_size = o->image_size;
+    sv::Server server(o->host, o->port, metadata, [spec, layout, image_size]() {
+      return std::make_unique<PolicyHandler>(spec, layout, image_size);
     });
     std::thread watcher([&server, signals]() {
       int sig = 0;

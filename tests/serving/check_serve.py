@@ -3,6 +3,8 @@ chunk shape and dtype, an error reply (text frame + close 1011) to a bad request
 server still serves, and two clients at once.
 
 Usage: check_serve.py PORT
+       check_serve.py PORT --libero   (a server started with --layout libero: openpi's LIBERO example
+                                       observation, 224 px images, 8-value state, no episode entry)
 """
 import asyncio
 import os
@@ -83,5 +85,24 @@ async def main():
     check(all(len(s) == 3 for _, s in results), "two clients at once, 3 chunks each, after an error and an abrupt drop")
 
 
-asyncio.run(main())
+async def libero():
+    async with websockets.connect(URL, max_size=None, compression=None) as ws:
+        meta = openpi_msgpack.unpackb(await ws.recv())
+        obs = meta["observation"]
+        check(obs.get("state_size") == 8 and meta.get("policy_image_size") == 128, f"LIBERO layout metadata: {obs}")
+        rng = np.random.default_rng(0)
+        for step in range(2):
+            request = {"observation/image": rng.integers(0, 256, size=(224, 224, 3), dtype=np.uint8),
+                       "observation/wrist_image": rng.integers(0, 256, size=(224, 224, 3), dtype=np.uint8),
+                       "observation/state": np.array([0.45, 0.0, 0.3, 3.14, 0.0, 0.0, 0.04, 0.04]),
+                       "prompt": "press the red button"}
+            await ws.send(openpi_msgpack.packb(request))
+            reply = await asyncio.wait_for(ws.recv(), 60)
+            check(isinstance(reply, bytes), f"LIBERO request {step}: binary reply ({reply!r:.200})")
+            if isinstance(reply, bytes):
+                a = openpi_msgpack.unpackb(reply)["actions"]
+                check(a.ndim == 2 and a.shape[1] == 7 and np.all(np.abs(a) <= 1), f"LIBERO request {step}: {a.shape} chunk")
+
+
+asyncio.run(libero() if "--libero" in sys.argv[2:] else main())
 sys.exit(1 if failures else 0)
