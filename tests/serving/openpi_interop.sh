@@ -10,22 +10,12 @@ WAMBENCH="$1"; DIR="$2"; HERE="$(cd "$(dirname "$0")" && pwd)"
 PY="${OPENPI_PYTHON:-/usr/bin/python3}"
 "$PY" -c "import openpi_client" 2>/dev/null || { echo "openpi-client not importable by $PY; skipping"; exit 77; }
 rm -rf "$DIR"; mkdir -p "$DIR"
-PIDS=()
-trap 'for p in "${PIDS[@]}"; do kill -9 $p 2>/dev/null || true; done' EXIT
-
-"$WAMBENCH" serve --policy vla --layout libero --host 127.0.0.1 --port 0 > "$DIR/serve.out" 2> "$DIR/serve.err" &
-PIDS+=($!)
-PORT=""
-for _ in $(seq 1 300); do
-  PORT=$(sed -n 's/.* on ws:\/\/127.0.0.1:\([0-9]*\) .*/\1/p' "$DIR/serve.out" 2>/dev/null || true)
-  [ -n "$PORT" ] && break
-  sleep 0.1
-done
-[ -n "$PORT" ] || { echo "wambench serve did not start"; cat "$DIR/serve.err"; exit 1; }
+source "$HERE/serve_lib.sh"
+start_serve serve --policy vla --layout libero
 timeout 120 "$PY" "$HERE/openpi_interop.py" client "$PORT"
 
 "$PY" "$HERE/openpi_interop.py" server "$DIR/openpi.port" > "$DIR/openpi_server.log" 2>&1 &
-PIDS+=($!)
+SERVE_PIDS+=($!)
 for _ in $(seq 1 600); do [ -s "$DIR/openpi.port" ] && break; sleep 0.1; done
 [ -s "$DIR/openpi.port" ] || { echo "openpi's server did not start"; cat "$DIR/openpi_server.log"; exit 1; }
 OPORT=$(cat "$DIR/openpi.port")

@@ -1,21 +1,14 @@
 #!/usr/bin/env bash
 # Parity: `wambench serve --policy vla` queried by the `remote` policy with the lossless "wambench"
 # layout gives, per episode, the same status, success, progress and steps as evaluating `vla` in
-# process (same seeds: 2 tasks x 1 split x 2 episodes). The server is stopped by its PID.
+# process (same seeds: 2 tasks x 1 split x 2 episodes). The server is stopped by its PID
+# (serve_lib.sh).
 set -euo pipefail
-WAMBENCH="$1"; DIR="$2"
+WAMBENCH="$1"; DIR="$2"; HERE="$(cd "$(dirname "$0")" && pwd)"
+source "$HERE/serve_lib.sh"
 PY=/usr/bin/python3
 rm -rf "$DIR"; mkdir -p "$DIR"
-"$WAMBENCH" serve --policy vla --host 127.0.0.1 --port 0 > "$DIR/serve.out" 2> "$DIR/serve.err" &
-PID=$!
-trap 'kill -9 $PID 2>/dev/null || true; wait $PID 2>/dev/null || true' EXIT
-PORT=""
-for _ in $(seq 1 300); do
-  PORT=$(sed -n 's/.* on ws:\/\/127.0.0.1:\([0-9]*\) .*/\1/p' "$DIR/serve.out" 2>/dev/null || true)
-  [ -n "$PORT" ] && break
-  sleep 0.1
-done
-[ -n "$PORT" ] || { echo "wambench serve did not start"; cat "$DIR/serve.err"; exit 1; }
+start_serve serve --policy vla
 COMMON='"tasks": ["press_button", "pick_place"], "splits": ["train"], "episodes": 2, "seed": 11, "workers": 2, "record_trajectories": false'
 echo "{\"policies\": [\"vla\"], $COMMON}" > "$DIR/direct.json"
 echo "{\"policies\": [{\"name\": \"remote\", \"label\": \"vla_remote\", \"options\": {\"url\": \"ws://127.0.0.1:$PORT\", \"layout\": \"wambench\", \"timeout_s\": 60}}], $COMMON}" > "$DIR/remote.json"
