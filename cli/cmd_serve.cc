@@ -50,7 +50,7 @@ class PolicyHandler final : public sv::Handler {
     // frames become 128 px ones); images of that size pass unchanged.
     for (auto& [name, image] : obs.images)
       if (image_size_ > 0 && (image.height != image_size_ || image.width != image_size_))
-        image = sv::resize_bilinear(image, image_size_, image_size_);
+        image = resize_bilinear(image, image_size_, image_size_);
     std::string episode_key;
     EpisodeInfo info;
     info.instruction = prompt;

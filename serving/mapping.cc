@@ -121,29 +121,6 @@ ObservationLayout observation_layout(const std::string& name) {
   throw std::invalid_argument("unknown observation layout '" + name + "'; valid layouts: libero, wambench");
 }
 
-Image resize_bilinear(const Image& image, int height, int width) {
-  if (image.empty() || height < 1 || width < 1)
-    throw std::invalid_argument("resize_bilinear: empty image or target size < 1");
-  if (image.height == height && image.width == width) return image;
-  Image out(height, width);
-  const double sy = static_cast<double>(image.height) / height, sx = static_cast<double>(image.width) / width;
-  for (int r = 0; r < height; ++r) {
-    const double fy = std::clamp((r + 0.5) * sy - 0.5, 0.0, image.height - 1.0);
-    const int y0 = static_cast<int>(fy), y1 = std::min(y0 + 1, image.height - 1);
-    const double wy = fy - y0;
-    for (int c = 0; c < width; ++c) {
-      const double fx = std::clamp((c + 0.5) * sx - 0.5, 0.0, image.width - 1.0);
-      const int x0 = static_cast<int>(fx), x1 = std::min(x0 + 1, image.width - 1);
-      const double wx = fx - x0;
-      for (int k = 0; k < 3; ++k) {
-        const double v = (1 - wy) * ((1 - wx) * image.at(y0, x0)[k] + wx * image.at(y0, x1)[k]) +
-                         wy * ((1 - wx) * image.at(y1, x0)[k] + wx * image.at(y1, x1)[k]);
-        out.at(r, c)[k] = static_cast<uint8_t>(std::clamp(std::lround(v), 0L, 255L));
-      }
-    }
-  }
-  return out;
-}
 
 Image resize_with_pad(const Image& image, int size) {
   if (image.empty() || size < 1) throw std::invalid_argument("resize_with_pad: empty image or size < 1");

@@ -67,9 +67,6 @@ ObservationLayout observation_layout(const std::string& name);
 /// for upscaling), then zero padding centred to size x size. An image already size x size is
 /// returned unchanged. @throws std::invalid_argument for an empty image or size < 1.
 Image resize_with_pad(const Image& image, int size);
-/// Bilinear resize to height x width (pixel centres aligned). @throws std::invalid_argument for an
-/// empty image or a size < 1.
-Image resize_bilinear(const Image& image, int height, int width);
 
 /// The observation map of `obs`: images (uint8 HWC ndarray), state (state_dtype ndarray (N,)),
 /// prompt (str); plus, if `extra` is a non-empty object, every entry of it (e.g. "wambench/episode").

@@ -1,6 +1,7 @@
 #include "sim/image.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstring>
 #include <stdexcept>
 
@@ -73,6 +74,30 @@ Image resize_nearest(const Image& image, int height, int width) {
       const size_t src = (static_cast<size_t>(r * image.height / height) * image.width + c * image.width / width) * 3;
       std::copy_n(&image.rgb[src], 3, &out.rgb[(static_cast<size_t>(r) * width + c) * 3]);
     }
+  return out;
+}
+
+Image resize_bilinear(const Image& image, int height, int width) {
+  if (image.empty() || height < 1 || width < 1)
+    throw std::invalid_argument("resize_bilinear: empty image or target size < 1");
+  if (image.height == height && image.width == width) return image;
+  Image out(height, width);
+  const double sy = static_cast<double>(image.height) / height, sx = static_cast<double>(image.width) / width;
+  for (int r = 0; r < height; ++r) {
+    const double fy = std::clamp((r + 0.5) * sy - 0.5, 0.0, image.height - 1.0);
+    const int y0 = static_cast<int>(fy), y1 = std::min(y0 + 1, image.height - 1);
+    const double wy = fy - y0;
+    for (int c = 0; c < width; ++c) {
+      const double fx = std::clamp((c + 0.5) * sx - 0.5, 0.0, image.width - 1.0);
+      const int x0 = static_cast<int>(fx), x1 = std::min(x0 + 1, image.width - 1);
+      const double wx = fx - x0;
+      for (int k = 0; k < 3; ++k) {
+        const double v = (1 - wy) * ((1 - wx) * image.at(y0, x0)[k] + wx * image.at(y0, x1)[k]) +
+                         wy * ((1 - wx) * image.at(y1, x0)[k] + wx * image.at(y1, x1)[k]);
+        out.at(r, c)[k] = static_cast<uint8_t>(std::clamp(std::lround(v), 0L, 255L));
+      }
+    }
+  }
   return out;
 }
 

@@ -37,6 +37,11 @@ Image hstack(const std::vector<Image>& images);
 /// Nearest-neighbour resampling of `image` to height x width pixels (both >= 1).
 Image resize_nearest(const Image& image, int height, int width);
 
+/// Bilinear resampling of `image` to height x width pixels (pixel centres aligned, as PIL's
+/// BILINEAR when upscaling; each channel rounded to the nearest integer). An image already that size
+/// is returned unchanged. @throws std::invalid_argument for an empty image or a size < 1.
+Image resize_bilinear(const Image& image, int height, int width);
+
 /// Places images one above the other (top to bottom) on a black canvas as wide as the widest one.
 Image vstack(const std::vector<Image>& images);
 
