@@ -124,8 +124,10 @@ class Robot {
   /// @throws RobotFault if the robot cannot (e.g. disconnected) or the task is unknown (kConfig).
   virtual void start_episode(const EpisodeSetup& setup) = 0;
 
-  /// The newest observation. Blocks until one at least as new as the last returned is available
-  /// or the driver's time limit passes. @throws RobotFault (kDisconnected, kTimeout, kProtocol).
+  /// The newest observation. Robots on their own clock block until an observation newer than the
+  /// last one returned (a greater sequence) is available, or their time limit passes, so the
+  /// runtime's loop follows the robot's observation stream; a synchronous() robot returns its
+  /// current state at once. @throws RobotFault (kDisconnected, kTimeout, kStaleObservation, kProtocol).
   virtual TimedObservation observe() = 0;
 
   /// Sends one command. Simulated robots that are synchronous() execute it for one control period
