@@ -186,7 +186,7 @@ RealEpisodeRunner::RealEpisodeRunner(Robot& robot, Policy& policy, SafetyFilter&
     : robot_(robot), policy_(policy), filter_(filter), options_(options) {
   if (!(options.control_hz > 0) || !std::isfinite(options.control_hz))
     throw std::invalid_argument("control rate must be > 0 Hz, got " + std::to_string(options.control_hz));
-  if (is_privileged_policy(policy.name()) && robot.privileged() == nullptr && robot.name() != "twin")
+  if (is_privileged_policy(policy.name()) && !robot.simulated())
     throw std::invalid_argument("policy '" + policy.name() + "' reads the simulator's privileged state, which the '" +
                                 robot.name() + "' robot does not have; run a vision-based policy on a real arm");
 }

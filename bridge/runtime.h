@@ -112,8 +112,8 @@ struct LoopStats {
 class RealEpisodeRunner {
  public:
   /// `robot`, `policy` and `filter` must outlive the runner. `filter` is always on.
-  /// @throws std::invalid_argument for control_hz <= 0 or a privileged policy on a robot without
-  /// privileged simulator access (a real arm), naming the policy.
+  /// @throws std::invalid_argument for control_hz <= 0 or a privileged policy on a robot that is not
+  /// simulated() (a real arm), naming the policy.
   RealEpisodeRunner(Robot& robot, Policy& policy, SafetyFilter& filter, const RealRunOptions& options);
 
   /// Runs episode `key` (the sweep's episode: same seed, same initial scene on simulated robots).

@@ -40,6 +40,7 @@ class SimRobot final : public Robot {
   std::optional<bool> success() const override;
   std::optional<int> progress() const override;
   bool synchronous() const override { return true; }
+  bool simulated() const override { return true; }
   const TaskEnv* privileged() const override { return env_; }
   nlohmann::json episode_stats() const override { return {{"holds", holds_}}; }
 

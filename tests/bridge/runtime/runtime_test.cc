@@ -113,6 +113,7 @@ class ScriptedClockRobot final : public Robot {
     return first;
   }
   bool synchronous() const override { return false; }
+  bool simulated() const override { return true; }
   const TaskEnv* privileged() const override { return sim_.privileged(); }
   std::optional<bool> success() const override { return sim_.success(); }
 
