@@ -386,8 +386,16 @@ SafetyDecision SafetyFilter::filter(const Action& proposed, const TimedObservati
                                      " m outside the workspace [" + fmt(limits_.workspace_min_m[i]) + ", " +
                                      fmt(limits_.workspace_max_m[i]) + "] m: stopped at " +
                                      fmt(target_pos_[i] + clipped) + " m"});
-      d[i] = clipped;
-      motion_changed = true;
+      // A bound no tighter than the executing controller's own box (ArmControllerConfig
+      // workspace_min_m / _max_m) limits the target only: a simulated controller clips its target
+      // to that box itself, so the action passes unchanged (runs on SimRobot stay identical to
+      // `wambench eval`), and a real arm is sent the limited target (RobotCommand::ee_target_pos_m).
+      const bool tighter = d[i] < lo ? limits_.workspace_min_m[i] > scales_.workspace_min_m[i]
+                                     : limits_.workspace_max_m[i] < scales_.workspace_max_m[i];
+      if (tighter) {
+        d[i] = clipped;
+        motion_changed = true;
+      }
     }
   }
 

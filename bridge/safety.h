@@ -142,7 +142,11 @@ struct SafetyDecision {
 ///     scaled to the speed limits (linear_speed, angular_speed), then moved to within the step
 ///     change bounds of the previous command's d and r (linear_step_change, angular_step_change).
 ///  4. The target translation is clipped per axis to the workspace box (workspace); if the target
-///     is already outside (a reset outside the box), only motion towards the box passes.
+///     is already outside (a reset outside the box), only motion towards the box passes. Where the
+///     binding bound is no tighter than the controller's own box (`scales` workspace_min_m /
+///     _max_m), only the target is limited and the action passes unchanged: a simulated
+///     controller clips its own target there identically (so SimRobot runs stay bit-identical to
+///     `wambench eval`), and a real arm is sent the limited target.
 ///  5. A rotation that takes the approach axis outside the tool cone, or further out when the
 ///     target is already outside, is dropped (tool_cone).
 ///  6. If check_joint_margins is set and the joint motion predicted for (d, r) brings a joint within joint_limit_margin_rad of its
