@@ -192,9 +192,11 @@ int run_real(const RealOptions& o) {
   }
   manifest["end_time"] = utc_timestamp();
   write_json_atomic((fs::path(dir) / "manifest.json").string(), manifest);
-  write_report(dir);
   std::cerr << "real: " << done << " episodes, " << successes << " successes, " << errors << " errors\n";
-  std::cout << "wrote " << (fs::path(dir) / "report.md").string() << "\n";
+  if (!store.records().empty()) {
+    write_report(dir);
+    std::cout << "wrote " << (fs::path(dir) / "report.md").string() << "\n";
+  }
   return runner.stopped() ? 130 : 0;
 }
 
