@@ -178,6 +178,10 @@ nlohmann::json to_json(const SafetyLimits& l) {
           {"command_timeout_periods", l.command_timeout_periods}};
 }
 
+nlohmann::json to_json(const Intervention& intervention) {
+  return {{"reason", intervention.reason}, {"message", intervention.message}};
+}
+
 const std::vector<std::string>& intervention_reasons() {
   static const std::vector<std::string> reasons = {
       "non_finite",         "stale_observation",   "action_range", "linear_speed", "angular_speed",

@@ -108,6 +108,9 @@ struct Intervention {
   std::string message;
 };
 
+/// {"reason": ..., "message": ...}, for the episode's record.
+nlohmann::json to_json(const Intervention& intervention);
+
 /// The reasons, in the order the filter applies them.
 const std::vector<std::string>& intervention_reasons();
 

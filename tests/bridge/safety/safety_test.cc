@@ -175,6 +175,8 @@ TEST_F(SafetyFilterTest, OutOfRangeIsClippedExactlyAsEnvStep) {
   const SafetyDecision d = f.filter({3.0, -1e6, 0.5, 0, 0, 1.5, 2}, obs_, kNow);
   EXPECT_EQ(d.command.action, (Action{1.0, -1.0, 0.5, 0, 0, 1.0, 1.0}));
   ASSERT_EQ(d.interventions.size(), 4u);
+  EXPECT_EQ(to_json(d.interventions[1]),
+            (nlohmann::json{{"reason", "action_range"}, {"message", "action[1] = -1e+06 clipped to [-1, 1]"}}));
   for (const auto& i : d.interventions) EXPECT_EQ(i.reason, "action_range");
   EXPECT_CONTAINS(d.interventions[0].message, "action[0] = 3 clipped to [-1, 1]");
 }
