@@ -295,6 +295,7 @@ SafetyDecision SafetyFilter::make_hold(const TimedObservation& latest, double no
 }
 
 RobotCommand SafetyFilter::hold_command() {
+  if (!started_) throw std::logic_error("safety filter: hold_command() before reset() has no target; use Robot::hold()");
   ++holds_;
   prev_d_.setZero();
   prev_r_.setZero();

@@ -182,7 +182,9 @@ class SafetyFilter {
   SafetyDecision filter(const Action& proposed, const TimedObservation& latest, double now_s);
 
   /// A hold at the current target and gripper latch (make_hold_command); resets the previous
-  /// motion to zero, so the next command starts from rest. Valid before reset() (target = origin).
+  /// motion to zero, so the next command starts from rest. Its answers_sequence is 0 and issued_s
+  /// is now (bridge_clock_s()).
+  /// @throws std::logic_error before reset() (there is no target yet: use Robot::hold()).
   RobotCommand hold_command();
 
   /// Number of interventions per reason since construction: a JSON object with every reason of

@@ -320,6 +320,7 @@ TEST_F(SafetyFilterTest, PreconditionsThrow) {
   EXPECT_THROW(SafetyFilter(bad, scales_, 10.0), std::invalid_argument);
   SafetyFilter f(SafetyLimits{}, scales_, 10.0);
   EXPECT_THROW(f.filter({0, 0, 0, 0, 0, 0, 0}, obs_, kNow), std::logic_error);
+  EXPECT_THROW(f.hold_command(), std::logic_error);
   TimedObservation broken = obs_;
   broken.observation.ee_pos_m[0] = std::numeric_limits<double>::infinity();
   EXPECT_THROW(f.reset(broken), std::invalid_argument);
