@@ -148,9 +148,10 @@ struct SafetyDecision {
 ///     is already outside (a reset outside the box), only motion towards the box passes.
 ///  5. A rotation that takes the approach axis outside the tool cone, or further out when the
 ///     target is already outside, is dropped (tool_cone).
-///  6. If check_joint_margins is set and the joint motion predicted for (d, r) brings a joint within joint_limit_margin_rad of its
-///     limit while moving towards it, d and r are scaled down together, to zero if needed
-///     (joint_margin).
+///  6. If check_joint_margins is set and the joint motion predicted for (d, r) brings a joint
+///     within joint_limit_margin_rad of its limit while moving towards it, d and r are scaled
+///     down together, to zero if needed (joint_margin): translation stops too, even when only the
+///     rotation drives the joint.
 /// When a limit binds, the action is recomputed from the limited motion (a = d / s_t, r / s_r) so
 /// action and target stay consistent; the gripper component is never changed (beyond clipping).
 /// When none binds, the action passes bit for bit unchanged. The hard limits (workspace, tool cone,
@@ -182,7 +183,8 @@ class SafetyFilter {
   SafetyDecision filter(const Action& proposed, const TimedObservation& latest, double now_s);
 
   /// A hold at the current target and gripper latch (make_hold_command); resets the previous
-  /// motion to zero, so the next command starts from rest. Its answers_sequence is 0 and issued_s
+  /// motion to zero, so the next command starts from rest. As with the simulator's controller, the
+  /// target may lead the measured pose by up to max_target_lead_m / _rad: the arm settles there. Its answers_sequence is 0 and issued_s
   /// is now (bridge_clock_s()).
   /// @throws std::logic_error before reset() (there is no target yet: use Robot::hold()).
   RobotCommand hold_command();
