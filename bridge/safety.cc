@@ -178,6 +178,10 @@ nlohmann::json to_json(const SafetyLimits& l) {
           {"command_timeout_periods", l.command_timeout_periods}};
 }
 
+nlohmann::json to_json(const Intervention& intervention) {
+  return {{"reason", intervention.reason}, {"message", intervention.message}};
+}
+
 const std::vector<std::string>& intervention_reasons() {
   static const std::vector<std::string> reasons = {
       "non_finite",         "stale_observation",   "action_range", "linear_speed", "angular_speed",
@@ -291,6 +295,7 @@ SafetyDecision SafetyFilter::make_hold(const TimedObservation& latest, double no
 }
 
 RobotCommand SafetyFilter::hold_command() {
+  if (!started_) throw std::logic_error("safety filter: hold_command() before reset() has no target; use Robot::hold()");
   ++holds_;
   prev_d_.setZero();
   prev_r_.setZero();

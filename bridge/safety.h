@@ -108,6 +108,9 @@ struct Intervention {
   std::string message;
 };
 
+/// {"reason": ..., "message": ...}, for the episode's record.
+nlohmann::json to_json(const Intervention& intervention);
+
 /// The reasons, in the order the filter applies them.
 const std::vector<std::string>& intervention_reasons();
 
@@ -149,9 +152,10 @@ struct SafetyDecision {
 ///     `wambench eval`), and a real arm is sent the limited target.
 ///  5. A rotation that takes the approach axis outside the tool cone, or further out when the
 ///     target is already outside, is dropped (tool_cone).
-///  6. If check_joint_margins is set and the joint motion predicted for (d, r) brings a joint within joint_limit_margin_rad of its
-///     limit while moving towards it, d and r are scaled down together, to zero if needed
-///     (joint_margin).
+///  6. If check_joint_margins is set and the joint motion predicted for (d, r) brings a joint
+///     within joint_limit_margin_rad of its limit while moving towards it, d and r are scaled
+///     down together, to zero if needed (joint_margin): translation stops too, even when only the
+///     rotation drives the joint.
 /// When a limit binds, the action is recomputed from the limited motion (a = d / s_t, r / s_r) so
 /// action and target stay consistent; the gripper component is never changed (beyond clipping).
 /// When none binds, the action passes bit for bit unchanged. The hard limits (workspace, tool cone,
@@ -183,7 +187,10 @@ class SafetyFilter {
   SafetyDecision filter(const Action& proposed, const TimedObservation& latest, double now_s);
 
   /// A hold at the current target and gripper latch (make_hold_command); resets the previous
-  /// motion to zero, so the next command starts from rest. Valid before reset() (target = origin).
+  /// motion to zero, so the next command starts from rest. As with the simulator's controller, the
+  /// target may lead the measured pose by up to max_target_lead_m / _rad: the arm settles there. Its answers_sequence is 0 and issued_s
+  /// is now (bridge_clock_s()).
+  /// @throws std::logic_error before reset() (there is no target yet: use Robot::hold()).
   RobotCommand hold_command();
 
   /// Number of interventions per reason since construction: a JSON object with every reason of

@@ -214,6 +214,8 @@ class SafetyProperty : public ::testing::Test {
           ASSERT_LE(r.norm(), limits.max_angular_speed_rad_s / hz + kEps);
           if ((t_prev + d - arm.pos).norm() <= scales.max_target_lead_m) {
             ASSERT_LE((t - t_prev).norm(), limits.max_linear_speed_m_s / hz + kEps);
+            // Action and target consistent: the target is the previous one moved by the action.
+            ASSERT_LE((t - (t_prev + d)).norm(), 1e-12);
           } else {
             // Pulled back towards the measured pose; within the lead of it unless the arm itself is
             // outside the box (the kinematic arm has no table) and the box clamp moved the target.
@@ -227,6 +229,13 @@ class SafetyProperty : public ::testing::Test {
             }
           }
           ASSERT_LE(log_rotation(rot * arm.rot.transpose()).norm(), scales.max_target_lead_rad + 1e-6);
+          const Eigen::Matrix3d integrated = Eigen::AngleAxisd(r.norm(), r.norm() > 0 ? Eigen::Vector3d(r / r.norm())
+                                                                                         : Eigen::Vector3d::UnitZ())
+                                                 .toRotationMatrix() *
+                                             r_prev;
+          if (log_rotation(integrated * arm.rot.transpose()).norm() <= scales.max_target_lead_rad) {
+            ASSERT_LT((rot - integrated).cwiseAbs().maxCoeff(), 1e-9);  // rotation consistent with the action
+          }
           // Step change (the hard limits take precedence).
           if (!hard) {
             ASSERT_LE((d - prev_d).norm(), limits.max_linear_step_change_m + kEps);

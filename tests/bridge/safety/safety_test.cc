@@ -175,6 +175,8 @@ TEST_F(SafetyFilterTest, OutOfRangeIsClippedExactlyAsEnvStep) {
   const SafetyDecision d = f.filter({3.0, -1e6, 0.5, 0, 0, 1.5, 2}, obs_, kNow);
   EXPECT_EQ(d.command.action, (Action{1.0, -1.0, 0.5, 0, 0, 1.0, 1.0}));
   ASSERT_EQ(d.interventions.size(), 4u);
+  EXPECT_EQ(to_json(d.interventions[1]),
+            (nlohmann::json{{"reason", "action_range"}, {"message", "action[1] = -1e+06 clipped to [-1, 1]"}}));
   for (const auto& i : d.interventions) EXPECT_EQ(i.reason, "action_range");
   EXPECT_CONTAINS(d.interventions[0].message, "action[0] = 3 clipped to [-1, 1]");
 }
@@ -318,6 +320,7 @@ TEST_F(SafetyFilterTest, PreconditionsThrow) {
   EXPECT_THROW(SafetyFilter(bad, scales_, 10.0), std::invalid_argument);
   SafetyFilter f(SafetyLimits{}, scales_, 10.0);
   EXPECT_THROW(f.filter({0, 0, 0, 0, 0, 0, 0}, obs_, kNow), std::logic_error);
+  EXPECT_THROW(f.hold_command(), std::logic_error);
   TimedObservation broken = obs_;
   broken.observation.ee_pos_m[0] = std::numeric_limits<double>::infinity();
   EXPECT_THROW(f.reset(broken), std::invalid_argument);

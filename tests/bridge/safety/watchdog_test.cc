@@ -120,7 +120,7 @@ TEST_F(WatchdogTest, PauseDisarmsTheTimeoutUntilTheNextKick) {
   ASSERT_TRUE(rec.wait_for(1, 5.0));
 }
 
-TEST_F(WatchdogTest, StopRequestHoldsWithinOnePeriodOnceUntilCleared) {
+TEST_F(WatchdogTest, StopRequestHoldsWithinOnePeriodOncePerRequest) {
   HoldRecorder rec;
   Watchdog dog(60.0, rec.callback(), kPeriodS / 20);  // the timeout never fires here
   std::this_thread::sleep_for(std::chrono::milliseconds(50));
