@@ -176,8 +176,8 @@ int main(int argc, char** argv) {
     try {
       if (episode) {
         sim->start_episode(*episode);
-        ROS_INFO("wambench_ros_arm: episode %s/%s/%ld", episode->task.c_str(), episode->split.c_str(),
-                 static_cast<long>(episode->index));
+        std::cout << "wambench_ros_arm: episode " << episode->task << "/" << episode->split << "/" << episode->index
+                  << " seed " << episode->base_seed << std::endl;
       }
       wambench::RobotCommand command;
       const wambench::ArmController& controller = sim->task_env()->env().controller();

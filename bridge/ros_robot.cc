@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cmath>
 #include <condition_variable>
+#include <cstdlib>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -245,6 +246,18 @@ RosRobot::RosRobot(const RosRobotConfig& config) : impl_(std::make_unique<Impl>(
   Impl& s = *impl_;
   s.config = config;
   s.cameras.resize(config.cameras.size());
+  // roscpp initializes once per process: a later ros::init keeps the first master URI and node
+  // name (init.cpp's g_initialized is never reset), so a RosRobot for another master cannot work.
+  if (ros::isInitialized()) {
+    const char* env = std::getenv("ROS_MASTER_URI");
+    const std::string wanted = !config.master_uri.empty() ? config.master_uri : (env ? env : "");
+    if (!wanted.empty() && wanted != ros::master::getURI()) {
+      g_ros_robot_alive = false;
+      throw RobotFault(RobotFault::Kind::kConfig, "ros robot: this process already used the ROS master at " +
+                                                      ros::master::getURI() + "; roscpp cannot switch to " + wanted +
+                                                      " (start a new process)");
+    }
+  }
   try {
     std::map<std::string, std::string> remappings;
     if (!config.master_uri.empty()) remappings["__master"] = config.master_uri;

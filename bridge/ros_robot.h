@@ -121,7 +121,9 @@ RigidPose base_to_world(const RigidPose& base_in_world, const RigidPose& pose_in
 RigidPose world_to_base(const RigidPose& base_in_world, const RigidPose& pose_in_world);
 
 /// The Robot over ROS 1. Connects in the constructor; one instance per process at a time (roscpp
-/// keeps one node per process). Thread-safety as Robot: hold() may be called from any thread.
+/// keeps one node per process), and every instance of a process talks to the same master (roscpp
+/// initializes once: its master URI and node name are those of the first instance). Thread-safety
+/// as Robot: hold() may be called from any thread.
 ///
 /// Commands: every command() publishes the target pose and the gripper width (re-sending the width
 /// each period costs nothing and survives a lost message or a gripper node that starts late).
@@ -130,7 +132,8 @@ class RosRobot final : public Robot {
   /// Initializes roscpp (no SIGINT handler of its own: the runtime handles SIGINT), waits up to
   /// config.master_timeout_s for the master, then subscribes and advertises.
   /// @throws RobotFault kDisconnected naming the master URI if no master answers in time;
-  /// kConfig if another RosRobot exists in the process.
+  /// kConfig if another RosRobot exists in the process, if an earlier one in this process used
+  /// another master URI, or if no master URI is configured (neither master_uri nor ROS_MASTER_URI).
   explicit RosRobot(const RosRobotConfig& config);
   /// Holds the arm, then shuts roscpp down.
   ~RosRobot() override;

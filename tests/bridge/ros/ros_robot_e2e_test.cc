@@ -95,6 +95,13 @@ class Child {
 
 double now_s() { return bridge_clock_s(); }
 
+// The master port of this process: roscpp keeps the master URI of its first ros::init, so every
+// test of one process (ctest runs each in its own) uses the same port, each with its own roscore.
+int process_port() {
+  static const int port = free_port();
+  return port;
+}
+
 // Scratch folder of one test, and the ROS environment every process of the test inherits
 // (recipe: ROS_MASTER_URI, ROS_IP, ROS_HOME and ROS_LOG_DIR).
 std::string setup_environment(const std::string& test, int port) {
@@ -110,7 +117,7 @@ std::string setup_environment(const std::string& test, int port) {
 }
 
 TEST(RosRobot, NoMasterIsAClearFaultWithinTheLimit) {
-  const int port = free_port();
+  const int port = process_port();
   setup_environment("no_master", port);
   RosRobotConfig config;
   config.master_uri = "http://127.0.0.1:" + std::to_string(port);
@@ -121,10 +128,20 @@ TEST(RosRobot, NoMasterIsAClearFaultWithinTheLimit) {
     FAIL() << "connected to a master that does not exist";
   } catch (const RobotFault& e) {
     const double took = now_s() - start;
+    std::cout << "fault without a master (" << took << " s): " << e.what() << "\n";
     EXPECT_EQ(e.kind(), RobotFault::Kind::kDisconnected);
     EXPECT_NE(std::string(e.what()).find("no ROS master answers at " + config.master_uri), std::string::npos) << e.what();
     EXPECT_GE(took, 1.5);
     EXPECT_LT(took, 2.5) << "the limit is 1.5 s";  // one retry period (50 ms) plus the check itself
+  }
+  // roscpp keeps its first master URI for the whole process: another one is a config fault.
+  config.master_uri = "http://127.0.0.1:1";
+  try {
+    RosRobot robot(config);
+    FAIL() << "a second master URI in one process accepted";
+  } catch (const RobotFault& e) {
+    EXPECT_EQ(e.kind(), RobotFault::Kind::kConfig);
+    EXPECT_NE(std::string(e.what()).find("cannot switch to http://127.0.0.1:1"), std::string::npos) << e.what();
   }
 }
 
@@ -132,7 +149,7 @@ TEST(RosRobot, NoMasterIsAClearFaultWithinTheLimit) {
 class RosArm : public ::testing::Test {
  protected:
   void SetUp() override {
-    port_ = free_port();
+    port_ = process_port();
     dir_ = setup_environment(::testing::UnitTest::GetInstance()->current_test_info()->name(), port_);
     roscore_ = std::make_unique<Child>(std::vector<std::string>{"roscore", "-p", std::to_string(port_)}, dir_ + "/roscore.log");
     arm_ = std::make_unique<Child>(
@@ -172,8 +189,17 @@ class RosArm : public ::testing::Test {
 
 TEST_F(RosArm, DrivesTheSimulatedArmEndToEnd) {
   connect();
+  try {
+    RosRobot second(config_);
+    FAIL() << "two RosRobots in one process";
+  } catch (const RobotFault& e) {
+    EXPECT_EQ(e.kind(), RobotFault::Kind::kConfig);
+    EXPECT_NE(std::string(e.what()).find("another RosRobot exists in this process"), std::string::npos) << e.what();
+  }
   EpisodeSetup setup{"pick_place", "train", 1, 0, "put the object in the bowl", 200};
   robot_->start_episode(setup);
+  // The episode reached the arm node, which reset its scene to it.
+  EXPECT_NE(arm_->log().find("episode pick_place/train/1 seed 0"), std::string::npos) << arm_->log();
 
   // Observations: the policy's image size (128 x 128, cropped and resized from 160 x 120), the ready
   // joints (the arm node reset the scene; the start move went to the ready EE pose), fresh stamps.
@@ -239,6 +265,7 @@ TEST_F(RosArm, DrivesTheSimulatedArmEndToEnd) {
     FAIL() << "observations after the arm node was killed";
   } catch (const RobotFault& e) {
     const double took = now_s() - killed;
+    std::cout << "fault after the arm node was killed (" << took << " s): " << to_string(e.kind()) << ": " << e.what() << "\n";
     EXPECT_TRUE(e.kind() == RobotFault::Kind::kTimeout || e.kind() == RobotFault::Kind::kDisconnected) << to_string(e.kind());
     EXPECT_NE(std::string(e.what()).find("/camera/front/image_raw"), std::string::npos) << e.what();
     EXPECT_NE(std::string(e.what()).find("/joint_states"), std::string::npos) << e.what();
