@@ -11,6 +11,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <filesystem>
@@ -232,13 +233,19 @@ TEST_F(RosArm, DrivesTheSimulatedArmEndToEnd) {
   RobotCommand command;
   command.ee_target_quat_wxyz = config_.start_pose_world.quat_wxyz;
   TimedObservation obs = second;
+  std::vector<double> ages_ms;  // capture (the arm node's stamp) -> observe() returned
   for (int i = 1; i <= 26; ++i) {
     command.ee_target_pos_m = p0;
     command.ee_target_pos_m[0] += 0.005 * std::min(i, 6);
     command.answers_sequence = obs.sequence;
     robot_->command(command);
     obs = robot_->observe();
+    ages_ms.push_back(1000 * obs.age_s(now_s()));
   }
+  std::sort(ages_ms.begin(), ages_ms.end());
+  std::cout << "observation age at observe() over " << ages_ms.size() << " periods: median " << ages_ms[ages_ms.size() / 2]
+            << " ms, max " << ages_ms.back() << " ms\n";
+  EXPECT_LT(ages_ms.back(), 100.0) << "older than one control period";
   // 5 mm: the simulated controller tracks a still target to well under a millimetre; the rest is margin.
   EXPECT_NEAR(obs.observation.ee_pos_m[0], p0[0] + 0.03, 0.005);
   EXPECT_NEAR(obs.observation.ee_pos_m[1], p0[1], 0.005);
