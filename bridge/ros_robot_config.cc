@@ -13,27 +13,30 @@ namespace {
 
 constexpr const char* kContext = "robot config \"ros\"";
 
+// Throws std::invalid_argument with the message prefixed by the config's name.
+[[noreturn]] void fail(const std::string& message) { throw std::invalid_argument(std::string(kContext) + ": " + message); }
+
 std::string get_string(const nlohmann::json& value, const std::string& key) {
   if (!value.is_string() || value.get<std::string>().empty())
-    throw std::invalid_argument(std::string(kContext) + ": \"" + key + "\" must be a non-empty string, got " + value.dump());
+    fail("\"" + key + "\" must be a non-empty string, got " + value.dump());
   return value.get<std::string>();
 }
 
 double get_positive(const nlohmann::json& value, const std::string& key) {
   if (!value.is_number() || !std::isfinite(value.get<double>()) || value.get<double>() <= 0)
-    throw std::invalid_argument(std::string(kContext) + ": \"" + key + "\" must be a number > 0, got " + value.dump());
+    fail("\"" + key + "\" must be a number > 0, got " + value.dump());
   return value.get<double>();
 }
 
 template <size_t N>
 std::array<double, N> get_numbers(const nlohmann::json& value, const std::string& key) {
   if (!value.is_array() || value.size() != N)
-    throw std::invalid_argument(std::string(kContext) + ": \"" + key + "\" must be " + std::to_string(N) +
+    fail("\"" + key + "\" must be " + std::to_string(N) +
                                 " numbers, got " + value.dump());
   std::array<double, N> out{};
   for (size_t i = 0; i < N; ++i) {
     if (!value[i].is_number() || !std::isfinite(value[i].get<double>()))
-      throw std::invalid_argument(std::string(kContext) + ": \"" + key + "\" must be " + std::to_string(N) +
+      fail("\"" + key + "\" must be " + std::to_string(N) +
                                   " finite numbers, got " + value.dump());
     out[i] = value[i].get<double>();
   }
@@ -42,7 +45,7 @@ std::array<double, N> get_numbers(const nlohmann::json& value, const std::string
 
 RigidPose get_pose(const nlohmann::json& value, const std::string& key) {
   if (!value.is_object())
-    throw std::invalid_argument(std::string(kContext) + ": \"" + key +
+    fail("\"" + key +
                                 "\" must be {\"pos_m\": [x, y, z], \"quat_wxyz\": [w, x, y, z]}, got " + value.dump());
   RigidPose pose;
   for (const auto& [k, v] : value.items()) {
@@ -52,11 +55,11 @@ RigidPose get_pose(const nlohmann::json& value, const std::string& key) {
       auto q = get_numbers<4>(v, key + ".quat_wxyz");
       const double n = std::sqrt(q[0] * q[0] + q[1] * q[1] + q[2] * q[2] + q[3] * q[3]);
       if (n < 1e-9)
-        throw std::invalid_argument(std::string(kContext) + ": \"" + key + ".quat_wxyz\" is zero; give a unit quaternion (w, x, y, z)");
+        fail("\"" + key + ".quat_wxyz\" is zero; give a unit quaternion (w, x, y, z)");
       for (double& c : q) c /= n;
       pose.quat_wxyz = q;
     } else {
-      throw std::invalid_argument(std::string(kContext) + ": unknown key \"" + key + "." + k + "\"; valid keys: pos_m, quat_wxyz");
+      fail("unknown key \"" + key + "." + k + "\"; valid keys: pos_m, quat_wxyz");
     }
   }
   return pose;
@@ -73,7 +76,7 @@ RigidPose from_eigen(const Eigen::Vector3d& p, Eigen::Quaterniond q) {
 }  // namespace
 
 RosRobotConfig ros_robot_config_from_json(const nlohmann::json& json) {
-  if (!json.is_object()) throw std::invalid_argument(std::string(kContext) + ": must be a JSON object, got " + json.dump());
+  if (!json.is_object()) fail("must be a JSON object, got " + json.dump());
   RosRobotConfig config;
   for (const auto& [key, value] : json.items()) {
     if (key == "master_uri") config.master_uri = get_string(value, key);
@@ -84,39 +87,39 @@ RosRobotConfig ros_robot_config_from_json(const nlohmann::json& json) {
     else if (key == "gripper_topic") config.gripper_topic = get_string(value, key);
     else if (key == "episode_topic") {
       // An empty string turns the episode topic off.
-      if (!value.is_string()) throw std::invalid_argument(std::string(kContext) + ": \"episode_topic\" must be a string (\"\" = off), got " + value.dump());
+      if (!value.is_string()) fail("\"episode_topic\" must be a string (\"\" = off), got " + value.dump());
       config.episode_topic = value.get<std::string>();
     } else if (key == "base_frame_id") config.base_frame_id = get_string(value, key);
     else if (key == "arm_joint_names") {
       if (!value.is_array() || value.size() != 7)
-        throw std::invalid_argument(std::string(kContext) + ": \"arm_joint_names\" must be 7 strings (joint1 .. joint7), got " + value.dump());
+        fail("\"arm_joint_names\" must be 7 strings (joint1 .. joint7), got " + value.dump());
       for (size_t i = 0; i < 7; ++i) config.arm_joint_names[i] = get_string(value[i], "arm_joint_names[" + std::to_string(i) + "]");
     } else if (key == "finger_joint_names") {
       if (!value.is_array() || value.empty() || value.size() > 2)
-        throw std::invalid_argument(std::string(kContext) + ": \"finger_joint_names\" must be 1 or 2 strings, got " + value.dump());
+        fail("\"finger_joint_names\" must be 1 or 2 strings, got " + value.dump());
       config.finger_joint_names.clear();
       for (size_t i = 0; i < value.size(); ++i)
         config.finger_joint_names.push_back(get_string(value[i], "finger_joint_names[" + std::to_string(i) + "]"));
     } else if (key == "cameras") {
       if (!value.is_array() || value.empty())
-        throw std::invalid_argument(std::string(kContext) + ": \"cameras\" must be a non-empty array of {\"name\", \"topic\", \"pipeline\"}, got " + value.dump());
+        fail("\"cameras\" must be a non-empty array of {\"name\", \"topic\", \"pipeline\"}, got " + value.dump());
       config.cameras.clear();
       std::set<std::string> names;
       for (size_t i = 0; i < value.size(); ++i) {
         const std::string where = "cameras[" + std::to_string(i) + "]";
         const auto& c = value[i];
-        if (!c.is_object()) throw std::invalid_argument(std::string(kContext) + ": \"" + where + "\" must be an object, got " + c.dump());
+        if (!c.is_object()) fail("\"" + where + "\" must be an object, got " + c.dump());
         RosCameraConfig camera;
         for (const auto& [k, v] : c.items()) {
           if (k == "name") camera.name = get_string(v, where + ".name");
           else if (k == "topic") camera.topic = get_string(v, where + ".topic");
           else if (k == "pipeline") camera.pipeline = camera_pipeline_config_from_json(v, std::string(kContext) + " " + where + ".pipeline");
-          else throw std::invalid_argument(std::string(kContext) + ": unknown key \"" + where + "." + k + "\"; valid keys: name, topic, pipeline");
+          else fail("unknown key \"" + where + "." + k + "\"; valid keys: name, topic, pipeline");
         }
         if (camera.name.empty() || camera.topic.empty())
-          throw std::invalid_argument(std::string(kContext) + ": \"" + where + "\" needs \"name\" and \"topic\"");
+          fail("\"" + where + "\" needs \"name\" and \"topic\"");
         if (!names.insert(camera.name).second)
-          throw std::invalid_argument(std::string(kContext) + ": camera name \"" + camera.name + "\" appears twice");
+          fail("camera name \"" + camera.name + "\" appears twice");
         config.cameras.push_back(camera);
       }
     } else if (key == "base_in_world") config.base_in_world = get_pose(value, key);
@@ -130,7 +133,7 @@ RosRobotConfig ros_robot_config_from_json(const nlohmann::json& json) {
     else if (key == "observe_timeout_s") config.observe_timeout_s = get_positive(value, key);
     else if (key == "master_timeout_s") config.master_timeout_s = get_positive(value, key);
     else
-      throw std::invalid_argument(std::string(kContext) + ": unknown key \"" + key +
+      fail("unknown key \"" + key +
                                   "\"; valid keys: master_uri, node_name, cameras, joint_states_topic, arm_joint_names, "
                                   "finger_joint_names, ee_pose_topic, target_topic, gripper_topic, episode_topic, "
                                   "base_frame_id, base_in_world, start_pose_world, start_speed_m_s, "
