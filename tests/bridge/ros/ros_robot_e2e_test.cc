@@ -153,9 +153,15 @@ class RosArm : public ::testing::Test {
     port_ = process_port();
     dir_ = setup_environment(::testing::UnitTest::GetInstance()->current_test_info()->name(), port_);
     roscore_ = std::make_unique<Child>(std::vector<std::string>{"roscore", "-p", std::to_string(port_)}, dir_ + "/roscore.log");
-    arm_ = std::make_unique<Child>(
-        std::vector<std::string>{WAMBENCH_ROS_ARM, "--image-width", "160", "--image-height", "120", "--master-timeout-s", "20"},
-        dir_ + "/arm.log");
+    std::vector<std::string> arm_args = {WAMBENCH_ROS_ARM, "--image-width", "160", "--image-height", "120",
+                                         "--master-timeout-s", "20"};
+    if (!ros_json_.empty()) {
+      // The arm node reads the same "ros" object as the driver.
+      std::ofstream(dir_ + "/robot.json") << nlohmann::json{{"ros", ros_json_}}.dump(2);
+      config_ = ros_robot_config_from_json(ros_json_);
+      arm_args.insert(arm_args.end(), {"--config", dir_ + "/robot.json"});
+    }
+    arm_ = std::make_unique<Child>(arm_args, dir_ + "/arm.log");
     config_.master_uri = "http://127.0.0.1:" + std::to_string(port_);
     config_.master_timeout_s = 20;
     config_.observe_timeout_s = 1.0;
@@ -183,6 +189,7 @@ class RosArm : public ::testing::Test {
 
   int port_ = 0;
   std::string dir_;
+  nlohmann::json ros_json_;  // a robot config's "ros" object for both sides; empty = defaults
   std::unique_ptr<Child> roscore_, arm_;
   RosRobotConfig config_;
   std::unique_ptr<RosRobot> robot_;
@@ -311,6 +318,49 @@ TEST_F(RosArm, StartEpisodeMovesBackToTheStartPose) {
   // A straight line of 0.072 m at 0.1 m/s takes 0.72 s: the move was not a jump.
   EXPECT_GE(stats.at("start_move_s").get<double>(), 0.7);
   EXPECT_LT(stats.at("start_move_s").get<double>(), 0.7 + config_.start_settle_timeout_s);
+}
+
+// Every name from the config: other topics, one camera with an explicit crop to a non-square
+// 112 x 96 observation, joint names, a single finger joint, another base frame placed off the world
+// origin and turned 90 degrees about z.
+class RosArmCustom : public RosArm {
+ protected:
+  void SetUp() override {
+    ros_json_ = nlohmann::json::parse(R"({
+      "cameras": [{"name": "front", "topic": "/lab/front/rgb",
+                   "pipeline": {"crop": [10, 0, 140, 120], "output_height": 96, "output_width": 112}}],
+      "joint_states_topic": "/lab/joints", "arm_joint_names": ["j1", "j2", "j3", "j4", "j5", "j6", "j7"],
+      "finger_joint_names": ["finger"], "ee_pose_topic": "/lab/ee", "target_topic": "/lab/target",
+      "gripper_topic": "/lab/grip", "episode_topic": "/lab/episode", "base_frame_id": "lab_base",
+      "base_in_world": {"pos_m": [0.1, -0.2, 0.05], "quat_wxyz": [0.7071067811865476, 0, 0, 0.7071067811865476]}})");
+    RosArm::SetUp();
+  }
+};
+
+TEST_F(RosArmCustom, FollowsTheConfiguredNamesAndFrames) {
+  connect();
+  robot_->start_episode(EpisodeSetup{"pick_place", "train", 3, 7, "", 200});
+  EXPECT_NE(arm_->log().find("episode pick_place/train/3 seed 7"), std::string::npos) << arm_->log();
+  TimedObservation obs = robot_->observe();
+  ASSERT_EQ(obs.observation.images.size(), 1u);
+  EXPECT_EQ(obs.observation.images.at("front").height, 96);
+  EXPECT_EQ(obs.observation.images.at("front").width, 112);
+  // One finger joint at half the opening: the driver doubles it.
+  EXPECT_NEAR(obs.observation.gripper_opening_m, kGripperMaxOpeningM, 0.005);
+  for (int j = 0; j < kArmDof; ++j) EXPECT_NEAR(obs.observation.joint_pos_rad[j], kReadyJointPosRad[j], 0.05) << j;
+  for (int k = 0; k < 3; ++k) EXPECT_NEAR(obs.observation.ee_pos_m[k], config_.start_pose_world.pos_m[k], 0.01) << k;
+  // 2 cm up and 2 cm along world +y (base -x): targets go out in the base frame and come back.
+  RobotCommand command;
+  command.ee_target_quat_wxyz = config_.start_pose_world.quat_wxyz;
+  command.ee_target_pos_m = obs.observation.ee_pos_m;
+  command.ee_target_pos_m[1] += 0.02;
+  command.ee_target_pos_m[2] += 0.02;
+  const std::array<double, 3> goal = command.ee_target_pos_m;
+  for (int i = 0; i < 15; ++i) {
+    robot_->command(command);
+    obs = robot_->observe();
+  }
+  for (int k = 0; k < 3; ++k) EXPECT_NEAR(obs.observation.ee_pos_m[k], goal[k], 0.005) << k;
 }
 
 }  // namespace
