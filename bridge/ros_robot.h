@@ -151,7 +151,10 @@ class RosRobot final : public Robot {
   /// Blocks until every camera sent an image and the joint states topic a message newer than those
   /// of the last observation returned (an EE pose must have arrived too), then returns them: images
   /// through the camera pipelines, EE pose converted to the world frame, stamps converted from ROS
-  /// time to bridge_clock_s(); time_s = state stamp minus the episode start.
+  /// time to bridge_clock_s() (by the offset between ros::Time::now() and bridge_clock_s() at
+  /// arrival, so a robot computer's clock must be synchronized with this one, e.g. by chrony, as ROS
+  /// itself assumes; an unstamped message counts as captured on arrival); time_s = state stamp
+  /// minus the episode start.
   /// @throws RobotFault kDisconnected (master unreachable, or a silent topic has no publisher left)
   /// or kTimeout (a topic has a publisher but sent nothing new) after observe_timeout_s, naming the
   /// silent topics and the wait; kProtocol for a bad message (encoding, missing joint name, frame).
