@@ -115,6 +115,18 @@ struct RosRobotConfig {
 /// wrong type, a wrong count, an empty topic or name, a zero quaternion or a number <= 0.
 RosRobotConfig ros_robot_config_from_json(const nlohmann::json& json);
 
+/// The RosRobotConfig of a robot config file (bridge/robot_config.h): its "ros" object read by
+/// ros_robot_config_from_json, made to agree with the file's top-level observation:
+///  - without "cameras" in the "ros" object: one camera per name in `cameras`, on topic
+///    "/camera/<name>/image_raw";
+///  - with it: the same set of names as `cameras` (put in that order);
+///  - every pipeline's output is image_size x image_size; a pipeline that names another output size
+///    is an error.
+/// @throws std::invalid_argument as ros_robot_config_from_json, or naming the camera names of both
+/// lists when they differ, or the pipeline whose output size disagrees with image_size.
+RosRobotConfig ros_robot_config_for(const nlohmann::json& ros_json, const std::vector<std::string>& cameras,
+                                    int image_size);
+
 /// pose in the base frame -> world frame: X_WE = X_WB * X_BE (quaternion w >= 0).
 RigidPose base_to_world(const RigidPose& base_in_world, const RigidPose& pose_in_base);
 /// pose in the world frame -> base frame: X_BE = X_WB^-1 * X_WE (quaternion w >= 0).

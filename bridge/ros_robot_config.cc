@@ -1,5 +1,6 @@
 // RosRobotConfig's JSON reader and the base <-> world frame conversions (bridge/ros_robot.h): no ROS
 // needed, so robot config files are checked on every build.
+#include <algorithm>
 #include <cmath>
 #include <set>
 #include <stdexcept>
@@ -139,6 +140,48 @@ RosRobotConfig ros_robot_config_from_json(const nlohmann::json& json) {
                                   "base_frame_id, base_in_world, start_pose_world, start_speed_m_s, "
                                   "start_angular_speed_rad_s, start_rate_hz, start_tolerance_m, start_tolerance_rad, "
                                   "start_settle_timeout_s, observe_timeout_s, master_timeout_s");
+  }
+  return config;
+}
+
+RosRobotConfig ros_robot_config_for(const nlohmann::json& ros_json, const std::vector<std::string>& cameras,
+                                    int image_size) {
+  RosRobotConfig config = ros_robot_config_from_json(ros_json);
+  auto names = [](const std::vector<std::string>& list) {
+    std::string out;
+    for (const auto& n : list) out += (out.empty() ? "" : ", ") + n;
+    return "[" + out + "]";
+  };
+  if (!ros_json.contains("cameras")) {
+    config.cameras.clear();
+    for (const auto& name : cameras) config.cameras.push_back({name, "/camera/" + name + "/image_raw", {}});
+  } else {
+    std::vector<RosCameraConfig> ordered;
+    std::vector<std::string> have;
+    for (const auto& camera : config.cameras) have.push_back(camera.name);
+    for (const auto& name : cameras) {
+      auto it = std::find_if(config.cameras.begin(), config.cameras.end(), [&](const RosCameraConfig& c) { return c.name == name; });
+      if (it == config.cameras.end()) break;
+      ordered.push_back(*it);
+    }
+    if (ordered.size() != cameras.size() || config.cameras.size() != cameras.size())
+      fail("\"cameras\" names " + names(have) + " differ from the robot config's cameras " + names(cameras) +
+           "; give one entry per observation camera");
+    config.cameras = ordered;
+  }
+  for (size_t i = 0; i < config.cameras.size(); ++i) {
+    CameraPipelineConfig& pipeline = config.cameras[i].pipeline;
+    if (ros_json.contains("cameras")) {  // an array of objects: ros_robot_config_from_json checked it
+      for (const auto& entry : ros_json["cameras"]) {
+        if (!entry.contains("name") || entry["name"] != config.cameras[i].name || !entry.contains("pipeline")) continue;
+        for (const char* key : {"output_height", "output_width"})
+          if (entry["pipeline"].contains(key) && entry["pipeline"][key] != image_size)
+            fail("camera \"" + config.cameras[i].name + "\" pipeline \"" + key + "\" is " + entry["pipeline"][key].dump() +
+                 " but the robot config's \"image_size\" is " + std::to_string(image_size) +
+                 " (leave it out: the pipeline resizes to image_size)");
+      }
+    }
+    pipeline.output_height = pipeline.output_width = image_size;
   }
   return config;
 }

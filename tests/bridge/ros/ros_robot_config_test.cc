@@ -1,5 +1,6 @@
 // RosRobotConfig's JSON reader and frame conversions (no ROS needed).
 #include <cmath>
+#include <fstream>
 
 #include <gtest/gtest.h>
 
@@ -105,6 +106,53 @@ TEST(RosRobotConfig, ErrorsNameTheKey) {
       EXPECT_NE(std::string(e.what()).find(message), std::string::npos) << json << ": " << e.what();
     }
   }
+}
+
+TEST(RosRobotConfig, AgreesWithTheRobotConfigsCameras) {
+  // No "cameras": one per observation camera, on /camera/<name>/image_raw, at image_size.
+  const RosRobotConfig plain = ros_robot_config_for(nlohmann::json::object(), {"wrist"}, 96);
+  ASSERT_EQ(plain.cameras.size(), 1u);
+  EXPECT_EQ(plain.cameras[0].name, "wrist");
+  EXPECT_EQ(plain.cameras[0].topic, "/camera/wrist/image_raw");
+  EXPECT_EQ(plain.cameras[0].pipeline.output_height, 96);
+  EXPECT_EQ(plain.cameras[0].pipeline.output_width, 96);
+  // Listed cameras are put in the observation's order and keep their pipelines.
+  const auto listed = nlohmann::json::parse(R"({"cameras": [
+      {"name": "wrist", "topic": "/w", "pipeline": {"flip_vertical": true}},
+      {"name": "front", "topic": "/f", "pipeline": {"crop": [0, 0, 64, 64], "output_height": 200}}]})");
+  const RosRobotConfig ordered = ros_robot_config_for(listed, {"front", "wrist"}, 200);
+  ASSERT_EQ(ordered.cameras.size(), 2u);
+  EXPECT_EQ(ordered.cameras[0].topic, "/f");
+  EXPECT_EQ(ordered.cameras[0].pipeline.crop->width, 64);
+  EXPECT_EQ(ordered.cameras[1].topic, "/w");
+  EXPECT_TRUE(ordered.cameras[1].pipeline.flip_vertical);
+  EXPECT_EQ(ordered.cameras[1].pipeline.output_width, 200);
+  try {
+    ros_robot_config_for(listed, {"front", "wrist"}, 128);
+    FAIL() << "an output size other than image_size accepted";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("camera \"front\" pipeline \"output_height\" is 200 but the robot config's \"image_size\" is 128"),
+              std::string::npos) << e.what();
+  }
+  try {
+    ros_robot_config_for(listed, {"front"}, 200);
+    FAIL() << "a camera missing from the observation accepted";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("\"cameras\" names [wrist, front] differ from the robot config's cameras [front]"),
+              std::string::npos) << e.what();
+  }
+}
+
+TEST(RosRobotConfig, TheExampleRobotConfigIsValid) {
+  std::ifstream in(std::string(WAMBENCH_SOURCE_DIR) + "/examples/real/robot_ros.json");
+  ASSERT_TRUE(in) << "examples/real/robot_ros.json";
+  const nlohmann::json file = nlohmann::json::parse(in);
+  const RosRobotConfig config =
+      ros_robot_config_for(file.at("ros"), file.at("cameras").get<std::vector<std::string>>(), file.at("image_size").get<int>());
+  ASSERT_EQ(config.cameras.size(), 2u);
+  EXPECT_EQ(config.cameras[0].name, "front");
+  EXPECT_EQ(config.cameras[0].pipeline.output_height, 128);
+  EXPECT_EQ(config.joint_states_topic, "/franka_state_controller/joint_states");
 }
 
 TEST(RosRobotConfig, ConvertsPosesBetweenBaseAndWorld) {
