@@ -330,10 +330,15 @@ void RosRobot::start_episode(const EpisodeSetup& setup) {
     const uint64_t seen = s.ee_count;
     // A pose measured after the episode was announced (the arm may have been reset), else any.
     if (!s.arrived.wait_for(lock, std::chrono::duration<double>(s.config.observe_timeout_s),
-                            [&] { return s.ee_count > seen; }) &&
+                            [&] { return s.ee_count > seen || !s.protocol_error.empty(); }) &&
         s.ee_count == 0)
       throw RobotFault(RobotFault::Kind::kTimeout, "ros robot: start_episode: no EE pose on " + s.config.ee_pose_topic +
                                                        " within " + format_s(s.config.observe_timeout_s));
+    if (s.ee_count == 0 && !s.protocol_error.empty()) {
+      const std::string message = "ros robot: start_episode: " + s.protocol_error;
+      s.protocol_error.clear();
+      throw RobotFault(RobotFault::Kind::kProtocol, message);
+    }
     from = s.ee_world;
     s.gripper_close = false;
   }

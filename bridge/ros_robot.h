@@ -158,7 +158,8 @@ class RosRobot final : public Robot {
   /// line at start_speed_m_s / start_angular_speed_rad_s, then waits until the measured EE is within
   /// tolerance. Resets the observation sequence to 0.
   /// @throws RobotFault kTimeout (no EE pose within observe_timeout_s, or not settled within
-  /// start_settle_timeout_s, with the remaining distance), kDisconnected (master gone).
+  /// start_settle_timeout_s, with the remaining distance), kProtocol (only malformed EE poses, e.g.
+  /// in another frame), kDisconnected (roscpp shut down).
   void start_episode(const EpisodeSetup& setup) override;
   /// Blocks until every camera sent an image and the joint states topic a message newer than those
   /// of the last observation returned (an EE pose must have arrived too), then returns them: images

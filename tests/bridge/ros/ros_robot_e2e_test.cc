@@ -320,6 +320,41 @@ TEST_F(RosArm, StartEpisodeMovesBackToTheStartPose) {
   EXPECT_LT(stats.at("start_move_s").get<double>(), 0.7 + config_.start_settle_timeout_s);
 }
 
+// Waits (up to 60 s: the arm node compiles its scene) for observe() to raise a protocol fault.
+std::string protocol_fault(RosRobot& robot) {
+  const double deadline = now_s() + 60;
+  while (now_s() < deadline) {
+    try {
+      robot.observe();
+      ADD_FAILURE() << "an observation despite the mismatched config";
+      return "";
+    } catch (const RobotFault& e) {
+      if (e.kind() == RobotFault::Kind::kProtocol) return e.what();
+      // Until the arm node publishes: kDisconnected (no publisher yet) or kTimeout.
+      if (e.kind() != RobotFault::Kind::kTimeout && e.kind() != RobotFault::Kind::kDisconnected) throw;
+    }
+  }
+  ADD_FAILURE() << "no protocol fault within 60 s";
+  return "";
+}
+
+TEST_F(RosArm, MismatchedFramesAndJointNamesAreProtocolFaults) {
+  // The arm publishes the EE pose in panda_link0; a driver expecting another base frame refuses it.
+  config_.base_frame_id = "table";
+  robot_ = std::make_unique<RosRobot>(config_);
+  std::string message = protocol_fault(*robot_);
+  EXPECT_NE(message.find("EE pose on /ee_pose is in frame 'panda_link0', expected the base frame 'table'"), std::string::npos)
+      << message;
+  robot_.reset();
+  // A joint name the arm does not publish (a second RosRobot in the process, same master).
+  config_.base_frame_id = "panda_link0";
+  config_.arm_joint_names[0] = "shoulder";
+  robot_ = std::make_unique<RosRobot>(config_);
+  message = protocol_fault(*robot_);
+  EXPECT_NE(message.find("joint state on /joint_states lacks joint 'shoulder'"), std::string::npos) << message;
+  EXPECT_NE(message.find("it has: panda_joint1"), std::string::npos) << message;
+}
+
 // Every name from the config: other topics, one camera with an explicit crop to a non-square
 // 112 x 96 observation, joint names, a single finger joint, another base frame placed off the world
 // origin and turned 90 degrees about z.
