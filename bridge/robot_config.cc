@@ -7,6 +7,9 @@
 
 #include "bridge/calibration.h"
 #include "bridge/sim_robot.h"
+#ifdef WAMBENCH_HAVE_ROS
+#include "bridge/ros_robot.h"
+#endif
 
 namespace wambench {
 namespace {
@@ -23,6 +26,9 @@ std::string join(const std::vector<std::string>& v) {
 
 std::vector<std::string> robot_drivers() {
   std::vector<std::string> d = {"sim"};
+#ifdef WAMBENCH_HAVE_ROS
+  d.push_back("ros");
+#endif
   return d;
 }
 
@@ -115,6 +121,15 @@ std::unique_ptr<Robot> make_robot(const RobotConfig& c, bool render) {
     }
     return std::make_unique<SimRobot>(env, edit);
   }
+#ifdef WAMBENCH_HAVE_ROS
+  if (c.driver == "ros") {
+    try {
+      return std::make_unique<RosRobot>(ros_robot_config_for(c.driver_config, c.cameras, c.image_size));
+    } catch (const std::invalid_argument& e) {
+      throw RobotFault(RobotFault::Kind::kConfig, c.source + ": " + e.what());
+    }
+  }
+#endif
   throw RobotFault(RobotFault::Kind::kConfig, c.source + ": driver '" + c.driver + "' is not available in this build");
 }
 
