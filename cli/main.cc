@@ -60,6 +60,7 @@ int main(int argc, char** argv) {
   add(wambench::cli::add_serve_command);
   add([&](CLI::App& a) { return wambench::cli::add_train_command(a, &command_line); });
   add(wambench::cli::add_view_command);
+  add(wambench::cli::add_correlate_command);
 
   // An unknown first word is an unknown command: say so and list the valid ones.
   if (argc > 1 && argv[1][0] != '-') {
