@@ -216,7 +216,7 @@ CorrelationResult correlate_records(const std::vector<EpisodeRecord>& sim,
     for (const auto& [split, records] : s) all_splits.insert(split);
     for (const auto& [split, records] : r) all_splits.insert(split);
     std::vector<const EpisodeRecord*> sim_records, real_records;
-    CorrelateCell cell{key.first, key.second, {}, {}, {}};
+    CorrelateCell cell{key.first, key.second, {}, {}, {}, {}};
     for (const std::string& split : all_splits) {
       const auto ss = s.find(split), rs = r.find(split);
       const int64_t ns = ss == s.end() ? 0 : static_cast<int64_t>(ss->second.size());
@@ -242,6 +242,17 @@ CorrelationResult correlate_records(const std::vector<EpisodeRecord>& sim,
                                "split '" + options.split + "' in neither run"});
       continue;
     }
+    auto distinct = [](const std::vector<const EpisodeRecord*>& records, bool checkpoint) {
+      std::set<std::string> values;
+      for (const EpisodeRecord* r : records) values.insert(checkpoint ? r->checkpoint_hash : r->policy_type);
+      return join(std::vector<std::string>(values.begin(), values.end()), "+");
+    };
+    std::vector<std::string> differences;
+    for (const bool checkpoint : {false, true}) {
+      const std::string a = distinct(sim_records, checkpoint), b = distinct(real_records, checkpoint);
+      if (a != b) differences.push_back(std::string(checkpoint ? "checkpoint" : "policy type") + " differs: sim " + a + ", real " + b);
+    }
+    cell.warning = join(differences, "; ");
     cell.sim = make_run_cell(sim_records, options.confidence);
     cell.real = make_run_cell(real_records, options.confidence);
     out.cells.push_back(std::move(cell));
@@ -390,7 +401,8 @@ nlohmann::json to_json(const CorrelationResult& res) {
   j["cells"] = nlohmann::json::array();
   for (const CorrelateCell& c : res.cells)
     j["cells"].push_back({{"policy", c.policy}, {"task", c.task}, {"splits", c.splits},
-                          {"sim", run_cell_json(c.sim)}, {"real", run_cell_json(c.real)}});
+                          {"sim", run_cell_json(c.sim)}, {"real", run_cell_json(c.real)},
+                          {"warning", c.warning.empty() ? nlohmann::json(nullptr) : nlohmann::json(c.warning)}});
   j["dropped"] = nlohmann::json::array();
   for (const CorrelateDropped& d : res.dropped)
     j["dropped"].push_back({{"policy", d.policy}, {"task", d.task},
@@ -455,7 +467,7 @@ std::string render_correlation_md(const CorrelationResult& res, const std::strin
   md << "## Metrics\n\n| group | cells | Pearson r | MMRV |\n| --- | ---: | --- | --- |\n";
   md << "| pooled (every policy x task) | " << res.pooled.cells.size() << " | " << metric_md(res.pooled.pearson, b)
      << " | " << metric_md(res.pooled.mmrv, b) << " |\n";
-  md << "| mean over tasks | " << res.per_task.size() << " tasks | " << metric_md(res.mean_pearson, b) << " | "
+  md << "| mean over tasks | " << res.per_task.size() << (res.per_task.size() == 1 ? " task | " : " tasks | ") << metric_md(res.mean_pearson, b) << " | "
      << metric_md(res.mean_mmrv, b) << " |\n";
   for (const CorrelateGroup& g : res.per_task)
     md << "| task `" << g.name << "` | " << g.cells.size() << " | " << metric_md(g.pearson, b) << " | "
@@ -466,7 +478,9 @@ std::string render_correlation_md(const CorrelationResult& res, const std::strin
         "undefined with fewer than 2 cells or a constant rate.\n";
   md << "- **MMRV** (Mean Maximum Rank Violation, SimplerEnv, Li et al. 2024): mean over policies i of "
         "max_j |r_i - r_j| over the policies j that sim orders the other way round from real "
-        "((s_i > s_j) != (r_i > r_j)); 0 = sim ranks every pair as real does, lower is better.\n";
+        "((s_i > s_j) != (r_i > r_j)); 0 = sim ranks every pair as real does, lower is better. Both as in "
+        "SimplerEnv's `simpler_env/utils/metrics.py`, except that where its code returns a number for an "
+        "undefined case (r with a constant rate, MMRV of one policy) this report says undefined.\n";
   md << "- **Success rate**: successes / episodes; episodes that ended in `error` count as failures "
         "(and are listed in the error columns).\n";
   md << "- **Intervals**: each cell's episodes of each run resampled with replacement, every metric recomputed; "
@@ -482,6 +496,10 @@ std::string render_correlation_md(const CorrelationResult& res, const std::strin
        << rate_md(c.sim) << " | " << c.sim.episodes << " | " << c.sim.errors << " | " << rate_md(c.real) << " | "
        << c.real.episodes << " | " << c.real.errors << " | " << (gap >= 0 ? "+" : "") << fixed(gap, 3) << " |\n";
   }
+  for (size_t i = 0; i < res.cells.size(); ++i)
+    if (!res.cells[i].warning.empty())
+      md << "\n**Warning**, cell " << i + 1 << " (" << res.cells[i].policy << " / " << res.cells[i].task
+         << "): " << res.cells[i].warning << ": the runs did not evaluate the same policy under this label.\n";
   md << "\n## Left out\n\n";
   if (res.dropped.empty()) md << "Nothing: every (policy, task, split) is in both runs.\n";
   for (const CorrelateDropped& d : res.dropped)
@@ -655,6 +673,8 @@ struct Canvas {
   static int text_width(const std::string& s, int scale = 2) { return static_cast<int>(s.size()) * 6 * scale; }
 };
 
+constexpr int kPlotTop = 84, kLegendLine = 22;
+
 std::string short_metric(const CorrelateMetric& m, int bootstrap) {
   if (!m.value) return "undefined";
   std::string s = fixed(*m.value, 2);
@@ -665,14 +685,14 @@ std::string short_metric(const CorrelateMetric& m, int bootstrap) {
 }  // namespace
 
 Image plot_correlation(const CorrelationResult& res, int width, int height) {
-  if (width < 400 || height < 400)
-    throw std::invalid_argument("plot_correlation: the image must be at least 400 x 400 pixels, got " +
+  if (width < 600 || height < 600)
+    throw std::invalid_argument("plot_correlation: the image must be at least 600 x 600 pixels, got " +
                                 std::to_string(width) + " x " + std::to_string(height));
   Canvas cv{Image(height, width)};
   std::fill(cv.img.rgb.begin(), cv.img.rgb.end(), 255);
   const int b = res.options.bootstrap;
   // Square plot area on the left, legend on the right.
-  const int top = 84, left = 100, size = std::min(height - top - 80, width - left - 260);
+  const int top = kPlotTop, left = 100, size = std::min({height - top - 80, width - left - 420, 720 - top - 80});
   const int right = left + size, bottom = top + size;
   auto px = [&](double v) { return left + static_cast<int>(std::lround(v * size)); };
   auto py = [&](double v) { return bottom - static_cast<int>(std::lround(v * size)); };
@@ -681,8 +701,8 @@ Image plot_correlation(const CorrelationResult& res, int width, int height) {
   cv.text(left, 12, "sim vs real success, " + std::to_string(res.cells.size()) + " policy x task cells", kBlack);
   cv.text(left, 38, "pooled Pearson r " + short_metric(res.pooled.pearson, b) + "   MMRV " +
                         short_metric(res.pooled.mmrv, b), kBlack);
-  cv.text(left, 60, "whiskers: " + std::to_string(pct) + " % Wilson; [ ]: " + std::to_string(pct) + " % bootstrap",
-          kAxis, 1);
+  cv.text(left, 60, "whiskers: " + std::to_string(pct) + " % Wilson   [ ]: " + std::to_string(pct) + " % bootstrap",
+          kAxis);
 
   for (int k = 0; k <= 10; ++k) {
     const double v = k / 10.0;
@@ -697,7 +717,6 @@ Image plot_correlation(const CorrelationResult& res, int width, int height) {
     }
   }
   cv.line(left, bottom, right, top, kDiagonal, 2, 8);
-  cv.text(right - Canvas::text_width("real = sim") - 4, top + 40, "real = sim", kDiagonal);
   cv.line(left, top, left, bottom, kAxis, 2);
   cv.line(left, bottom, right, bottom, kAxis, 2);
   cv.line(right, top, right, bottom, kAxis);
@@ -710,7 +729,9 @@ Image plot_correlation(const CorrelationResult& res, int width, int height) {
   for (const CorrelateCell& c : res.cells) task_colour.emplace(c.task, task_colour.size());
   // Whiskers first, markers over them, numbers last. Cells at the same spot share one label.
   for (const CorrelateCell& c : res.cells) {
-    const Rgb& col = kPalette[task_colour[c.task] % kPalette.size()];
+    // The task's colour, halfway to white, so that markers and numbers stand out.
+    Rgb col = kPalette[task_colour[c.task] % kPalette.size()];
+    for (uint8_t& v : col) v = static_cast<uint8_t>((v + 255) / 2);
     const int x = px(c.sim.rate.estimate), y = py(c.real.rate.estimate);
     cv.line(px(c.sim.rate.lo), y, px(c.sim.rate.hi), y, col);
     cv.line(x, py(c.real.rate.lo), x, py(c.real.rate.hi), col);
@@ -728,36 +749,55 @@ Image plot_correlation(const CorrelationResult& res, int width, int height) {
     std::string& l = labels[{x, y}];
     l += (l.empty() ? "" : ",") + std::to_string(i + 1);
   }
+  // Each number goes to the first of eight places around its marker where it overlaps no marker
+  // and no number placed before it, inside the plot (else the first place).
+  struct Box { int x0, y0, x1, y1; };
+  std::vector<Box> taken;
+  for (const auto& [at, label] : labels) taken.push_back({at.first - 8, at.second - 8, at.first + 8, at.second + 8});
+  auto free = [&](const Box& b) {
+    if (b.x0 < left + 2 || b.x1 > right - 2 || b.y0 < top + 2 || b.y1 > bottom - 2) return false;
+    return std::none_of(taken.begin(), taken.end(), [&](const Box& t) {
+      return b.x0 <= t.x1 && t.x0 <= b.x1 && b.y0 <= t.y1 && t.y0 <= b.y1;
+    });
+  };
   for (const auto& [at, label] : labels) {
-    // Right of the marker, or left of it near the right edge.
-    int x = at.first + 11;
-    if (x + Canvas::text_width(label) > right) x = at.first - 11 - Canvas::text_width(label);
-    const int y = std::max(top + 2, at.second - 22);
-    cv.rect(x - 1, y - 1, x + Canvas::text_width(label) - 1, y + 15, {255, 255, 255});
-    cv.text(x, y, label, kBlack);
+    const int w = Canvas::text_width(label), h = 14, cx = at.first, cy = at.second;
+    const std::array<std::pair<int, int>, 8> places{{{cx + 10, cy - 22}, {cx + 10, cy + 8}, {cx - 10 - w, cy - 22},
+                                                     {cx - 10 - w, cy + 8}, {cx + 12, cy - 7}, {cx - 12 - w, cy - 7},
+                                                     {cx - w / 2, cy - 28}, {cx - w / 2, cy + 12}}};
+    Box box{places[0].first, places[0].second, places[0].first + w, places[0].second + h};
+    for (const auto& [x, y] : places)
+      if (free({x, y, x + w, y + h})) {
+        box = {x, y, x + w, y + h};
+        break;
+      }
+    taken.push_back(box);
+    cv.rect(box.x0 - 1, box.y0 - 1, box.x1 - 1, box.y1 + 1, {255, 255, 255});
+    cv.text(box.x0, box.y0, label, kBlack);
   }
 
-  // Legend: number, colour (task), policy / task, rates; as many lines as fit.
+  // Legend: number, colour (task), policy / task; as many lines as fit (legend_height() lines
+  // for every cell).
   const int lx = right + 24;
   int ly = top;
-  const int line_h = 20, max_chars = std::max(8, (width - lx - 34) / 6);
-  cv.text(lx, ly, "#  policy / task", kBlack, 1);
-  cv.text(lx, ly + 10, "   sim -> real", kAxis, 1);
-  ly += 28;
+  const int max_chars = std::max(8, (width - lx - 24) / 12);
+  cv.line(lx, ly + 7, lx + 30, ly + 7, kDiagonal, 2, 6);
+  cv.text(lx + 40, ly, "real = sim", kAxis);
+  ly += kLegendLine;
+  cv.text(lx, ly, "policy / task", kBlack);
+  ly += kLegendLine + 4;
   for (size_t i = 0; i < res.cells.size(); ++i) {
-    if (ly + 2 * line_h > height - 8) {
-      cv.text(lx, ly, "... " + std::to_string(res.cells.size() - i) + " more (see correlation.md)", kAxis, 1);
+    const bool fits = ly + (i + 1 == res.cells.size() ? 1 : 2) * kLegendLine <= height;
+    if (!fits) {
+      cv.text(lx, ly, "+" + std::to_string(res.cells.size() - i) + " more (see .md)", kAxis);
       break;
     }
     const CorrelateCell& c = res.cells[i];
-    cv.disc(lx + 5, ly + 4, 5, kPalette[task_colour[c.task] % kPalette.size()]);
-    std::string name = std::to_string(i + 1) + "  " + c.policy + " / " + c.task;
+    cv.disc(lx + 6, ly + 7, 6, kPalette[task_colour[c.task] % kPalette.size()]);
+    std::string name = std::to_string(i + 1) + " " + c.policy + " / " + c.task;
     if (static_cast<int>(name.size()) > max_chars) name = name.substr(0, max_chars - 2) + "..";
-    cv.text(lx + 16, ly, name, kBlack, 1);
-    cv.text(lx + 16, ly + 10, "   " + fixed(c.sim.rate.estimate, 2) + " -> " + fixed(c.real.rate.estimate, 2) +
-                                  "  (n " + std::to_string(c.sim.episodes) + " / " + std::to_string(c.real.episodes) + ")",
-            kAxis, 1);
-    ly += line_h + 4;
+    cv.text(lx + 18, ly, name, kBlack);
+    ly += kLegendLine;
   }
   return cv.img;
 }
@@ -774,7 +814,9 @@ void write_correlation(const CorrelationResult& res, const std::string& out_dir)
     if (!f) throw std::runtime_error("cannot write " + path.string());
   };
   write_text(fs::path(out_dir) / "correlation.json", to_json(res).dump(2) + "\n");
-  write_png((fs::path(out_dir) / "correlation.png").string(), plot_correlation(res));
+  // Taller than the default when the legend needs it (one line per cell).
+  const int height = std::max(720, kPlotTop + (static_cast<int>(res.cells.size()) + 3) * kLegendLine);
+  write_png((fs::path(out_dir) / "correlation.png").string(), plot_correlation(res, 1100, height));
   write_text(fs::path(out_dir) / "correlation.md", render_correlation_md(res, "correlation.png"));
 }
 

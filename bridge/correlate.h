@@ -72,6 +72,10 @@ struct CorrelateCell {
   std::string task;
   std::vector<std::string> splits;  ///< splits pooled into this cell (present in both runs)
   CorrelateRunCell sim, real;
+  /// Set when the runs evaluated different things under one label: the checkpoint hashes
+  /// (EpisodeRecord::checkpoint_hash) or policy types of the cell's episodes differ between the
+  /// runs, e.g. "checkpoint differs: sim 1a2b, real 3c4d". Empty when they agree.
+  std::string warning;
 };
 
 /// Something left out of the correlation, with the reason ("only in the sim run", ...).
@@ -141,12 +145,14 @@ std::string render_correlation_md(const CorrelationResult& result, const std::st
 
 /// The scatter plot: sim success rate on x, real on y (both [0, 1]), one numbered marker per cell
 /// (colour per task) with its Wilson intervals as whiskers, the diagonal y = x, a legend naming
-/// each number's policy / task, and the pooled r and MMRV in the title. `width` x `height` pixels
-/// (each >= 400).
+/// each number's policy / task (as many as fit, then "+N more"), and the pooled r and MMRV with
+/// their intervals in the title. `width` x `height` pixels (each >= 600); the square plot area is
+/// at most 556 pixels, the rest of the width holds the legend.
 /// @throws std::invalid_argument for a smaller size.
-Image plot_correlation(const CorrelationResult& result, int width = 1000, int height = 720);
+Image plot_correlation(const CorrelationResult& result, int width = 1100, int height = 720);
 
-/// Writes OUT_DIR/correlation.md, correlation.json and correlation.png (creating OUT_DIR).
+/// Writes OUT_DIR/correlation.md, correlation.json and correlation.png (1100 x 720 pixels, taller
+/// when the legend needs 22 pixels per cell; creating OUT_DIR).
 /// @throws std::runtime_error naming the path if OUT_DIR cannot be created or a file written.
 void write_correlation(const CorrelationResult& result, const std::string& out_dir);
 

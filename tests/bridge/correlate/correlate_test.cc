@@ -172,6 +172,19 @@ TEST(CorrelateRecords, CellsRatesErrorsAndDropped) {
   EXPECT_DOUBLE_EQ(*r.pooled.pearson.value, *pearson_r({0.2, 0.5, 0.9, 0.7}, {0.1, 0.6, 0.4, 0.3}));
   EXPECT_DOUBLE_EQ(*r.pooled.mmrv.value, *mean_maximum_rank_violation({0.2, 0.5, 0.9, 0.7}, {0.1, 0.6, 0.4, 0.3}));
   EXPECT_FALSE(r.pooled.pearson.lo.has_value());  // no bootstrap asked
+  EXPECT_EQ(r.cells[0].warning, "");
+}
+
+TEST(CorrelateRecords, WarnsWhenTheRunsEvaluatedDifferentCheckpoints) {
+  std::vector<EpisodeRecord> sim, real;
+  example_runs(&sim, &real);
+  for (EpisodeRecord& e : real)
+    if (e.key.policy == "b") e.checkpoint_hash = "3c4d";
+  const CorrelationResult r = correlate_records(sim, real, CorrelateOptions{"", 0, 0, 0.95});
+  EXPECT_EQ(r.cells[1].policy, "b");
+  EXPECT_EQ(r.cells[1].warning, "checkpoint differs: sim none, real 3c4d");
+  EXPECT_EQ(r.cells[0].warning, "");
+  EXPECT_NE(render_correlation_md(r, "").find("**Warning**, cell 2 (b / pick): checkpoint differs"), std::string::npos);
 }
 
 TEST(CorrelateRecords, SplitRestriction) {
@@ -319,7 +332,7 @@ TEST(CorrelateOutputs, RunDirectoriesToFiles) {
   for (const char* f : {"correlation.md", "correlation.json", "correlation.png"})
     EXPECT_TRUE(fs::is_regular_file(root / "out" / f)) << f;
   const Image png = read_png((root / "out" / "correlation.png").string());
-  EXPECT_EQ(png.width, 1000);
+  EXPECT_EQ(png.width, 1100);
   EXPECT_EQ(png.height, 720);
   std::ifstream jf(root / "out" / "correlation.json");
   const nlohmann::json j = nlohmann::json::parse(jf);
@@ -355,7 +368,7 @@ TEST(CorrelatePlot, DrawsMarkersInTaskColoursAndRefusesTinyImages) {
     }
   EXPECT_GT(first, 3 * 100);  // three discs of radius 6 (~113 px each) plus whiskers
   EXPECT_GT(second, 100);
-  EXPECT_THROW(plot_correlation(r, 300, 600), std::invalid_argument);
+  EXPECT_THROW(plot_correlation(r, 500, 600), std::invalid_argument);
 }
 
 }  // namespace
