@@ -123,7 +123,9 @@ struct CorrelationResult {
 /// the metric is defined. Deterministic for a seed.
 /// @throws std::invalid_argument naming the problem if no (policy, task) cell is in both runs
 /// (listing the cells of each), if `options.split` is not present in both runs (listing the splits
-/// of each), or if bootstrap < 0 or confidence is not in (0, 1).
+/// of each), if a record is inconsistent (status not success / failure / error, or `success` not
+/// equal to status == "success"; run, cell and episode named), or if bootstrap < 0 or confidence
+/// is not in (0, 1).
 CorrelationResult correlate_records(const std::vector<EpisodeRecord>& sim,
                                     const std::vector<EpisodeRecord>& real,
                                     const CorrelateOptions& options);
