@@ -749,28 +749,32 @@ Image plot_correlation(const CorrelationResult& res, int width, int height) {
     std::string& l = labels[{x, y}];
     l += (l.empty() ? "" : ",") + std::to_string(i + 1);
   }
-  // Each number goes to the first of eight places around its marker where it overlaps no marker
-  // and no number placed before it, inside the plot (else the first place).
+  // Each number goes to the first place around its marker (beside it, then further up or down)
+  // that is inside the plot and overlaps no marker and no number placed before it; else to the
+  // first place inside the plot; else beside the marker.
   struct Box { int x0, y0, x1, y1; };
   std::vector<Box> taken;
   for (const auto& [at, label] : labels) taken.push_back({at.first - 8, at.second - 8, at.first + 8, at.second + 8});
-  auto free = [&](const Box& b) {
-    if (b.x0 < left + 2 || b.x1 > right - 2 || b.y0 < top + 2 || b.y1 > bottom - 2) return false;
+  auto inside = [&](const Box& b) { return b.x0 >= left + 2 && b.x1 <= right - 2 && b.y0 >= top + 2 && b.y1 <= bottom - 2; };
+  auto clear = [&](const Box& b) {
     return std::none_of(taken.begin(), taken.end(), [&](const Box& t) {
       return b.x0 <= t.x1 && t.x0 <= b.x1 && b.y0 <= t.y1 && t.y0 <= b.y1;
     });
   };
   for (const auto& [at, label] : labels) {
     const int w = Canvas::text_width(label), h = 14, cx = at.first, cy = at.second;
-    const std::array<std::pair<int, int>, 8> places{{{cx + 10, cy - 22}, {cx + 10, cy + 8}, {cx - 10 - w, cy - 22},
-                                                     {cx - 10 - w, cy + 8}, {cx + 12, cy - 7}, {cx - 12 - w, cy - 7},
-                                                     {cx - w / 2, cy - 28}, {cx - w / 2, cy + 12}}};
-    Box box{places[0].first, places[0].second, places[0].first + w, places[0].second + h};
-    for (const auto& [x, y] : places)
-      if (free({x, y, x + w, y + h})) {
-        box = {x, y, x + w, y + h};
-        break;
-      }
+    std::vector<Box> places{{cx + 12, cy - 7, cx + 12 + w, cy + 7}, {cx - 12 - w, cy - 7, cx - 12, cy + 7}};
+    for (int k = 0; k < 6; ++k)
+      for (const int y : {cy - 24 - 18 * k, cy + 10 + 18 * k})
+        for (const int x : {cx + 8, cx - 8 - w, cx - w / 2}) places.push_back({x, y, x + w, y + h});
+    auto pick = [&](bool need_clear) -> const Box* {
+      for (const Box& b : places)
+        if (inside(b) && (!need_clear || clear(b))) return &b;
+      return nullptr;
+    };
+    const Box* chosen = pick(true);
+    if (!chosen) chosen = pick(false);
+    const Box box = chosen ? *chosen : places[0];
     taken.push_back(box);
     cv.rect(box.x0 - 1, box.y0 - 1, box.x1 - 1, box.y1 + 1, {255, 255, 255});
     cv.text(box.x0, box.y0, label, kBlack);
