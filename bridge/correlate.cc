@@ -97,9 +97,16 @@ std::string join(const std::vector<std::string>& items, const std::string& sep) 
   return out;
 }
 
+/// The run's cells, the first 10 named.
 std::string list_cells(const RunIndex& index) {
   std::vector<std::string> names;
-  for (const auto& [key, splits] : index) names.push_back(key.first + " / " + key.second);
+  for (const auto& [key, splits] : index) {
+    if (names.size() == 10) {
+      names.push_back("and " + std::to_string(index.size() - 10) + " more");
+      break;
+    }
+    names.push_back(key.first + " / " + key.second);
+  }
   return names.empty() ? "none" : join(names, ", ");
 }
 
@@ -257,11 +264,24 @@ CorrelationResult correlate_records(const std::vector<EpisodeRecord>& sim,
     cell.real = make_run_cell(real_records, options.confidence);
     out.cells.push_back(std::move(cell));
   }
-  if (out.cells.empty())
-    throw std::invalid_argument("no (policy, task) cell has episodes of " +
-                                (options.split.empty() ? std::string("a common split") : "split '" + options.split + "'") +
-                                " in both runs: the sim run has " + list_cells(sim_index) + "; the real run has " +
+  if (out.cells.empty()) {
+    const std::string what = "no (policy, task) cell has episodes of " +
+                             (options.split.empty() ? std::string("a common split") : "split '" + options.split + "'") +
+                             " in both runs: ";
+    const size_t shared = static_cast<size_t>(std::count_if(keys.begin(), keys.end(), [&](const CellKey& k) {
+      return sim_index.count(k) && real_index.count(k);
+    }));
+    if (shared > 0 && options.split.empty()) {
+      const std::set<std::string> s = splits_of(sim_index), r = splits_of(real_index);
+      throw std::invalid_argument(
+          what + std::to_string(shared) + " cells are in both runs, but under different splits (the sim run has " +
+          join(std::vector<std::string>(s.begin(), s.end()), ", ") + "; the real run has " +
+          join(std::vector<std::string>(r.begin(), r.end()), ", ") +
+          "); splits are paired by name: evaluate both runs on the same splits");
+    }
+    throw std::invalid_argument(what + "the sim run has " + list_cells(sim_index) + "; the real run has " +
                                 list_cells(real_index));
+  }
   std::stable_sort(out.cells.begin(), out.cells.end(), [](const CorrelateCell& a, const CorrelateCell& b) {
     return std::tie(a.task, a.policy) < std::tie(b.task, b.policy);
   });

@@ -87,6 +87,9 @@ mkdir -p "$work/other_policies"
 cell "$work/other_policies/episodes.jsonl" octo pick train 3 1
 expect_error "no (policy, task) cell has episodes of a common split in both runs" \
   "$exe" correlate "$work/sim" "$work/other_policies"
+mkdir -p "$work/other_split"
+cell "$work/other_split/episodes.jsonl" vla pick unseen_all 3 1
+expect_error "1 cells are in both runs, but under different splits" "$exe" correlate "$work/sim" "$work/other_split"
 mkdir -p "$work/malformed"
 cp "$work/sim/episodes.jsonl" "$work/malformed/episodes.jsonl"
 echo '{"policy":"vla","task":"pick"}' >> "$work/malformed/episodes.jsonl"

@@ -230,6 +230,17 @@ TEST(CorrelateRecords, RefusesNoCommonCellAndMalformedRecords) {
               std::string::npos)
         << e.what();
   }
+  std::vector<EpisodeRecord> other_split;
+  add_cell(&other_split, "a", "pick", "unseen_all", 3, 1);
+  try {
+    correlate_records(sim, other_split, {});
+    FAIL() << "cells under different splits must be refused";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("1 cells are in both runs, but under different splits (the sim run has "
+                                         "train; the real run has unseen_all)"),
+              std::string::npos)
+        << e.what();
+  }
   std::vector<EpisodeRecord> bad = sim;
   bad[0].status = "crashed";
   EXPECT_THROW(
