@@ -152,6 +152,10 @@ class Robot {
   /// sleep between steps. False for robots that run on their own clock (twin, real arm).
   virtual bool synchronous() const { return false; }
 
+  /// True for robots with a simulator behind them (SimRobot, the twin): they have a success
+  /// predicate and privileged access once an episode started. False for a real arm.
+  virtual bool simulated() const { return false; }
+
   /// Privileged simulator access for privileged policies (`scripted`, `bc_state`): SimRobot's own
   /// TaskEnv; the twin's mirror (a local TaskEnv that executes the actions the twin reports it
   /// applied). nullptr for a real robot: the runtime then refuses privileged policies.

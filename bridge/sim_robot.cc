@@ -1,19 +1,25 @@
 #include "bridge/sim_robot.h"
 
 #include <cmath>
+#include <utility>
 
 #include "tasks/split.h"
 
 namespace wambench {
 
-SimRobot::SimRobot(const EnvConfig& config) : config_(config) {}
+SimRobot::SimRobot(const EnvConfig& config, std::function<void(mjModel*)> edit_model)
+    : config_(config), edit_model_(std::move(edit_model)) {}
 
 void SimRobot::start_episode(const EpisodeSetup& setup) {
   Split split;
   try {
     split = parse_split(setup.split);
     auto it = envs_.find(setup.task);
-    if (it == envs_.end()) it = envs_.emplace(setup.task, std::make_unique<TaskEnv>(setup.task, config_)).first;
+    if (it == envs_.end()) {
+      auto env = std::make_unique<TaskEnv>(setup.task, config_);
+      if (edit_model_) edit_model_(env->env().mutable_model());
+      it = envs_.emplace(setup.task, std::move(env)).first;
+    }
     env_ = it->second.get();
   } catch (const std::invalid_argument& e) {
     throw RobotFault(RobotFault::Kind::kConfig, std::string("sim robot: ") + e.what());

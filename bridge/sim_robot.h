@@ -2,6 +2,7 @@
 // run against the simulator and be checked against `wambench eval` step for step.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -18,8 +19,10 @@ namespace wambench {
 /// may be called from any thread).
 class SimRobot final : public Robot {
  public:
-  /// `config` as for TaskEnv (image size, cameras, render on / off, controller).
-  explicit SimRobot(const EnvConfig& config = {});
+  /// `config` as for TaskEnv (image size, cameras, render on / off, controller). `edit_model`, if
+  /// given, edits each task's compiled model once, before its first episode (e.g. moves cameras to a
+  /// real setup's calibration, bridge/calibration.h).
+  explicit SimRobot(const EnvConfig& config = {}, std::function<void(mjModel*)> edit_model = nullptr);
   std::string name() const override { return "sim"; }
 
   /// Resets the task's scene to episode (split, index) under base_seed (TaskEnv::reset).
@@ -37,6 +40,7 @@ class SimRobot final : public Robot {
   std::optional<bool> success() const override;
   std::optional<int> progress() const override;
   bool synchronous() const override { return true; }
+  bool simulated() const override { return true; }
   const TaskEnv* privileged() const override { return env_; }
   nlohmann::json episode_stats() const override { return {{"holds", holds_}}; }
 
@@ -47,6 +51,7 @@ class SimRobot final : public Robot {
   TaskEnv& require_env() const;
 
   EnvConfig config_;
+  std::function<void(mjModel*)> edit_model_;
   std::map<std::string, std::unique_ptr<TaskEnv>> envs_;
   TaskEnv* env_ = nullptr;
   int holds_ = 0;

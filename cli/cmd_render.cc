@@ -1,6 +1,7 @@
 #include <iostream>
 #include <memory>
 
+#include "bridge/calibration.h"
 #include "cli/commands.h"
 #include "eval/runner.h"
 #include "policies/policy.h"
@@ -26,7 +27,18 @@ struct RenderOptions {
   std::string checkpoint;  // "" = the bundled one
   bool imagine = false;
   int rows = 6;
+  std::string calibration;  // camera calibration file ("" = the scene's own cameras)
 };
+
+// --calibration: moves the scene's cameras to the calibrated poses and fields of view.
+void calibrate(mjModel* model, const std::string& path) {
+  if (path.empty()) return;
+  try {
+    for (const std::string& note : apply_calibration(model, read_calibration(path))) std::cerr << "render: " << note << "\n";
+  } catch (const std::invalid_argument& e) {
+    throw UsageError(e.what());
+  }
+}
 
 // --imagine: runs the episode with a world-action model and writes, for `rows` of its queries
 // spread over the episode, the real front frame at the query step t, then for each imagined future
@@ -37,6 +49,7 @@ int run_imagine(const RenderOptions& o) {
   config.image_height = config.image_width = o.size;
   config.cameras = {"front", "wrist"};
   TaskEnv env(o.task, config);
+  calibrate(env.env().mutable_model(), o.calibration);
   PolicySpec spec{o.policy, o.checkpoint.empty() ? bundled_checkpoint(o.policy) : o.checkpoint, 0.0, {}};
   std::unique_ptr<Policy> policy;
   try {
@@ -114,6 +127,7 @@ int run_render(const RenderOptions& o) {
   if (o.task.empty()) {
     if (o.grid) throw UsageError("--grid needs --task (a contact sheet shows one task's episodes)");
     Env env(config);
+    calibrate(env.mutable_model(), o.calibration);
     write_png(o.out, render_cameras(env, config.cameras, o.size, ""));
     std::cout << "wrote " << o.out << " (default scene, " << o.camera << ", " << o.size << " px, "
               << to_string(env.renderer()->context().backend()) << ")\n";
@@ -121,6 +135,7 @@ int run_render(const RenderOptions& o) {
   }
   if (!o.scene.empty()) throw UsageError("--scene and --task are exclusive (a task builds its own scene)");
   TaskEnv env(o.task, config);
+  calibrate(env.env().mutable_model(), o.calibration);
   if (o.grid) {
     // Contact sheet: rows = splits (train, unseen_background, unseen_position, unseen_object,
     // unseen_all), columns = episodes 0..K-1, front camera.
@@ -177,6 +192,9 @@ CommandRunner add_render_command(CLI::App& app) {
                 "per query (--rows of them), columns real t, then imagined / real t+k for each imagined future");
   cmd->add_option("--policy", opts->policy, "World-action model for --imagine (wam_ite, wam_joint, harmowam, ...)");
   cmd->add_option("--checkpoint", opts->checkpoint, "Checkpoint of --policy (default: the bundled one)");
+  cmd->add_option("--calibration", opts->calibration,
+                  "Camera calibration of a real setup (JSON, bridge/calibration.h): render from the calibrated camera "
+                  "poses and fields of view, so a sim evaluation matches the real viewpoint");
   cmd->add_option("--rows", opts->rows, "Queries shown by --imagine")->check(CLI::Range(1, 64))->capture_default_str();
   return [opts]() { return run_render(*opts); };
 }

@@ -36,6 +36,14 @@ void save_trajectory(const std::string& path, const EpisodeRecord& record, const
     write_text_attribute(file.id, path, "phases", nlohmann::json(t.phases).dump());
     write_text_attribute(file.id, path, "phases_coarse", nlohmann::json(t.phases_coarse).dump());
     write_text_attribute(file.id, path, "diagnostics", nlohmann::json(t.diagnostics).dump());
+    if (!t.real_series.empty() || !t.real_attributes.empty()) {
+      H5Handle group(H5Gcreate2(file.id, "real", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), H5Gclose);
+      if (group.id < 0) throw std::runtime_error(path + ": HDF5 error while creating group 'real'");
+      for (const auto& [name, series] : t.real_series)
+        write_matrix(group.id, path, name.c_str(), H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, series.values.data(), series.rows,
+                     series.cols);
+      for (const auto& [name, text] : t.real_attributes) write_text_attribute(group.id, path, name.c_str(), text);
+    }
   }
   std::filesystem::rename(tmp, path);
 }

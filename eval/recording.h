@@ -7,7 +7,9 @@
 //    state phase labels, tasks/phase_labeller.h: the label of the state each step ended in),
 //    "phases_coarse" (T coarse state labels, "transit" / "interaction"), "diagnostics" (T per-step
 //    policy diagnostics; the scripted expert's own plan labels are its "phase" / "coarse"
-//    entries); "format" = "wambench-trajectory-1".
+//    entries); "format" = "wambench-trajectory-1". Episodes run on a robot (`wambench real`) add a
+//    group "real/" with the bridge's time stamps, measured poses, latencies and safety
+//    interventions (bridge/runtime.h lists them).
 //    Replaying the actions from the variation's initial state reproduces the trajectory exactly.
 //  - episode_<i>.mp4: front-camera video at the control rate (H.264 when FFmpeg has an encoder
 //    for it, MPEG-4 part 2 otherwise), for the first K episodes of each cell (--record-video K).

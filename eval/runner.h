@@ -38,6 +38,16 @@ struct EpisodeTrace {
   std::vector<int> progress;              ///< steps: the task's furthest sub-goal after the step
   std::vector<nlohmann::json> diagnostics;  ///< steps: the policy's per-step diagnostics
   std::vector<Image> frames;              ///< front camera frames (only when video is recorded)
+  /// A matrix of extra per-step values (row-major).
+  struct Series {
+    size_t rows = 0, cols = 0;  ///< cols 0: a vector of `rows` values
+    std::vector<double> values;
+  };
+  /// Series written under the trajectory's group "real/" (the bridge's episodes on a robot, e.g.
+  /// time stamps and measured poses: bridge/runtime.h documents them); empty for sweeps.
+  std::map<std::string, Series> real_series;
+  /// Text attributes of the "real/" group (JSON text, e.g. per-step safety interventions).
+  std::map<std::string, std::string> real_attributes;
 };
 
 /// Appends the simulator's current qpos, qvel and ctrl to the trace's state rows.
