@@ -61,6 +61,7 @@ int main(int argc, char** argv) {
   add(wambench::cli::add_real_command);
   add([&](CLI::App& a) { return wambench::cli::add_train_command(a, &command_line); });
   add(wambench::cli::add_view_command);
+  add(wambench::cli::add_correlate_command);
 
   // An unknown first word is an unknown command: say so and list the valid ones.
   if (argc > 1 && argv[1][0] != '-') {
