@@ -33,6 +33,9 @@ PACKAGES=(
   python3-websockets python3-msgpack  # stand-in openpi server and client in the protocol tests
   python3-torch            # TorchScript example exporter and the LibTorch/PyTorch parity test
   slurm-wlm munge          # `wambench slurm` tests: a one-node Slurm cluster (scripts/slurm-local.sh)
+  libzmq3-dev cppzmq-dev   # the networked twin of the sim-to-real bridge (ZeroMQ; msgpack messages)
+  ros-core libroscpp-dev libsensor-msgs-dev libgeometry-msgs-dev libstd-msgs-dev  # ROS 1 driver (RosRobot) and its tests against a real roscore
+  python3-rospy python3-rostopic python3-sensor-msgs python3-geometry-msgs python3-std-msgs
 )
 
 SUDO=""
