@@ -29,8 +29,8 @@ namespace {
 namespace fs = std::filesystem;
 
 struct RealOptions {
-  std::string robot, policy, twin, out, resume;
-  std::vector<std::string> tasks, splits = {"train"};
+  std::string robot, twin, out, resume;
+  std::vector<std::string> policies, tasks, splits = {"train"};
   int episodes = 10;
   uint64_t seed = 0;
   bool dry_run = false, auto_judge = false, no_setup_cards = false;
@@ -74,7 +74,8 @@ int run_real(const RealOptions& o) {
     throw UsageError(e.what());
   }
   // The episodes: the same (task, split, index, base seed) list as `wambench eval`.
-  nlohmann::json j = {{"policies", {o.policy}},
+  nlohmann::json j = {{"policies", o.policies.size() == 1 && o.policies[0] == "all" ? nlohmann::json("all")
+                                                                                     : nlohmann::json(o.policies)},
                       {"tasks", o.tasks.size() == 1 && o.tasks[0] == "all" ? nlohmann::json("all") : nlohmann::json(o.tasks)},
                       {"splits", o.splits.size() == 1 && o.splits[0] == "all" ? nlohmann::json("all") : nlohmann::json(o.splits)},
                       {"episodes", o.episodes},
@@ -111,14 +112,18 @@ int run_real(const RealOptions& o) {
     manifest["robot"] = robot_config.to_json();
     manifest["dry_run"] = o.dry_run;
   }
-  const PolicySpec& spec = config.policies.front();
-  std::unique_ptr<Policy> policy;
-  try {
-    policy = make_policy(spec);
-  } catch (const std::invalid_argument& e) {
-    throw UsageError(e.what());
+  // One instance of each policy, in the sweep's order; the robot renders if any of them reads images.
+  std::map<std::string, std::unique_ptr<Policy>> policies;
+  bool needs_images = false;
+  for (const PolicySpec& spec : config.policies) {
+    try {
+      policies[spec.row_label()] = make_policy(spec);
+    } catch (const std::invalid_argument& e) {
+      throw UsageError(e.what());
+    }
+    needs_images |= policies[spec.row_label()]->needs_images();
   }
-  std::unique_ptr<Robot> robot = make_robot(robot_config, policy->needs_images());
+  std::unique_ptr<Robot> robot = make_robot(robot_config, needs_images);
   std::unique_ptr<Robot> twin;
   if (!o.twin.empty()) {
     if (!o.dry_run) throw UsageError("--twin is for dry runs: the twin executes the commands the robot is not sent");
@@ -136,7 +141,14 @@ int run_real(const RealOptions& o) {
   options.dry_run = o.dry_run;
   options.dry_run_twin = twin.get();
   options.frames = config.record_video > 0;
-  RealEpisodeRunner runner(*robot, *policy, filter, options);
+  std::map<std::string, std::unique_ptr<RealEpisodeRunner>> runners;
+  for (auto& [label, policy] : policies) {
+    try {
+      runners[label] = std::make_unique<RealEpisodeRunner>(*robot, *policy, filter, options);
+    } catch (const std::invalid_argument& e) {
+      throw UsageError(e.what());
+    }
+  }
 
   std::unique_ptr<Operator> op;
   if (o.auto_judge) op = std::make_unique<PredicateOperator>();
@@ -150,10 +162,11 @@ int run_real(const RealOptions& o) {
   write_json_atomic((fs::path(dir) / "manifest.json").string(), manifest);
   auto guard = install_emergency_stop_handler();
   const std::vector<EpisodeKey> keys = sweep_keys(config);
-  std::cerr << "real: " << spec.row_label() << " on the '" << robot->name() << "' robot" << (o.dry_run ? " (dry run)" : "")
+  std::cerr << "real: " << config.policies.size() << " policies on the '" << robot->name() << "' robot" << (o.dry_run ? " (dry run)" : "")
             << ", " << keys.size() << " episodes -> " << dir << "\n";
   std::map<std::string, std::unique_ptr<TaskEnv>> info_envs;  // instructions and horizons of the episodes
   size_t done = 0, successes = 0, errors = 0;
+  bool stopped = false;
   std::map<std::pair<std::string, std::string>, int> videos;
   for (const EpisodeKey& key : keys) {
     if (store.has(key)) continue;
@@ -166,6 +179,7 @@ int run_real(const RealOptions& o) {
     const Variation& v = it->second->reset(parse_split(key.split), key.index, config.seed);
     const std::string card = make_cards ? cards.render(dir, key, config.seed) : "";
     EpisodeTrace trace;
+    RealEpisodeRunner& runner = *runners.at(key.policy);
     const std::optional<EpisodeRecord> record =
         runner.run(key, config.seed, v.instruction, it->second->task().horizon_steps(), *op, card, &trace);
     if (!record) {
@@ -185,6 +199,7 @@ int run_real(const RealOptions& o) {
     std::cerr << "real: " << key.task << "/" << key.split << "/#" << key.index << ": " << record->status
               << (record->error.empty() ? "" : " (" + record->error + ")") << " in " << record->steps << " steps\n";
     if (runner.stopped()) {
+      stopped = true;
       std::cerr << "real: emergency stop: the arm was held; finished episodes are in " << dir
                 << "; continue with --resume " << dir << "\n";
       break;
@@ -197,7 +212,7 @@ int run_real(const RealOptions& o) {
     write_report(dir);
     std::cout << "wrote " << (fs::path(dir) / "report.md").string() << "\n";
   }
-  return runner.stopped() ? 130 : 0;
+  return stopped ? 130 : 0;
 }
 
 }  // namespace
@@ -208,7 +223,9 @@ CommandRunner add_real_command(CLI::App& app) {
       "real", "Run a policy on a robot (simulated, the networked twin, or a real arm over ROS 1) through the safety "
               "filter, episode by episode with the operator protocol; records in the formats of `wambench eval`");
   cmd->add_option("--robot", o->robot, "Robot config (JSON, bridge/robot_config.h; examples/real/)")->required();
-  cmd->add_option("--policy", o->policy, "Policy: NAME, NAME@CHECKPOINT or LABEL=NAME@CHECKPOINT (as in eval --policies)")
+  cmd->add_option("--policy", o->policies,
+                  "Policies: NAME, NAME@CHECKPOINT or LABEL=NAME@CHECKPOINT (as in eval --policies); several run one "
+                  "after the other on the same episodes")
       ->required();
   cmd->add_option("--task", o->tasks, "Task name(s), or 'all'")->required();
   cmd->add_option("--split", o->splits, "Split name(s) of the episode list, or 'all'")->capture_default_str();
