@@ -26,6 +26,8 @@ CommandRunner add_view_command(CLI::App& app);
 CommandRunner add_collect_command(CLI::App& app);
 /// `wambench serve`: a policy over openpi's websocket protocol (cli/cmd_serve.cc).
 CommandRunner add_serve_command(CLI::App& app);
+/// `wambench twin`: the networked twin of a real arm (cli/cmd_twin.cc, bridge/twin_server.h).
+CommandRunner add_twin_command(CLI::App& app);
 /// `command_line` is filled with the process's arguments before the runner runs (stored in checkpoints).
 CommandRunner add_train_command(CLI::App& app, const std::string* command_line);
 
