@@ -50,7 +50,7 @@ std::string fmt_s(double s) {
 nlohmann::json summary_ms(std::vector<double> v) {
   if (v.empty()) return {{"n", 0}};
   std::sort(v.begin(), v.end());
-  return {{"n", v.size()}, {"p50", v[v.size() / 2] * 1000.0}, {"max", v.back() * 1000.0}};
+  return {{"n", v.size()}, {"min", v.front() * 1000.0}, {"p50", v[v.size() / 2] * 1000.0}, {"max", v.back() * 1000.0}};
 }
 
 struct Received {
@@ -165,6 +165,8 @@ struct TwinRobot::Impl {
           protocol_error = error;
         } else if (r.message.type == TwinMessageType::kObservation) {
           if (r.message.episode == episode && episode != 0) {
+            // Only the newest is returned: older ones keep what the mirror needs, not their images.
+            if (!observations.empty()) observations.back().message.observation.observation.images.clear();
             observations.push_back(std::move(r));
             ++observations_received;
           }
@@ -357,6 +359,20 @@ void TwinRobot::start_episode(const EpisodeSetup& setup) {
                                                           " did not answer for " + fmt_s(bridge_clock_s() - begin) +
                                                           " s (start_episode_timeout_s)");
 
+  // The mirror is reset before the twin starts (compiling a task's scene takes a while).
+  if (s.config.mirror) {
+    const double hz = s.info.value("control_hz", 10.0);
+    if (!s.mirror || s.mirror_hz != hz) {
+      EnvConfig env;
+      env.render = false;
+      env.control_frequency_hz = hz;
+      s.mirror = std::make_unique<SimRobot>(env);
+      s.mirror_hz = hz;
+    }
+    s.mirror->start_episode(setup);
+    s.mirror_sequence = 0;
+  }
+
   TwinMessage start;
   start.type = TwinMessageType::kStartEpisode;
   start.episode = token;
@@ -370,19 +386,7 @@ void TwinRobot::start_episode(const EpisodeSetup& setup) {
   if (!r->message.has_observation || r->message.observation.sequence != 0)
     throw RobotFault(RobotFault::Kind::kProtocol, "twin robot: the twin's start_episode reply lacks observation 0");
 
-  if (s.config.mirror) {
-    const double hz = s.info.value("control_hz", 10.0);
-    if (!s.mirror || s.mirror_hz != hz) {
-      EnvConfig env;
-      env.render = false;
-      env.control_frequency_hz = hz;
-      s.mirror = std::make_unique<SimRobot>(env);
-      s.mirror_hz = hz;
-    }
-    s.mirror->start_episode(setup);
-    s.mirror_sequence = 0;
-    s.check_mirror(0, r->message.observation.state_hash);
-  }
+  if (s.config.mirror) s.check_mirror(0, r->message.observation.state_hash);
   {
     std::lock_guard<std::mutex> lock(s.mutex);
     s.observations.push_front(std::move(*r));
@@ -429,7 +433,8 @@ TimedObservation TwinRobot::observe() {
   for (const Received& r : taken) {
     s.follow(r.message.observation);
     s.note_applied(r.message.observation);
-    s.ages_s.push_back(r.local_s - (r.message.observation.state_stamp_s - s.offset));
+    if (r.message.observation.sequence > 0)  // observation 0 comes in the start reply, not the stream
+      s.ages_s.push_back(r.local_s - (r.message.observation.state_stamp_s - s.offset));
   }
   s.skipped += static_cast<int64_t>(taken.size()) - 1;
   ++s.returned;

@@ -97,7 +97,8 @@ class TwinRobot final : public Robot {
   /// start_episode().
   const TaskEnv* privileged() const override;
   /// {"client": {...}, "twin": {...}}: the client's observation counts, clock offset and best round
-  /// trip, observation ages at receipt and command latencies (ms, p50 / max), and the twin's stats
+  /// trip, observation ages at receipt (sequence >= 1) and command latencies (ms: n, min, p50, max;
+  /// a command's latency = the twin's receipt stamp minus the time command() sent it), and the twin's stats
   /// (bridge/twin_server.h; from end_episode's reply, or the newest observation before that).
   nlohmann::json episode_stats() const override;
 

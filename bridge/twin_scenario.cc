@@ -87,6 +87,7 @@ nlohmann::json TwinScenario::to_json() const {
   return {{"control_hz", control_hz},
           {"time_scale", time_scale},
           {"seed", seed},
+          {"start_grace_s", start_grace_s},
           {"watchdog_periods", watchdog_periods},
           {"command_latency", {{"mean_ms", command_latency.mean_ms}, {"jitter_ms", command_latency.jitter_ms}}},
           {"observation_latency",
@@ -104,7 +105,7 @@ nlohmann::json TwinScenario::to_json() const {
 
 TwinScenario twin_scenario_from_json(const nlohmann::json& j) {
   check_keys(j, "",
-             {"control_hz", "time_scale", "seed", "watchdog_periods", "command_latency", "observation_latency",
+             {"control_hz", "time_scale", "seed", "start_grace_s", "watchdog_periods", "command_latency", "observation_latency",
               "frame_drop_probability", "sensor_noise", "camera_miscalibration", "tracking_lag_periods",
               "disconnect"});
   TwinScenario s;
@@ -121,6 +122,10 @@ TwinScenario twin_scenario_from_json(const nlohmann::json& j) {
     if (!j["seed"].is_number_unsigned() && !(j["seed"].is_number_integer() && j["seed"].get<int64_t>() >= 0))
       bad("seed", "must be a non-negative integer, got " + j["seed"].dump());
     s.seed = j["seed"].get<uint64_t>();
+  }
+  if (j.contains("start_grace_s")) {
+    s.start_grace_s = non_negative(j["start_grace_s"], "start_grace_s");
+    if (s.start_grace_s > 3600) bad("start_grace_s", "must be <= 3600 s");
   }
   if (j.contains("watchdog_periods")) s.watchdog_periods = integer(j["watchdog_periods"], "watchdog_periods", 1);
   if (j.contains("command_latency")) s.command_latency = latency(j["command_latency"], "command_latency");

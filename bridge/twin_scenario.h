@@ -84,7 +84,13 @@ struct TwinScenario {
   /// Seed of every random draw (latencies, frame drops, noise); each episode's stream is derived
   /// from it and the episode's ordinal, so a scenario replays identically.
   uint64_t seed = 0;
-  /// The watchdog counts a hold when no command has arrived for this many periods (>= 1). Default 2.
+  /// An episode's ticks start when its first command arrives (tick 1 applies it), so the time a
+  /// runtime needs between start_episode and its first command (policy reset, warm-up) does not turn
+  /// into holds; if no command comes, they start this many wall-clock seconds (>= 0) after the reset.
+  /// Default 1.
+  double start_grace_s = 1.0;
+  /// The watchdog counts a hold at a tick when this many consecutive ticks (periods, >= 1) had no new
+  /// command. Default 2.
   int watchdog_periods = 2;
   LatencySpec command_latency;      ///< client -> twin, per command
   LatencySpec observation_latency;  ///< twin -> client, per observation (capture stamps unchanged)

@@ -78,7 +78,8 @@ struct TwinServer::Impl {
   zmq::socket_t socket{context, zmq::socket_type::router};
   std::string endpoint;
   double clock_origin = steady_s();
-  std::unique_ptr<SimRobot> robot;
+  EnvConfig env_config;
+  std::unique_ptr<SimRobot> robot;  // made and destroyed on run()'s thread (its GL contexts live there)
   std::set<const mjModel*> calibrated_models;
 
   // The running episode.
@@ -88,7 +89,9 @@ struct TwinServer::Impl {
   EpisodeSetup setup;
   std::string client;  // ZeroMQ identity of the client that started it
   uint64_t sequence = 0;
-  double start_time = 0, next_tick = 0, last_arrival = 0;
+  double start_time = 0, next_tick = 0;
+  bool waiting_first_command = false;  // ticks start with the first command (or after start_grace_s)
+  int ticks_without_command = 0;
   bool in_watchdog = false;
   std::deque<PendingCommand> inbox;
   std::deque<Step> lag;
@@ -142,6 +145,8 @@ struct TwinServer::Impl {
   void finish_episode(const char* why) {
     if (!active) return;
     active = false;
+    outbox.clear();
+    inbox.clear();
     stats["ticks"] = sequence;
     stats["ended_by"] = why;
     command_link_stats();
@@ -306,8 +311,9 @@ struct TwinServer::Impl {
     r.observation.stats = stats;
     first_reply = r;
     start_time = now();
-    last_arrival = start_time;
-    next_tick = start_time + period();
+    ticks_without_command = 0;
+    waiting_first_command = true;
+    next_tick = start_time + std::max(period(), config.scenario.start_grace_s);
     r.twin_time_s = start_time;
     send(identity, encode_twin_message(r));
     spdlog::info("twin: episode {} started: {} {} #{} (token {})", ordinal, setup.task, setup.split, setup.index, token);
@@ -363,6 +369,10 @@ struct TwinServer::Impl {
         c.id = m.id;
         c.command = m.command;
         inbox.push_back(c);
+        if (waiting_first_command) {  // the loop is running: tick 1 applies this command
+          waiting_first_command = false;
+          next_tick = std::max(start_time + period(), c.arrive);
+        }
         break;
       }
       case TwinMessageType::kReply:
@@ -373,6 +383,7 @@ struct TwinServer::Impl {
   }
 
   void tick(double t) {
+    waiting_first_command = false;
     ++sequence;
     const bool outage = in_outage(t);
     std::optional<PendingCommand> chosen;
@@ -386,14 +397,13 @@ struct TwinServer::Impl {
       lag.clear();
       chosen.reset();
     }
-    if (chosen) last_arrival = chosen->arrive;
-    const bool watchdog = t - last_arrival > config.scenario.watchdog_periods * period() + 1e-9;
+    ticks_without_command = chosen ? 0 : ticks_without_command + 1;
+    const bool watchdog = ticks_without_command >= config.scenario.watchdog_periods;
     if (watchdog) {
       stats["watchdog_holds"] = stats["watchdog_holds"].get<int64_t>() + 1;
       if (!in_watchdog) {
         stats["watchdog_events"] = stats["watchdog_events"].get<int64_t>() + 1;
-        spdlog::info("twin: watchdog hold at tick {}: no command for {:.3f} s ({} periods)", sequence,
-                     t - last_arrival, config.scenario.watchdog_periods);
+        spdlog::info("twin: watchdog hold at tick {}: no command for {} periods", sequence, ticks_without_command);
       }
     }
     in_watchdog = watchdog;
@@ -503,7 +513,7 @@ TwinServer::TwinServer(const TwinServerConfig& config) : impl_(std::make_unique<
   env.image_height = env.image_width = config.image_size;
   env.cameras = config.cameras;
   env.control_frequency_hz = config.scenario.control_hz;
-  impl_->robot = std::make_unique<SimRobot>(env);
+  impl_->env_config = env;
   impl_->socket.set(zmq::sockopt::linger, 0);
   impl_->socket.set(zmq::sockopt::router_mandatory, 0);
   impl_->socket.bind(config.endpoint);
@@ -516,6 +526,8 @@ std::string TwinServer::endpoint() const { return impl_->endpoint; }
 
 void TwinServer::run() {
   Impl& s = *impl_;
+  s.robot = std::make_unique<SimRobot>(s.env_config);
+  s.calibrated_models.clear();
   zmq::pollitem_t items[] = {{static_cast<void*>(s.socket), 0, ZMQ_POLLIN, 0}};
   while (!stop_.load()) {
     double t = s.now();
@@ -523,7 +535,12 @@ void TwinServer::run() {
     if (s.active) wake = std::min(wake, s.next_tick);
     if (!s.outbox.empty()) wake = std::min(wake, s.outbox.front().send_at);
     const auto timeout = std::chrono::milliseconds(static_cast<int64_t>(std::max(0.0, std::ceil((wake - t) * 1000.0))));
-    zmq::poll(items, 1, timeout);
+    try {
+      zmq::poll(items, 1, timeout);
+    } catch (const zmq::error_t& e) {
+      if (e.num() != EINTR) throw;
+      continue;  // a signal (SIGINT / SIGTERM): stop_ is checked above
+    }
     while (true) {
       zmq::message_t identity, payload;
       if (!s.socket.recv(identity, zmq::recv_flags::dontwait)) break;
@@ -548,6 +565,7 @@ void TwinServer::run() {
     }
   }
   s.finish_episode("shutdown");
+  s.robot.reset();
 }
 
 }  // namespace wambench

@@ -11,11 +11,14 @@
 //    it through the tracking lag, applies it to its SimRobot for one control period, and queues an
 //    observation (after noise and frame drops) to be sent after the injected observation latency.
 //  - A tick without a new command applies a hold: zero motion with the gripper latch repeated
-//    (make_hold_command's action), never the last delta again. When no command has arrived for
-//    TwinScenario::watchdog_periods periods, the tick is counted (and logged once per episode
-//    stretch) as a watchdog hold; the twin keeps holding.
+//    (make_hold_command's action), never the last delta again. When TwinScenario::watchdog_periods
+//    consecutive ticks (periods) passed without a new command, the tick is counted (and logged once
+//    per stretch) as a watchdog hold; the twin keeps holding.
 //  - Episodes: kStartEpisode resets the SimRobot to the setup's episode exactly as `wambench eval`
-//    does and replies with observation 0; ticks start one period after the reply. Commands of another
+//    does and replies with observation 0; ticks start when the episode's first command arrives (tick
+//    1 applies it; at the earliest one period after the reply), or TwinScenario::start_grace_s
+//    after the reply if none comes (so the runtime's warm-up before its first command is not
+//    turned into holds; a real arm's controller likewise starts on its first command). Commands of another
 //    episode token are ignored. kEndEpisode stops the ticks and replies with the episode's stats.
 //    A newer kStartEpisode ends the running episode first.
 //  - Without faults, a client that answers observation k within the period has its command applied

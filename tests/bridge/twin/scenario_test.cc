@@ -1,5 +1,7 @@
 #include "bridge/twin_scenario.h"
 
+#include <filesystem>
+
 #include <gtest/gtest.h>
 
 namespace wambench {
@@ -100,6 +102,18 @@ TEST(TwinScenario, UnreadableFileIsNamed) {
   } catch (const std::invalid_argument& e) {
     EXPECT_NE(std::string(e.what()).find("/nonexistent/scenario.json"), std::string::npos) << e.what();
   }
+}
+
+TEST(TwinScenario, ExampleFilesParse) {
+  int files = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(WAMBENCH_SOURCE_DIR "/examples/twin")) {
+    if (entry.path().extension() != ".json") continue;
+    SCOPED_TRACE(entry.path().string());
+    const TwinScenario s = load_twin_scenario(entry.path().string());
+    EXPECT_FALSE(s.active_faults().empty());
+    ++files;
+  }
+  EXPECT_GE(files, 5);
 }
 
 }  // namespace

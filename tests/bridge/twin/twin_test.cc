@@ -1,6 +1,7 @@
 // The twin against TwinRobot over loopback TCP. Each test runs a TwinServer on its own thread on a
 // free port ("tcp://127.0.0.1:*") and stops it on exit; `wambench twin` runs as a child process
-// stopped by PID. time_scale 5 (20 ms ticks) unless a test says otherwise.
+// stopped by PID. time_scale 5 (20 ms ticks) unless a test says otherwise; the tests that need every
+// command to make its tick run in real time (100 ms ticks).
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -141,7 +142,9 @@ EpisodeResult run_scripted(Robot& robot, const EpisodeSetup& setup, TwinRobot* t
 }
 
 TEST(Twin, NoFaultsScriptedMatchesSimRobotEpisodeForEpisode) {
-  ServerThread server(server_config(nlohmann::json::object(), 64));
+  // Real time (100 ms ticks): exactness needs every answer within the period, and the build machine
+  // is shared (a load of 5 on 2 cores made 20 ms ticks miss commands).
+  ServerThread server(server_config({{"time_scale", 1.0}}, 64));
   TwinRobot twin(robot_config(server.endpoint()));
   EnvConfig sim_config;
   sim_config.render = false;
@@ -153,8 +156,7 @@ TEST(Twin, NoFaultsScriptedMatchesSimRobotEpisodeForEpisode) {
     const EpisodeSetup setup = make_setup(task, index);
     const EpisodeResult expected = run_scripted(sim, setup, nullptr);
     const EpisodeResult got = run_scripted(twin, setup, &twin);
-    EXPECT_EQ(got.late_commands, 0) << "commands missed their tick: the machine is too loaded for time_scale "
-                                    << kTimeScale;
+    EXPECT_EQ(got.late_commands, 0) << "commands missed their tick: the machine is too loaded for real time";
     EXPECT_EQ(got.success, expected.success);
     EXPECT_EQ(got.steps, expected.steps);
     EXPECT_EQ(got.final_hash, expected.final_hash);
@@ -191,11 +193,12 @@ TEST(Twin, ObservationLatencyMakesStampsOlder) {
   drive(twin, 40, &zero);
   const nlohmann::json stats = twin.episode_stats();
   const nlohmann::json& age = stats["client"]["observation_age_at_receipt_ms"];
-  // Sequence 0 comes in the start reply (no injected latency); the others were held back 80..120 ms.
-  EXPECT_GE(age["n"].get<int>(), 40);
-  EXPECT_GT(age["p50"].get<double>(), 80.0) << stats.dump();
+  // Observations after the first (which comes in the start reply) were held back 80..120 ms.
+  // (The maximum is not checked: on a loaded machine a late tick or a descheduled client adds to it.)
+  EXPECT_GE(age["n"].get<int>(), 35);
+  EXPECT_GE(age["min"].get<double>(), 80.0 - 1.0) << stats.dump();
+  EXPECT_GT(age["p50"].get<double>(), 85.0) << stats.dump();
   EXPECT_LT(age["p50"].get<double>(), 135.0) << stats.dump();
-  EXPECT_LT(age["max"].get<double>(), 170.0) << stats.dump();
   const nlohmann::json& injected = stats["twin"]["observation_latency_ms"];
   EXPECT_GE(injected["max"].get<double>(), 100.0);
   EXPECT_LE(injected["max"].get<double>(), 120.0);
@@ -203,7 +206,7 @@ TEST(Twin, ObservationLatencyMakesStampsOlder) {
 }
 
 TEST(Twin, CommandLatencyDelaysTheTickThatAppliesIt) {
-  ServerThread server(server_config({{"command_latency", {{"mean_ms", 100}, {"jitter_ms", 0}}}}));
+  ServerThread server(server_config({{"command_latency", {{"mean_ms", 100}, {"jitter_ms", 0}}}, {"start_grace_s", 0}}));
   TwinRobot twin(robot_config(server.endpoint()));
   twin.start_episode(make_setup("press_button", 0));
   drive(twin, 5, nullptr);
@@ -256,9 +259,11 @@ TEST(Twin, FrameDropsLeaveStaleCountedFrames) {
 }
 
 TEST(Twin, CameraMiscalibrationMovesOnlyTheImage) {
-  ServerThread nominal(server_config(nlohmann::json::object()));
+  // No commands are sent: a long start_grace_s keeps both twins at observation 0.
+  ServerThread nominal(server_config({{"start_grace_s", 60}}));
   ServerThread moved(server_config(
-      {{"camera_miscalibration", {{"front", {{"translation_m", {0.02, 0.0, 0.0}}, {"rotation_deg", {0.0, 3.0, 0.0}}}}}}}));
+      {{"start_grace_s", 60},
+       {"camera_miscalibration", {{"front", {{"translation_m", {0.02, 0.0, 0.0}}, {"rotation_deg", {0.0, 3.0, 0.0}}}}}}}));
   TwinRobot a(robot_config(nominal.endpoint()));
   TwinRobot b(robot_config(moved.endpoint()));
   const EpisodeSetup setup = make_setup("pick_place", 0);
@@ -286,7 +291,8 @@ TEST(Twin, CameraMiscalibrationMovesOnlyTheImage) {
 
 TEST(Twin, TrackingLagShiftsAppliedActionsByNTicks) {
   constexpr int kLag = 2;
-  ServerThread server(server_config({{"tracking_lag_periods", kLag}}));
+  // Real time (100 ms ticks): every command must make its tick, even on a loaded machine.
+  ServerThread server(server_config({{"tracking_lag_periods", kLag}, {"time_scale", 1.0}}));
   TwinRobot twin(robot_config(server.endpoint()));
   twin.start_episode(make_setup("press_button", 0));
   std::map<uint64_t, Action> sent;  // answers_sequence -> action
@@ -328,7 +334,7 @@ TEST(Twin, DisconnectHoldsTheArmTimesOutAndRecovers) {
   TwinRobot twin(robot_config(server.endpoint()));
   const EpisodeSetup setup = make_setup("press_button", 0);
   twin.start_episode(setup);
-  const Action move{0.6, 0.3, -0.3, 0, 0, 0, -1};
+  const Action move{0.1, 0.05, 0.05, 0, 0, 0, -1};  // 5 mm, 2.5 mm, 2.5 mm per tick
   const double start = bridge_clock_s();
   std::optional<RobotFault> fault;
   double waited = 0;
@@ -352,7 +358,7 @@ TEST(Twin, DisconnectHoldsTheArmTimesOutAndRecovers) {
   EXPECT_TRUE(fault->kind() == RobotFault::Kind::kDisconnected || fault->kind() == RobotFault::Kind::kTimeout)
       << to_string(fault->kind());
   EXPECT_LE(waited, 0.5 + 0.15) << "observe() exceeded its limit";
-  EXPECT_NE(std::string(fault->what()).find("0.50 s"), std::string::npos) << fault->what();
+  EXPECT_NE(std::string(fault->what()).find("observe_timeout_s 0.50"), std::string::npos) << fault->what();
   EXPECT_GT(last_sequence, 10u);
   twin.hold();         // what the runtime does; lost in the outage, harmless
   twin.end_episode();  // lost too: waits request_timeout_s and gives up without throwing
@@ -376,10 +382,10 @@ TEST(Twin, DisconnectHoldsTheArmTimesOutAndRecovers) {
   ASSERT_TRUE(d.is_object()) << first.dump();
   EXPECT_NEAR(d["start_s"].get<double>(), 0.6, 0.05);
   EXPECT_NEAR(d["end_s"].get<double>() - d["start_s"].get<double>(), 2.0, 0.05);
-  EXPECT_GE(d["held_ticks"].get<int>(), static_cast<int>(2.0 * 10 * kTimeScale) - 2);
+  EXPECT_GE(d["held_ticks"].get<int>(), static_cast<int>(0.8 * 2.0 * 10 * kTimeScale));
   EXPECT_GT(d["messages_discarded"].get<int>(), 0);
   EXPECT_GT(d["observations_lost"].get<int>(), 0);
-  // Holding: the arm settles on its last target (the commands moved it ~1 cm per tick before).
+  // Holding: the arm settles on its last target (the commands moved it ~6 mm per tick before).
   EXPECT_LT(d["arm_joint_max_change_rad"].get<double>(), 0.02) << d.dump();
   EXPECT_GT(first["watchdog_holds"].get<int>(), 0);
   std::filesystem::remove(log);
@@ -417,19 +423,19 @@ TEST(Twin, UnknownTaskIsAConfigFaultFromTheTwin) {
 }
 
 TEST(Twin, WatchdogCountsHoldsWithoutCommands) {
-  ServerThread server(server_config(nlohmann::json::object(), 32));
+  ServerThread server(server_config({{"start_grace_s", 0}}, 32));
   TwinRobot twin(robot_config(server.endpoint()));
   twin.start_episode(make_setup("press_button", 0));
   const auto seen = drive(twin, 12, nullptr);
   for (const auto& [obs, raw] : seen) {
     if (obs.sequence == 0) continue;
     EXPECT_TRUE(raw.applied_hold);
-    EXPECT_EQ(raw.watchdog_hold, obs.sequence > 2) << "tick " << obs.sequence;
+    EXPECT_EQ(raw.watchdog_hold, obs.sequence >= 2) << "tick " << obs.sequence;
     EXPECT_EQ(raw.applied_action[0], 0.0);
     EXPECT_EQ(raw.applied_action[6], -1.0);  // the open latch repeated
   }
   twin.end_episode();
-  EXPECT_GE(twin.episode_stats()["twin"]["watchdog_holds"].get<int>(), 9);
+  EXPECT_GE(twin.episode_stats()["twin"]["watchdog_holds"].get<int>(), 10);
 }
 
 TEST(TwinRobotConfig, ParsesAndRejects) {
