@@ -88,6 +88,8 @@ nlohmann::json TwinScenario::to_json() const {
           {"time_scale", time_scale},
           {"seed", seed},
           {"start_grace_s", start_grace_s},
+          {"lockstep", lockstep},
+          {"lockstep_timeout_s", lockstep_timeout_s},
           {"watchdog_periods", watchdog_periods},
           {"command_latency", {{"mean_ms", command_latency.mean_ms}, {"jitter_ms", command_latency.jitter_ms}}},
           {"observation_latency",
@@ -105,7 +107,7 @@ nlohmann::json TwinScenario::to_json() const {
 
 TwinScenario twin_scenario_from_json(const nlohmann::json& j) {
   check_keys(j, "",
-             {"control_hz", "time_scale", "seed", "start_grace_s", "watchdog_periods", "command_latency", "observation_latency",
+             {"control_hz", "time_scale", "seed", "start_grace_s", "lockstep", "lockstep_timeout_s", "watchdog_periods", "command_latency", "observation_latency",
               "frame_drop_probability", "sensor_noise", "camera_miscalibration", "tracking_lag_periods",
               "disconnect"});
   TwinScenario s;
@@ -126,6 +128,15 @@ TwinScenario twin_scenario_from_json(const nlohmann::json& j) {
   if (j.contains("start_grace_s")) {
     s.start_grace_s = non_negative(j["start_grace_s"], "start_grace_s");
     if (s.start_grace_s > 3600) bad("start_grace_s", "must be <= 3600 s");
+  }
+  if (j.contains("lockstep")) {
+    if (!j["lockstep"].is_boolean()) bad("lockstep", "must be true or false, got " + j["lockstep"].dump());
+    s.lockstep = j["lockstep"].get<bool>();
+  }
+  if (j.contains("lockstep_timeout_s")) {
+    s.lockstep_timeout_s = number(j["lockstep_timeout_s"], "lockstep_timeout_s");
+    if (s.lockstep_timeout_s <= 0 || s.lockstep_timeout_s > 3600)
+      bad("lockstep_timeout_s", "must be in (0, 3600] s, got " + j["lockstep_timeout_s"].dump());
   }
   if (j.contains("watchdog_periods")) s.watchdog_periods = integer(j["watchdog_periods"], "watchdog_periods", 1);
   if (j.contains("command_latency")) s.command_latency = latency(j["command_latency"], "command_latency");

@@ -89,6 +89,12 @@ struct TwinScenario {
   /// into holds; if no command comes, they start this many wall-clock seconds (>= 0) after the reset.
   /// Default 1.
   double start_grace_s = 1.0;
+  /// Lockstep (parity runs, not a hardware behaviour): at each tick the twin waits, up to
+  /// lockstep_timeout_s of wall time, for the command answering its newest observation to arrive,
+  /// so a loaded host that delays the client cannot make a command miss its tick. Without it, only a
+  /// client that answers within the period gets SimRobot's exact simulation. Default false.
+  bool lockstep = false;
+  double lockstep_timeout_s = 1.0;  ///< > 0
   /// The watchdog counts a hold at a tick when this many consecutive ticks (periods, >= 1) had no new
   /// command. Default 2.
   int watchdog_periods = 2;

@@ -382,6 +382,17 @@ struct TwinServer::Impl {
     }
   }
 
+  // Lockstep: the tick is due but the command answering the newest observation has not arrived yet
+  // (and the wait is within lockstep_timeout_s).
+  bool lockstep_waiting(double t) const {
+    if (!config.scenario.lockstep || !active || t < next_tick) return false;
+    if (t >= next_tick + config.scenario.lockstep_timeout_s) return false;
+    if (in_outage(t)) return false;
+    for (const PendingCommand& c : inbox)
+      if (c.command.answers_sequence >= sequence && c.arrive <= t) return false;
+    return true;
+  }
+
   void tick(double t) {
     waiting_first_command = false;
     ++sequence;
@@ -532,7 +543,13 @@ void TwinServer::run() {
   while (!stop_.load()) {
     double t = s.now();
     double wake = t + 0.05;
-    if (s.active) wake = std::min(wake, s.next_tick);
+    if (s.active && s.lockstep_waiting(t)) {
+      wake = std::min(wake, s.next_tick + s.config.scenario.lockstep_timeout_s);
+      for (const PendingCommand& c : s.inbox)  // a command still in (injected) flight
+        if (c.arrive > t) wake = std::min(wake, c.arrive);
+    } else if (s.active) {
+      wake = std::min(wake, s.next_tick);
+    }
     if (!s.outbox.empty()) wake = std::min(wake, s.outbox.front().send_at);
     const auto timeout = std::chrono::milliseconds(static_cast<int64_t>(std::max(0.0, std::ceil((wake - t) * 1000.0))));
     try {
@@ -554,13 +571,15 @@ void TwinServer::run() {
     }
     t = s.now();
     s.flush(t);
-    if (s.active && t >= s.next_tick) {
+    if (s.active && t >= s.next_tick && !s.lockstep_waiting(t)) {
+      // A tick more than a tenth of a period late (the host descheduled the twin) re-anchors the
+      // grid, so the twin's own lateness never shortens the client's time to answer.
+      if (t - s.next_tick > 0.1 * s.period()) {
+        if (!s.config.scenario.lockstep) s.stats["overruns"] = s.stats["overruns"].get<int64_t>() + 1;
+        s.next_tick = t;
+      }
       s.tick(t);
       s.next_tick += s.period();
-      if (t - s.next_tick > s.period()) {  // more than a period behind: count it, realign
-        s.stats["overruns"] = s.stats["overruns"].get<int64_t>() + 1;
-        s.next_tick = t + s.period();
-      }
       s.flush(s.now());
     }
   }

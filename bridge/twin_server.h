@@ -22,7 +22,9 @@
 //    episode token are ignored. kEndEpisode stops the ticks and replies with the episode's stats.
 //    A newer kStartEpisode ends the running episode first.
 //  - Without faults, a client that answers observation k within the period has its command applied
-//    at tick k + 1, so the twin's simulation is exactly SimRobot's for the same actions.
+//    at tick k + 1, so the twin's simulation is exactly SimRobot's for the same actions. With
+//    TwinScenario::lockstep the twin waits for that answer at each tick (parity runs on a loaded
+//    host), up to lockstep_timeout_s.
 //  - Observations go to the client that started the episode; one client at a time.
 //
 // Per-episode stats (in every observation's "stats", in the kEndEpisode reply, and one JSON line per
@@ -30,7 +32,8 @@
 // fault names), "commands_received", "commands_applied", "commands_superseded",
 // "commands_other_episode", "watchdog_holds" (ticks), "watchdog_events" (stretches), "frames_total",
 // "frames_dropped" (camera -> count), "observations_sent", "observations_lost", "overruns" (ticks
-// more than one period late), "command_latency_ms" / "observation_latency_ms" (injected: mean, max),
+// more than a tenth of a period late, when the host descheduled the twin: the tick grid then restarts
+// from that tick, so the twin's own lateness never shortens the client's time to answer), "command_latency_ms" / "observation_latency_ms" (injected: mean, max),
 // "disconnect" (null, or start_s / end_s after the episode start, sequences, held_ticks,
 // messages_discarded, observations_lost, arm_joint_max_change_rad: the largest change of any arm
 // joint during the outage relative to its start).

@@ -94,7 +94,8 @@ struct EpisodeResult {
   int steps = 0;
   uint64_t final_hash = 0;
   std::vector<Action> actions;
-  int late_commands = 0;  // twin ticks that did not apply the command answering the previous observation
+  int late_commands = 0;
+  double last_act_s = 0, prev_stamp = 0, prev_returned = 0, prev_sent = 0;  // twin ticks that did not apply the command answering the previous observation
 };
 
 // The runtime's loop: observe -> (act when the chunk is used up) -> command, until success or horizon.
@@ -118,11 +119,21 @@ EpisodeResult run_scripted(Robot& robot, const EpisodeSetup& setup, TwinRobot* t
     EXPECT_EQ(obs.sequence, static_cast<uint64_t>(r.steps)) << "the loop skipped an observation";
     if (twin != nullptr && r.steps > 0) {
       const TwinObservation& t = twin->last_twin_observation();
-      if (t.applied_hold || t.applied_action != r.actions.back()) ++r.late_commands;
+      if (t.applied_hold || t.applied_action != r.actions.back()) {
+        ++r.late_commands;
+        std::fprintf(stderr,
+                     "late command at step %d: observation %d stamped %.4f, returned %.4f, answered %.4f; the next "
+                     "tick was at %.4f\n",
+                     r.steps, r.steps - 1, r.prev_stamp, r.prev_returned, r.prev_sent, obs.state_stamp_s);
+      }
     }
+    r.prev_stamp = obs.state_stamp_s;
+    r.prev_returned = bridge_clock_s();
     if (robot.success().value_or(false) || r.steps >= setup.horizon_steps) break;
     if (queue.empty()) {
+      const double a0 = bridge_clock_s();
       PolicyOutput out = policy->act(obs.observation);
+      r.last_act_s = bridge_clock_s() - a0;
       const size_t n = out.execute_steps == 0 ? out.chunk.size() : static_cast<size_t>(out.execute_steps);
       queue.insert(queue.end(), out.chunk.begin(), out.chunk.begin() + n);
     }
@@ -132,6 +143,7 @@ EpisodeResult run_scripted(Robot& robot, const EpisodeSetup& setup, TwinRobot* t
     c.answers_sequence = obs.sequence;
     c.issued_s = bridge_clock_s();
     robot.command(c);
+    r.prev_sent = bridge_clock_s();
     r.actions.push_back(c.action);
     ++r.steps;
   }
@@ -141,22 +153,23 @@ EpisodeResult run_scripted(Robot& robot, const EpisodeSetup& setup, TwinRobot* t
   return r;
 }
 
-TEST(Twin, NoFaultsScriptedMatchesSimRobotEpisodeForEpisode) {
-  // Real time (100 ms ticks): exactness needs every answer within the period, and the build machine
-  // is shared (a load of 5 on 2 cores made 20 ms ticks miss commands).
-  ServerThread server(server_config({{"time_scale", 1.0}}, 64));
+// Runs the scripted policy on the twin and on SimRobot over a few episodes of 3 tasks; returns the
+// number of commands that missed their tick on the twin.
+int expect_parity(const nlohmann::json& scenario) {
+  ServerThread server(server_config(scenario, 32));
   TwinRobot twin(robot_config(server.endpoint()));
   EnvConfig sim_config;
   sim_config.render = false;
   SimRobot sim(sim_config);
-  int successes = 0;
+  int successes = 0, late = 0;
   for (const auto& [task, index] : std::vector<std::pair<std::string, int>>{
            {"press_button", 0}, {"press_button", 1}, {"pick_place", 0}, {"pick_place", 1}, {"open_drawer", 0}}) {
     SCOPED_TRACE(task + " #" + std::to_string(index));
     const EpisodeSetup setup = make_setup(task, index);
     const EpisodeResult expected = run_scripted(sim, setup, nullptr);
     const EpisodeResult got = run_scripted(twin, setup, &twin);
-    EXPECT_EQ(got.late_commands, 0) << "commands missed their tick: the machine is too loaded for real time";
+    late += got.late_commands;
+    if (got.late_commands > 0) continue;  // the precondition of parity did not hold (see the callers)
     EXPECT_EQ(got.success, expected.success);
     EXPECT_EQ(got.steps, expected.steps);
     EXPECT_EQ(got.final_hash, expected.final_hash);
@@ -164,9 +177,23 @@ TEST(Twin, NoFaultsScriptedMatchesSimRobotEpisodeForEpisode) {
     successes += expected.success ? 1 : 0;
     const nlohmann::json stats = twin.episode_stats();
     EXPECT_EQ(stats["twin"]["frames_dropped"], nlohmann::json::object());
-    EXPECT_EQ(stats["twin"]["episode"].get<int>() >= 0, true);
+    EXPECT_EQ(stats["twin"]["watchdog_holds"], 0) << stats.dump();
   }
-  EXPECT_GT(successes, 0) << "the scripted expert should solve some of these episodes";
+  if (late == 0) EXPECT_GT(successes, 0) << "the scripted expert should solve some of these episodes";
+  return late;
+}
+
+// Lockstep (the twin waits for each answer): parity must hold whatever the machine's load.
+TEST(Twin, NoFaultsLockstepScriptedMatchesSimRobotEpisodeForEpisode) {
+  EXPECT_EQ(expect_parity({{"lockstep", true}, {"time_scale", kTimeScale}}), 0);
+}
+
+// Real time (100 ms ticks), no lockstep: parity holds for every episode whose commands all made their
+// tick. A command that missed its tick (the shared build machine descheduled the client for most of
+// a period) voids that episode's comparison; the test is skipped if that happened.
+TEST(Twin, NoFaultsRealTimeScriptedMatchesSimRobotEpisodeForEpisode) {
+  const int late = expect_parity({{"time_scale", 1.0}});
+  if (late > 0) GTEST_SKIP() << late << " command(s) missed their tick (host load); their episodes were not compared";
 }
 
 // Runs `ticks` observations answering each with `action` (or nothing if !send); returns them.
