@@ -1,7 +1,8 @@
 // The networked twin's transport over loopback TCP (ZeroMQ + msgpack), 2 cameras x 128 x 128 x 3:
-//  - BM_TwinObservationRoundTrip: from the twin's tick (the observation's capture stamp) to the
-//    moment TwinRobot::observe() returns it (encode, send, receive, decode, stamp conversion, and
-//    with Arg 1 the mirror's control step and hash check).
+//  - BM_TwinObservationRoundTrip: from the observation's capture stamp (the end of the twin's
+//    physics step) to the moment TwinRobot::observe() returns it: the twin's rendering of the two
+//    cameras (reported as the counter twin_render_us), encode, send, receive, decode, stamp
+//    conversion, and with Arg 1 the mirror's control step and hash check.
 //  - BM_TwinCommandLatency: from TwinRobot::command() to the twin's receipt of the command (the
 //    receipt stamp the twin reports in the observation that applied it), converted to the client's
 //    clock with the estimated offset.
@@ -22,11 +23,11 @@ using namespace wambench;
 struct Twin {
   std::unique_ptr<TwinServer> server;
   std::thread thread;
-  explicit Twin(int image_size) {
+  Twin(int image_size, bool lockstep) {
     TwinServerConfig c;
     c.endpoint = "tcp://127.0.0.1:*";
     c.image_size = image_size;
-    c.scenario = twin_scenario_from_json({{"time_scale", 10.0}});
+    c.scenario = twin_scenario_from_json({{"time_scale", 10.0}, {"lockstep", lockstep}});
     server = std::make_unique<TwinServer>(c);
     thread = std::thread([this] { server->run(); });
   }
@@ -54,12 +55,13 @@ TwinRobotConfig client_config(const std::string& endpoint, bool mirror) {
 }
 
 void BM_TwinObservationRoundTrip(benchmark::State& state) {
-  Twin twin(128);
+  Twin twin(128, false);
   TwinRobot robot(client_config(twin.server->endpoint(), state.range(0) != 0));
   robot.start_episode(setup());
-  robot.observe();
   RobotCommand c;
   c.action = {0, 0, 0, 0, 0, 0, -1};
+  robot.observe();
+  robot.command(c);  // the twin's ticks start with the first command
   for (auto _ : state) {
     const TimedObservation obs = robot.observe();
     state.SetIterationTime(bridge_clock_s() - obs.state_stamp_s);
@@ -67,12 +69,16 @@ void BM_TwinObservationRoundTrip(benchmark::State& state) {
     robot.command(c);
   }
   robot.end_episode();
-  state.counters["clock_sync_rtt_us"] = robot.episode_stats()["client"]["clock_sync_rtt_ms"].get<double>() * 1000.0;
+  const nlohmann::json stats = robot.episode_stats();
+  state.counters["clock_sync_rtt_us"] = stats["client"]["clock_sync_rtt_ms"].get<double>() * 1000.0;
+  // The twin's camera rendering (2 x 128 x 128, software GL) is part of the round trip: the capture
+  // stamp is taken when the physics step ends, the observation is sent after rendering.
+  state.counters["twin_render_us"] = stats["twin"]["render_ms"]["mean"].get<double>() * 1000.0;
 }
 BENCHMARK(BM_TwinObservationRoundTrip)->Arg(0)->Arg(1)->UseManualTime()->Unit(benchmark::kMicrosecond)->Iterations(300);
 
 void BM_TwinCommandLatency(benchmark::State& state) {
-  Twin twin(128);
+  Twin twin(128, true);  // lockstep: every command is applied at its tick, whatever the host's load
   TwinRobot robot(client_config(twin.server->endpoint(), false));
   robot.start_episode(setup());
   TimedObservation obs = robot.observe();

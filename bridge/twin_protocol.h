@@ -52,7 +52,9 @@ struct TwinObservation {
   Observation observation;
   /// Camera -> capture time of its image (twin time, s); older than state_stamp_s for a stale frame.
   std::map<std::string, double> image_stamp_s;
-  double state_stamp_s = 0;  ///< capture time of the proprioception (twin time, s)
+  /// Capture time of the proprioception (twin time, s): when the tick's physics step ended. Images
+  /// of the tick show that state and carry the same stamp (rendering is the camera's readout time).
+  double state_stamp_s = 0;
   uint64_t sequence = 0;     ///< ticks since the episode started (0 = the reset state)
   /// The action the twin applied at this tick (what moved the simulator from sequence - 1 to
   /// sequence; zero for sequence 0). A hold is zero motion with the gripper latch repeated (+-1).

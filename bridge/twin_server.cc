@@ -393,6 +393,17 @@ struct TwinServer::Impl {
     return true;
   }
 
+  // Running mean and max (ms) of a duration in the episode's stats.
+  void add_time(const char* key, double seconds) {
+    nlohmann::json& e = stats[key];
+    if (!e.is_object()) e = {{"mean", 0.0}, {"max", 0.0}, {"n", 0}};
+    const int64_t n = e["n"].get<int64_t>() + 1;
+    const double ms = seconds * 1000.0;
+    e["mean"] = e["mean"].get<double>() + (ms - e["mean"].get<double>()) / static_cast<double>(n);
+    e["max"] = std::max(e["max"].get<double>(), ms);
+    e["n"] = n;
+  }
+
   void tick(double t) {
     waiting_first_command = false;
     ++sequence;
@@ -456,7 +467,11 @@ struct TwinServer::Impl {
       finish_episode("simulation_error");
       return;
     }
-    TwinObservation o = make_observation(t);
+    // Stamped when the state exists (after the physics step); rendering is the camera's readout.
+    const double captured = now();
+    TwinObservation o = make_observation(captured);
+    add_time("physics_ms", captured - t);
+    add_time("render_ms", now() - captured);
     o.applied_action = action;
     o.applied_hold = apply.hold;
     o.watchdog_hold = watchdog;

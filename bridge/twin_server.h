@@ -34,6 +34,7 @@
 // "frames_dropped" (camera -> count), "observations_sent", "observations_lost", "overruns" (ticks
 // more than a tenth of a period late, when the host descheduled the twin: the tick grid then restarts
 // from that tick, so the twin's own lateness never shortens the client's time to answer), "command_latency_ms" / "observation_latency_ms" (injected: mean, max),
+// "physics_ms" / "render_ms" (the twin's own step and camera rendering per tick: mean, max, n),
 // "disconnect" (null, or start_s / end_s after the episode start, sequences, held_ticks,
 // messages_discarded, observations_lost, arm_joint_max_change_rad: the largest change of any arm
 // joint during the outage relative to its start).

@@ -309,11 +309,40 @@ TEST(Twin, CameraMiscalibrationMovesOnlyTheImage) {
   for (size_t i = 0; i < fa.rgb.size(); ++i) diff += std::abs(int(fa.rgb[i]) - int(fb.rgb[i]));
   diff /= fa.rgb.size();
   EXPECT_GT(diff, 2.0) << "mean absolute pixel difference of the front image";
+  std::printf("front image, 2 cm / 3 deg miscalibration: mean absolute pixel difference %.2f (0..255)\n", diff);
   EXPECT_EQ(oa.observation.images.at("wrist").rgb, ob.observation.images.at("wrist").rgb);
   EXPECT_EQ(oa.observation.ee_pos_m, ob.observation.ee_pos_m);
   EXPECT_EQ(oa.observation.joint_pos_rad, ob.observation.joint_pos_rad);
   EXPECT_EQ(oa.observation.gripper_opening_m, ob.observation.gripper_opening_m);
   EXPECT_EQ(a.last_twin_observation().state_hash, b.last_twin_observation().state_hash);
+}
+
+TEST(Twin, SensorNoiseChangesOnlyTheReportedProprioception) {
+  ServerThread nominal(server_config({{"start_grace_s", 60}}, 32));
+  ServerThread noisy(server_config(
+      {{"start_grace_s", 60},
+       {"seed", 5},
+       {"sensor_noise", {{"ee_pos_std_m", 0.01}, {"joint_pos_std_rad", 0.01}, {"gripper_std_m", 0.001}}}},
+      32));
+  TwinRobot a(robot_config(nominal.endpoint()));
+  TwinRobot b(robot_config(noisy.endpoint()));
+  const EpisodeSetup setup = make_setup("press_button", 0);
+  a.start_episode(setup);
+  b.start_episode(setup);
+  const TimedObservation oa = a.observe();
+  const TimedObservation ob = b.observe();
+  a.end_episode();
+  b.end_episode();
+  double dp = 0, dq = 0;
+  for (int i = 0; i < 3; ++i) dp = std::max(dp, std::abs(oa.observation.ee_pos_m[i] - ob.observation.ee_pos_m[i]));
+  for (int i = 0; i < kArmDof; ++i)
+    dq = std::max(dq, std::abs(oa.observation.joint_pos_rad[i] - ob.observation.joint_pos_rad[i]));
+  EXPECT_GT(dp, 1e-4);
+  EXPECT_LT(dp, 0.05);  // 5 standard deviations
+  EXPECT_GT(dq, 1e-4);
+  EXPECT_LT(dq, 0.05);
+  EXPECT_EQ(a.last_twin_observation().state_hash, b.last_twin_observation().state_hash);  // the true state
+  EXPECT_EQ(oa.observation.images.at("front").rgb, ob.observation.images.at("front").rgb);
 }
 
 TEST(Twin, TrackingLagShiftsAppliedActionsByNTicks) {
@@ -414,6 +443,7 @@ TEST(Twin, DisconnectHoldsTheArmTimesOutAndRecovers) {
   EXPECT_GT(d["observations_lost"].get<int>(), 0);
   // Holding: the arm settles on its last target (the commands moved it ~6 mm per tick before).
   EXPECT_LT(d["arm_joint_max_change_rad"].get<double>(), 0.02) << d.dump();
+  std::printf("disconnect record: %s\n", d.dump().c_str());
   EXPECT_GT(first["watchdog_holds"].get<int>(), 0);
   std::filesystem::remove(log);
 }
