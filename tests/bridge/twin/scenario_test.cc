@@ -26,6 +26,7 @@ TEST(TwinScenario, EmptyIsFaultFree) {
 TEST(TwinScenario, EveryKeyParses) {
   const TwinScenario s = twin_scenario_from_json(nlohmann::json::parse(R"({
     "control_hz": 20, "time_scale": 4, "seed": 7, "watchdog_periods": 3,
+    "start_grace_s": 0.5, "lockstep": true, "lockstep_timeout_s": 2,
     "command_latency": {"mean_ms": 100, "jitter_ms": 50},
     "observation_latency": {"mean_ms": 80},
     "frame_drop_probability": 0.1,
@@ -36,6 +37,9 @@ TEST(TwinScenario, EveryKeyParses) {
   EXPECT_DOUBLE_EQ(s.period_s(), 1.0 / 80.0);
   EXPECT_EQ(s.seed, 7u);
   EXPECT_EQ(s.watchdog_periods, 3);
+  EXPECT_DOUBLE_EQ(s.start_grace_s, 0.5);
+  EXPECT_TRUE(s.lockstep);
+  EXPECT_DOUBLE_EQ(s.lockstep_timeout_s, 2);
   EXPECT_DOUBLE_EQ(s.command_latency.jitter_ms, 50);
   EXPECT_DOUBLE_EQ(s.observation_latency.mean_ms, 80);
   EXPECT_DOUBLE_EQ(s.observation_latency.jitter_ms, 0);
@@ -90,6 +94,12 @@ TEST(TwinScenario, ErrorsNameTheKeyAndWhatIsValid) {
 
   e = error_of(R"({"sensor_noise": {"ee_pos_std_m": "x"}})");
   EXPECT_NE(e.find("'sensor_noise.ee_pos_std_m' must be a number"), std::string::npos) << e;
+
+  e = error_of(R"({"lockstep": 1})");
+  EXPECT_NE(e.find("'lockstep' must be true or false"), std::string::npos) << e;
+
+  e = error_of(R"({"start_grace_s": -0.5})");
+  EXPECT_NE(e.find("'start_grace_s' must be >= 0"), std::string::npos) << e;
 
   e = error_of(R"([1, 2])");
   EXPECT_NE(e.find("must be a JSON object"), std::string::npos) << e;

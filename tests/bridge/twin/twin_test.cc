@@ -347,8 +347,8 @@ TEST(Twin, SensorNoiseChangesOnlyTheReportedProprioception) {
 
 TEST(Twin, TrackingLagShiftsAppliedActionsByNTicks) {
   constexpr int kLag = 2;
-  // Real time (100 ms ticks): every command must make its tick, even on a loaded machine.
-  ServerThread server(server_config({{"tracking_lag_periods", kLag}, {"time_scale", 1.0}}));
+  // Lockstep: every command makes its tick, even on a loaded machine; the lag comes after it.
+  ServerThread server(server_config({{"tracking_lag_periods", kLag}, {"lockstep", true}}));
   TwinRobot twin(robot_config(server.endpoint()));
   twin.start_episode(make_setup("press_button", 0));
   std::map<uint64_t, Action> sent;  // answers_sequence -> action
