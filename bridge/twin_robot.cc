@@ -172,6 +172,8 @@ struct TwinRobot::Impl {
           }
         } else if (r.message.type == TwinMessageType::kReply) {
           replies[r.message.id] = std::move(r);
+          // Replies nobody waits for any more (a retried request answered twice) are dropped.
+          while (replies.size() > 64) replies.erase(replies.begin());
         } else {
           protocol_error = std::string("twin robot: unexpected '") + to_string(r.message.type) + "' message from the twin";
         }
