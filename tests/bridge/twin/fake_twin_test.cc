@@ -16,8 +16,8 @@
 namespace wambench {
 namespace {
 
-// Answers hello and start_episode (observation 0 with `hash`), then sends `after_start` (raw bytes)
-// as the next message. Stopped and joined on destruction.
+// Answers hello and start_episode (observation 0 with `hash`), and sends `after_start` (raw bytes)
+// when the first command arrives. Stopped and joined on destruction.
 class FakeTwin {
  public:
   FakeTwin(uint64_t hash, std::string after_start) : hash_(hash), after_start_(std::move(after_start)) {
@@ -51,9 +51,12 @@ class FakeTwin {
         r.observation.state_hash = hash_;
         r.observation.applied_hold = true;
       }
-      if (m.type == TwinMessageType::kCommand) continue;
+      if (m.type == TwinMessageType::kCommand) {
+        if (!after_start_.empty()) send(id.to_string(), after_start_);
+        after_start_.clear();
+        continue;
+      }
       send(id.to_string(), encode_twin_message(r));
-      if (m.type == TwinMessageType::kStartEpisode && !after_start_.empty()) send(id.to_string(), after_start_);
     }
   }
   void send(const std::string& id, const std::string& bytes) {
@@ -122,6 +125,7 @@ TEST(FakeTwin, MalformedAndVersionMismatchedMessagesAreProtocolFaults) {
     TwinRobot robot(config(fake.endpoint()));
     robot.start_episode(setup());
     EXPECT_EQ(robot.observe().sequence, 0u);
+    robot.command(RobotCommand{});
     std::string message;
     EXPECT_EQ(fault_kind([&] { robot.observe(); }, &message), RobotFault::Kind::kProtocol);
     EXPECT_NE(message.find("truncated"), std::string::npos) << message;
@@ -135,6 +139,7 @@ TEST(FakeTwin, MalformedAndVersionMismatchedMessagesAreProtocolFaults) {
     TwinRobot robot(config(fake.endpoint()));
     robot.start_episode(setup());
     robot.observe();
+    robot.command(RobotCommand{});
     std::string message;
     EXPECT_EQ(fault_kind([&] { robot.observe(); }, &message), RobotFault::Kind::kProtocol);
     EXPECT_NE(message.find("version " + std::to_string(kTwinProtocolVersion + 1)), std::string::npos) << message;
