@@ -7,6 +7,7 @@
 
 #include "bridge/calibration.h"
 #include "bridge/sim_robot.h"
+#include "bridge/twin_robot.h"
 #ifdef WAMBENCH_HAVE_ROS
 #include "bridge/ros_robot.h"
 #endif
@@ -25,7 +26,7 @@ std::string join(const std::vector<std::string>& v) {
 }  // namespace
 
 std::vector<std::string> robot_drivers() {
-  std::vector<std::string> d = {"sim"};
+  std::vector<std::string> d = {"sim", "twin"};
 #ifdef WAMBENCH_HAVE_ROS
   d.push_back("ros");
 #endif
@@ -92,6 +93,15 @@ RobotConfig robot_config_from_json(const nlohmann::json& j, const std::string& s
     if (!j.contains(c.driver) || !j[c.driver].is_object())
       bad(source, "driver '" + c.driver + "' needs its section \"" + c.driver + "\": {...}");
     c.driver_config = j[c.driver];
+    // The driver's own parser checks its section now, not at the first episode.
+    try {
+      if (c.driver == "twin") twin_robot_config_from_json(c.driver_config);
+#ifdef WAMBENCH_HAVE_ROS
+      if (c.driver == "ros") ros_robot_config_for(c.driver_config, c.cameras, c.image_size);
+#endif
+    } catch (const std::exception& e) {
+      bad(source, "'" + c.driver + "': " + e.what());
+    }
   }
   return c;
 }
@@ -120,6 +130,12 @@ std::unique_ptr<Robot> make_robot(const RobotConfig& c, bool render) {
       edit = [calibration](mjModel* m) { apply_calibration(m, calibration); };
     }
     return std::make_unique<SimRobot>(env, edit);
+  }
+  if (c.driver == "twin") {
+    if (!c.calibration.empty())
+      throw RobotFault(RobotFault::Kind::kConfig, c.source + ": a twin has no calibration of its own; give its "
+                                                             "camera errors in the twin's scenario file");
+    return std::make_unique<TwinRobot>(twin_robot_config_from_json(c.driver_config));
   }
 #ifdef WAMBENCH_HAVE_ROS
   if (c.driver == "ros") {

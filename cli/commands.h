@@ -30,6 +30,8 @@ CommandRunner add_serve_command(CLI::App& app);
 CommandRunner add_real_command(CLI::App& app);
 /// `wambench correlate`: sim vs real success, Pearson r and MMRV (cli/cmd_correlate.cc).
 CommandRunner add_correlate_command(CLI::App& app);
+/// `wambench twin`: the networked twin of a real arm (cli/cmd_twin.cc, bridge/twin_server.h).
+CommandRunner add_twin_command(CLI::App& app);
 /// `command_line` is filled with the process's arguments before the runner runs (stored in checkpoints).
 CommandRunner add_train_command(CLI::App& app, const std::string* command_line);
 

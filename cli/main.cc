@@ -59,6 +59,7 @@ int main(int argc, char** argv) {
   add(wambench::cli::add_collect_command);
   add(wambench::cli::add_serve_command);
   add(wambench::cli::add_real_command);
+  add(wambench::cli::add_twin_command);
   add([&](CLI::App& a) { return wambench::cli::add_train_command(a, &command_line); });
   add(wambench::cli::add_view_command);
   add(wambench::cli::add_correlate_command);
