@@ -611,21 +611,23 @@ std::string correlation_plot_script(const CorrelationResult& res) {
     << "set xlabel 'sim success (%)' font ',13'\nset ylabel 'real success (%)' font ',13'\n"
     // A margin of 2 points round 0..100, so that error bars at 0 or 100 % do not vanish in the border.
     << "set xrange [-2:102]\nset yrange [-2:102]\nset xtics 0,10,100\nset ytics 0,10,100\n"
-    << "set size square\nset grid lc rgb '#dddddd'\nset border lw 1.5\nset bars small\n"
+    << "set size square\nset style line 101 lc rgb '#dddddd' lw 1 dt 1\nset grid xtics ytics back ls 101\nset border lw 1.5\nset bars small\n"
     << "set key outside right top noenhanced box opaque title 'task' spacing 1.3\n"
     << "set style line 100 lc rgb '#888888' dt 2 lw 1.5\n";
   for (size_t t = 0; t < res.per_task.size(); ++t)
     g << "set style line " << t + 1 << " lc rgb '" << kColours[t % 10] << "' lw 1.5 pt " << kPoints[t % 6]
-      << " ps " << fixed(1.9 - 0.2 * static_cast<double>(t % 5), 1) << "\n";  // smaller on top
+      << " ps " << fixed(2.0 - 0.35 * static_cast<double>(t % 3), 2) << "\n";  // smaller on top
   g << "plot x ls 100 title 'real = sim'";
   for (size_t t = 0; t < res.per_task.size(); ++t)
     g << ", \\\n     'correlation.dat' index " << t << " using 3:4:5:6:7:8 with xyerrorbars ls " << t + 1
       << " title " << gp_string(res.per_task[t].name);
-  // Policy labels beside their points: to the right, or to the left near the right border.
-  g << ", \\\n     'correlation.dat' using 3:4:($3 <= 75 ? stringcolumn(9) : '') with labels left offset char 1.2,0.7"
-    << " noenhanced font ',11' notitle"
-    << ", \\\n     'correlation.dat' using 3:4:($3 > 75 ? stringcolumn(9) : '') with labels right offset char -1.2,0.7"
-    << " noenhanced font ',11' notitle\n";
+  // Policy labels beside their points: above and to the right, to the left near the right border,
+  // below near the top border.
+  const std::string label_y = "($4 > 90 ? $4 - 3.5 : $4 + 2.5)";
+  g << ", \\\n     'correlation.dat' using 3:" << label_y << ":($3 <= 75 ? stringcolumn(9) : '') with labels left"
+    << " offset char 1.2,0 noenhanced font ',11' notitle"
+    << ", \\\n     'correlation.dat' using 3:" << label_y << ":($3 > 75 ? stringcolumn(9) : '') with labels right"
+    << " offset char -1.2,0 noenhanced font ',11' notitle\n";
   return "# sim vs real success (wambench correlate); run in this directory: gnuplot correlation.gp\n"
          "set terminal pngcairo size 900,700 enhanced font 'sans,12'\nset output 'correlation.png'\n" + g.str() +
          "set terminal svg size 900,700 dynamic enhanced font 'sans,12'\nset output 'correlation.svg'\nreplot\n"

@@ -158,7 +158,8 @@ std::string correlation_plot_data(const CorrelationResult& result);
 /// success % on x and real success % on y (both axes 0 to 100, drawn with a 2 % margin so that
 /// error bars at 0 or 100 stay visible; square plot area), each cell a point
 /// with its Wilson intervals as error bars in both directions (xyerrorbars), a colour and point type
-/// per task named in the key, its policy label beside it (left of points with sim > 75 %), the
+/// per task named in the key, its policy label beside it (left of points with sim > 75 %, below
+/// points with real > 90 %), the
 /// diagonal y = x, and the pooled Pearson r and MMRV with their bootstrap intervals in the title.
 /// Text is printed as is (noenhanced: underscores stay underscores).
 std::string correlation_plot_script(const CorrelationResult& result);
