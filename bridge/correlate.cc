@@ -526,7 +526,7 @@ std::string render_correlation_md(const CorrelationResult& res, const std::strin
     md << "- " << d.policy << " / " << d.task << (d.split.empty() ? "" : " / split " + d.split) << ": " << d.reason
        << " (sim " << d.sim_episodes << " episodes, real " << d.real_episodes << ")\n";
   if (!plot_file.empty())
-    md << "\n![sim vs real success, one marker per policy x task, " << pct << " % Wilson whiskers](" << plot_file
+    md << "\n![sim vs real success, one point per policy x task, " << pct << " % Wilson error bars](" << plot_file
        << ")\n";
   return md.str();
 }
