@@ -1,7 +1,6 @@
 #include "bridge/correlate.h"
 
 #include <algorithm>
-#include <array>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
@@ -12,6 +11,7 @@
 #include <stdexcept>
 #include <utility>
 
+#include "eval/report.h"
 #include "eval/store.h"
 #include "sim/random.h"
 
@@ -526,174 +526,15 @@ std::string render_correlation_md(const CorrelationResult& res, const std::strin
     md << "- " << d.policy << " / " << d.task << (d.split.empty() ? "" : " / split " + d.split) << ": " << d.reason
        << " (sim " << d.sim_episodes << " episodes, real " << d.real_episodes << ")\n";
   if (!plot_file.empty())
-    md << "\n![sim vs real success, one marker per policy x task, " << pct << " % Wilson whiskers](" << plot_file
+    md << "\n![sim vs real success, one point per policy x task, " << pct << " % Wilson error bars](" << plot_file
        << ")\n";
   return md.str();
 }
 
 // ---------------------------------------------------------------------------------------------
-// The scatter plot, drawn into an Image with a small built-in 5 x 7 bitmap font.
+// The scatter plot, drawn by gnuplot from correlation.dat and correlation.gp.
 
 namespace {
-
-/// Glyphs of the printable ASCII characters: 7 rows (9 for descenders) of 5 columns, '#' = ink.
-const std::map<char, const char*>& glyphs() {
-  static const std::map<char, const char*> g = {
-      {' ', "..... ..... ..... ..... ..... ..... ....."},
-      {'!', "..#.. ..#.. ..#.. ..#.. ..#.. ..... ..#.."},
-      {'"', ".#.#. .#.#. ..... ..... ..... ..... ....."},
-      {'#', ".#.#. .#.#. ##### .#.#. ##### .#.#. .#.#."},
-      {'$', "..#.. .#### #.#.. .###. ..#.# ####. ..#.."},
-      {'%', "##... ##..# ...#. ..#.. .#... #..## ...##"},
-      {'&', ".##.. #..#. #.#.. .#... #.#.# #..#. .##.#"},
-      {'\'', "..#.. ..#.. ..... ..... ..... ..... ....."},
-      {'(', "...#. ..#.. .#... .#... .#... ..#.. ...#."},
-      {')', ".#... ..#.. ...#. ...#. ...#. ..#.. .#..."},
-      {'*', "..... ..#.. #.#.# .###. #.#.# ..#.. ....."},
-      {'+', "..... ..#.. ..#.. ##### ..#.. ..#.. ....."},
-      {',', "..... ..... ..... ..... ..... .##.. ..#.. .#..."},
-      {'-', "..... ..... ..... ##### ..... ..... ....."},
-      {'.', "..... ..... ..... ..... ..... .##.. .##.."},
-      {'/', "..... ....# ...#. ..#.. .#... #.... ....."},
-      {'0', ".###. #...# #..## #.#.# ##..# #...# .###."},
-      {'1', "..#.. .##.. ..#.. ..#.. ..#.. ..#.. .###."},
-      {'2', ".###. #...# ....# ...#. ..#.. .#... #####"},
-      {'3', "####. ....# ....# .###. ....# ....# ####."},
-      {'4', "...#. ..##. .#.#. #..#. ##### ...#. ...#."},
-      {'5', "##### #.... ####. ....# ....# #...# .###."},
-      {'6', "..##. .#... #.... ####. #...# #...# .###."},
-      {'7', "##### ....# ...#. ..#.. .#... .#... .#..."},
-      {'8', ".###. #...# #...# .###. #...# #...# .###."},
-      {'9', ".###. #...# #...# .#### ....# ...#. .##.."},
-      {':', "..... .##.. .##.. ..... .##.. .##.. ....."},
-      {';', "..... .##.. .##.. ..... .##.. ..#.. .#..."},
-      {'<', "...#. ..#.. .#... #.... .#... ..#.. ...#."},
-      {'=', "..... ..... ##### ..... ##### ..... ....."},
-      {'>', ".#... ..#.. ...#. ....# ...#. ..#.. .#..."},
-      {'?', ".###. #...# ....# ...#. ..#.. ..... ..#.."},
-      {'@', ".###. #...# ....# .##.# #.#.# #.#.# .###."},
-      {'A', ".###. #...# #...# ##### #...# #...# #...#"},
-      {'B', "####. #...# #...# ####. #...# #...# ####."},
-      {'C', ".###. #...# #.... #.... #.... #...# .###."},
-      {'D', "####. #...# #...# #...# #...# #...# ####."},
-      {'E', "##### #.... #.... ####. #.... #.... #####"},
-      {'F', "##### #.... #.... ####. #.... #.... #...."},
-      {'G', ".###. #...# #.... #.### #...# #...# .####"},
-      {'H', "#...# #...# #...# ##### #...# #...# #...#"},
-      {'I', ".###. ..#.. ..#.. ..#.. ..#.. ..#.. .###."},
-      {'J', "..### ...#. ...#. ...#. ...#. #..#. .##.."},
-      {'K', "#...# #..#. #.#.. ##... #.#.. #..#. #...#"},
-      {'L', "#.... #.... #.... #.... #.... #.... #####"},
-      {'M', "#...# ##.## #.#.# #.#.# #...# #...# #...#"},
-      {'N', "#...# #...# ##..# #.#.# #..## #...# #...#"},
-      {'O', ".###. #...# #...# #...# #...# #...# .###."},
-      {'P', "####. #...# #...# ####. #.... #.... #...."},
-      {'Q', ".###. #...# #...# #...# #.#.# #..#. .##.#"},
-      {'R', "####. #...# #...# ####. #.#.. #..#. #...#"},
-      {'S', ".#### #.... #.... .###. ....# ....# ####."},
-      {'T', "##### ..#.. ..#.. ..#.. ..#.. ..#.. ..#.."},
-      {'U', "#...# #...# #...# #...# #...# #...# .###."},
-      {'V', "#...# #...# #...# #...# #...# .#.#. ..#.."},
-      {'W', "#...# #...# #...# #.#.# #.#.# #.#.# .#.#."},
-      {'X', "#...# #...# .#.#. ..#.. .#.#. #...# #...#"},
-      {'Y', "#...# #...# .#.#. ..#.. ..#.. ..#.. ..#.."},
-      {'Z', "##### ....# ...#. ..#.. .#... #.... #####"},
-      {'[', ".###. .#... .#... .#... .#... .#... .###."},
-      {'\\', "..... #.... .#... ..#.. ...#. ....# ....."},
-      {']', ".###. ...#. ...#. ...#. ...#. ...#. .###."},
-      {'^', "..#.. .#.#. #...# ..... ..... ..... ....."},
-      {'_', "..... ..... ..... ..... ..... ..... #####"},
-      {'`', ".#... ..#.. ..... ..... ..... ..... ....."},
-      {'a', "..... ..... .###. ....# .#### #...# .####"},
-      {'b', "#.... #.... #.##. ##..# #...# #...# ####."},
-      {'c', "..... ..... .###. #.... #.... #...# .###."},
-      {'d', "....# ....# .##.# #..## #...# #...# .####"},
-      {'e', "..... ..... .###. #...# ##### #.... .###."},
-      {'f', "..##. .#..# .#... ###.. .#... .#... .#..."},
-      {'g', "..... ..... .#### #...# #...# .#### ....# ....# .###."},
-      {'h', "#.... #.... #.##. ##..# #...# #...# #...#"},
-      {'i', "..#.. ..... .##.. ..#.. ..#.. ..#.. .###."},
-      {'j', "...#. ..... ..##. ...#. ...#. ...#. ...#. #..#. .##.."},
-      {'k', "#.... #.... #..#. #.#.. ##... #.#.. #..#."},
-      {'l', ".##.. ..#.. ..#.. ..#.. ..#.. ..#.. .###."},
-      {'m', "..... ..... ##.#. #.#.# #.#.# #.#.# #.#.#"},
-      {'n', "..... ..... #.##. ##..# #...# #...# #...#"},
-      {'o', "..... ..... .###. #...# #...# #...# .###."},
-      {'p', "..... ..... ####. #...# #...# #...# ####. #.... #...."},
-      {'q', "..... ..... .#### #...# #...# #...# .#### ....# ....#"},
-      {'r', "..... ..... #.##. ##..# #.... #.... #...."},
-      {'s', "..... ..... .###. #.... .###. ....# ####."},
-      {'t', ".#... .#... ###.. .#... .#... .#..# ..##."},
-      {'u', "..... ..... #...# #...# #...# #..## .##.#"},
-      {'v', "..... ..... #...# #...# #...# .#.#. ..#.."},
-      {'w', "..... ..... #...# #...# #.#.# #.#.# .#.#."},
-      {'x', "..... ..... #...# .#.#. ..#.. .#.#. #...#"},
-      {'y', "..... ..... #...# #...# #...# .#### ....# ....# .###."},
-      {'z', "..... ..... ##### ...#. ..#.. .#... #####"},
-      {'{', "...#. ..#.. ..#.. .#... ..#.. ..#.. ...#."},
-      {'|', "..#.. ..#.. ..#.. ..#.. ..#.. ..#.. ..#.."},
-      {'}', ".#... ..#.. ..#.. ...#. ..#.. ..#.. .#..."},
-      {'~', "..... ..... .#... #.#.# ...#. ..... ....."},
-  };
-  return g;
-}
-
-using Rgb = std::array<uint8_t, 3>;
-
-constexpr Rgb kBlack{0, 0, 0}, kGrid{225, 225, 225}, kAxis{60, 60, 60}, kDiagonal{150, 150, 150};
-// Marker colours, one per task (cycled).
-constexpr std::array<Rgb, 10> kPalette{{{31, 119, 180}, {230, 120, 20}, {44, 150, 44}, {210, 40, 40}, {140, 100, 190},
-                                        {140, 86, 75}, {220, 100, 180}, {110, 110, 110}, {170, 170, 30}, {20, 170, 190}}};
-
-struct Canvas {
-  Image img;
-  void put(int x, int y, const Rgb& c) {
-    if (x < 0 || y < 0 || x >= img.width || y >= img.height) return;
-    std::copy(c.begin(), c.end(), img.at(y, x));
-  }
-  void rect(int x0, int y0, int x1, int y1, const Rgb& c) {
-    for (int y = std::min(y0, y1); y <= std::max(y0, y1); ++y)
-      for (int x = std::min(x0, x1); x <= std::max(x0, x1); ++x) put(x, y, c);
-  }
-  /// A line of `thickness` pixels; with `dash` > 0, `dash` pixels on, `dash` off.
-  void line(int x0, int y0, int x1, int y1, const Rgb& c, int thickness = 1, int dash = 0) {
-    const int steps = std::max(std::abs(x1 - x0), std::abs(y1 - y0));
-    for (int i = 0; i <= steps; ++i) {
-      if (dash > 0 && (i / dash) % 2 == 1) continue;
-      const double t = steps == 0 ? 0 : static_cast<double>(i) / steps;
-      const int x = static_cast<int>(std::lround(x0 + t * (x1 - x0)));
-      const int y = static_cast<int>(std::lround(y0 + t * (y1 - y0)));
-      rect(x - (thickness - 1) / 2, y - (thickness - 1) / 2, x + thickness / 2, y + thickness / 2, c);
-    }
-  }
-  void disc(int cx, int cy, int radius, const Rgb& c) {
-    for (int y = -radius; y <= radius; ++y)
-      for (int x = -radius; x <= radius; ++x)
-        if (x * x + y * y <= radius * radius) put(cx + x, cy + y, c);
-  }
-  /// Text with its top-left corner at (x, y), glyph pixels `scale` x `scale`; `vertical` turns it
-  /// 90 degrees counter-clockwise (reading bottom to top, (x, y) then its bottom-left corner).
-  void text(int x, int y, const std::string& s, const Rgb& c, int scale = 2, bool vertical = false) {
-    for (size_t k = 0; k < s.size(); ++k) {
-      auto it = glyphs().find(s[k]);
-      if (it == glyphs().end()) it = glyphs().find('?');
-      const char* g = it->second;
-      for (int row = 0, col = 0; *g; ++g) {
-        if (*g == ' ') { ++row, col = 0; continue; }
-        if (*g == '#') {
-          const int gx = static_cast<int>(k) * 6 + col, gy = row;
-          const int px = vertical ? x + gy * scale : x + gx * scale;
-          const int py = vertical ? y - (gx + 1) * scale + 1 : y + gy * scale;
-          rect(px, py, px + scale - 1, py + scale - 1, c);
-        }
-        ++col;
-      }
-    }
-  }
-  static int text_width(const std::string& s, int scale = 2) { return static_cast<int>(s.size()) * 6 * scale; }
-};
-
-constexpr int kPlotTop = 84, kLegendLine = 22;
 
 std::string short_metric(const CorrelateMetric& m, int bootstrap) {
   if (!m.value) return "undefined";
@@ -702,146 +543,121 @@ std::string short_metric(const CorrelateMetric& m, int bootstrap) {
   return s;
 }
 
-}  // namespace
-
-Image plot_correlation(const CorrelationResult& res, int width, int height) {
-  if (width < 600 || height < 600)
-    throw std::invalid_argument("plot_correlation: the image must be at least 600 x 600 pixels, got " +
-                                std::to_string(width) + " x " + std::to_string(height));
-  Canvas cv{Image(height, width)};
-  std::fill(cv.img.rgb.begin(), cv.img.rgb.end(), 255);
-  const int b = res.options.bootstrap;
-  // Square plot area on the left, legend on the right.
-  const int top = kPlotTop, left = 100, size = std::min({height - top - 80, width - left - 420, 720 - top - 80});
-  const int right = left + size, bottom = top + size;
-  auto px = [&](double v) { return left + static_cast<int>(std::lround(v * size)); };
-  auto py = [&](double v) { return bottom - static_cast<int>(std::lround(v * size)); };
-
-  const int pct = static_cast<int>(std::lround(res.options.confidence * 100));
-  cv.text(left, 12, "sim vs real success, " + std::to_string(res.cells.size()) + " policy x task cells", kBlack);
-  cv.text(left, 38, "pooled Pearson r " + short_metric(res.pooled.pearson, b) + "   MMRV " +
-                        short_metric(res.pooled.mmrv, b), kBlack);
-  cv.text(left, 60, "whiskers: " + std::to_string(pct) + " % Wilson   [ ]: " + std::to_string(pct) + " % bootstrap",
-          kAxis);
-
-  for (int k = 0; k <= 10; ++k) {
-    const double v = k / 10.0;
-    cv.line(px(v), top, px(v), bottom, kGrid);
-    cv.line(left, py(v), right, py(v), kGrid);
-    if (k % 2 == 0) {
-      const std::string label = fixed(v, 1);
-      cv.line(px(v), bottom, px(v), bottom + 6, kAxis, 2);
-      cv.text(px(v) - Canvas::text_width(label) / 2, bottom + 12, label, kAxis);
-      cv.line(left - 6, py(v), left, py(v), kAxis, 2);
-      cv.text(left - 12 - Canvas::text_width(label), py(v) - 7, label, kAxis);
-    }
-  }
-  cv.line(left, bottom, right, top, kDiagonal, 2, 8);
-  cv.line(left, top, left, bottom, kAxis, 2);
-  cv.line(left, bottom, right, bottom, kAxis, 2);
-  cv.line(right, top, right, bottom, kAxis);
-  cv.line(left, top, right, top, kAxis);
-  const std::string xlabel = "sim success rate", ylabel = "real success rate";
-  cv.text(left + (size - Canvas::text_width(xlabel)) / 2, bottom + 42, xlabel, kBlack);
-  cv.text(22, top + (size + Canvas::text_width(ylabel)) / 2, ylabel, kBlack, 2, true);
-
-  std::map<std::string, size_t> task_colour;
-  for (const CorrelateCell& c : res.cells) task_colour.emplace(c.task, task_colour.size());
-  // Whiskers first, markers over them, numbers last. Cells at the same spot share one label.
-  for (const CorrelateCell& c : res.cells) {
-    // The task's colour, halfway to white, so that markers and numbers stand out.
-    Rgb col = kPalette[task_colour[c.task] % kPalette.size()];
-    for (uint8_t& v : col) v = static_cast<uint8_t>((v + 255) / 2);
-    const int x = px(c.sim.rate.estimate), y = py(c.real.rate.estimate);
-    cv.line(px(c.sim.rate.lo), y, px(c.sim.rate.hi), y, col);
-    cv.line(x, py(c.real.rate.lo), x, py(c.real.rate.hi), col);
-    cv.line(px(c.sim.rate.lo), y - 4, px(c.sim.rate.lo), y + 4, col);
-    cv.line(px(c.sim.rate.hi), y - 4, px(c.sim.rate.hi), y + 4, col);
-    cv.line(x - 4, py(c.real.rate.lo), x + 4, py(c.real.rate.lo), col);
-    cv.line(x - 4, py(c.real.rate.hi), x + 4, py(c.real.rate.hi), col);
-  }
-  std::map<std::pair<int, int>, std::string> labels;
-  for (size_t i = 0; i < res.cells.size(); ++i) {
-    const CorrelateCell& c = res.cells[i];
-    const int x = px(c.sim.rate.estimate), y = py(c.real.rate.estimate);
-    cv.disc(x, y, 8, kBlack);
-    cv.disc(x, y, 6, kPalette[task_colour[c.task] % kPalette.size()]);
-    std::string& l = labels[{x, y}];
-    l += (l.empty() ? "" : ",") + std::to_string(i + 1);
-  }
-  // Each number goes to the first place around its marker (beside it, then further up or down)
-  // that is inside the plot and overlaps no marker and no number placed before it; else to the
-  // first place inside the plot; else beside the marker.
-  struct Box { int x0, y0, x1, y1; };
-  std::vector<Box> taken;
-  for (const auto& [at, label] : labels) taken.push_back({at.first - 8, at.second - 8, at.first + 8, at.second + 8});
-  auto inside = [&](const Box& b) { return b.x0 >= left + 2 && b.x1 <= right - 2 && b.y0 >= top + 2 && b.y1 <= bottom - 2; };
-  auto clear = [&](const Box& b) {
-    return std::none_of(taken.begin(), taken.end(), [&](const Box& t) {
-      return b.x0 <= t.x1 && t.x0 <= b.x1 && b.y0 <= t.y1 && t.y0 <= b.y1;
-    });
-  };
-  for (const auto& [at, label] : labels) {
-    const int w = Canvas::text_width(label), h = 14, cx = at.first, cy = at.second;
-    std::vector<Box> places{{cx + 12, cy - 7, cx + 12 + w, cy + 7}, {cx - 12 - w, cy - 7, cx - 12, cy + 7}};
-    for (int k = 0; k < 6; ++k)
-      for (const int y : {cy - 24 - 18 * k, cy + 10 + 18 * k})
-        for (const int x : {cx + 8, cx - 8 - w, cx - w / 2}) places.push_back({x, y, x + w, y + h});
-    auto pick = [&](bool need_clear) -> const Box* {
-      for (const Box& b : places)
-        if (inside(b) && (!need_clear || clear(b))) return &b;
-      return nullptr;
-    };
-    const Box* chosen = pick(true);
-    if (!chosen) chosen = pick(false);
-    const Box box = chosen ? *chosen : places[0];
-    taken.push_back(box);
-    cv.rect(box.x0 - 1, box.y0 - 1, box.x1 - 1, box.y1 + 1, {255, 255, 255});
-    cv.text(box.x0, box.y0, label, kBlack);
-  }
-
-  // Legend: number, colour (task), policy / task; as many lines as fit (legend_height() lines
-  // for every cell).
-  const int lx = right + 24;
-  int ly = top;
-  const int max_chars = std::max(8, (width - lx - 24) / 12);
-  cv.line(lx, ly + 7, lx + 30, ly + 7, kDiagonal, 2, 6);
-  cv.text(lx + 40, ly, "real = sim", kAxis);
-  ly += kLegendLine;
-  cv.text(lx, ly, "policy / task", kBlack);
-  ly += kLegendLine + 4;
-  for (size_t i = 0; i < res.cells.size(); ++i) {
-    const bool fits = ly + (i + 1 == res.cells.size() ? 1 : 2) * kLegendLine <= height;
-    if (!fits) {
-      cv.text(lx, ly, "+" + std::to_string(res.cells.size() - i) + " more (see .md)", kAxis);
-      break;
-    }
-    const CorrelateCell& c = res.cells[i];
-    cv.disc(lx + 6, ly + 7, 6, kPalette[task_colour[c.task] % kPalette.size()]);
-    std::string name = std::to_string(i + 1) + " " + c.policy + " / " + c.task;
-    if (static_cast<int>(name.size()) > max_chars) name = name.substr(0, max_chars - 2) + "..";
-    cv.text(lx + 18, ly, name, kBlack);
-    ly += kLegendLine;
-  }
-  return cv.img;
+// A field of a gnuplot data file: double-quoted (gnuplot has no escape there, so " becomes ').
+std::string data_string(std::string s) {
+  std::replace(s.begin(), s.end(), '"', '\'');
+  return "\"" + s + "\"";
 }
 
-void write_correlation(const CorrelationResult& res, const std::string& out_dir) {
+// A gnuplot string constant: double-quoted, with \ and " escaped (\n is a line break).
+std::string gp_string(const std::string& s) {
+  std::string q = "\"";
+  for (const char c : s) q += c == '\n' ? std::string("\\n") : c == '"' || c == '\\' ? std::string("\\") + c : std::string(1, c);
+  return q + "\"";
+}
+
+std::string percent(double rate) { return fixed(100 * rate, 2); }
+
+void write_text_file(const fs::path& path, const std::string& text) {
+  std::ofstream f(path);
+  f << text;
+  f.close();
+  if (!f) throw std::runtime_error("cannot write " + path.string());
+}
+
+}  // namespace
+
+std::string correlation_plot_data(const CorrelationResult& res) {
+  // One label per distinct point: the policies of every cell there.
+  std::map<std::pair<double, double>, std::vector<std::string>> at;
+  for (const CorrelateCell& c : res.cells) {
+    std::vector<std::string>& names = at[{c.sim.rate.estimate, c.real.rate.estimate}];
+    if (std::find(names.begin(), names.end(), c.policy) == names.end()) names.push_back(c.policy);
+  }
+  std::ostringstream d;
+  d << "# sim vs real success per (policy, task) cell, % with " << std::lround(res.options.confidence * 100)
+    << " % Wilson intervals; one data block per task\n"
+    << "# task policy sim real sim_lo sim_hi real_lo real_hi label\n";
+  std::set<std::pair<double, double>> labelled;
+  for (size_t i = 0; i < res.cells.size(); ++i) {
+    const CorrelateCell& c = res.cells[i];
+    if (i > 0 && c.task != res.cells[i - 1].task) d << "\n\n";
+    const std::pair<double, double> point{c.sim.rate.estimate, c.real.rate.estimate};
+    const bool first = labelled.insert(point).second;
+    d << data_string(c.task) << " " << data_string(c.policy) << " " << percent(c.sim.rate.estimate) << " "
+      << percent(c.real.rate.estimate) << " " << percent(c.sim.rate.lo) << " " << percent(c.sim.rate.hi) << " "
+      << percent(c.real.rate.lo) << " " << percent(c.real.rate.hi) << " "
+      << data_string(first ? join(at[point], ", ") : "") << "\n";
+  }
+  return d.str();
+}
+
+std::string correlation_plot_script(const CorrelationResult& res) {
+  const int b = res.options.bootstrap;
+  const int pct = static_cast<int>(std::lround(res.options.confidence * 100));
+  const std::string title =
+      "Sim vs real success, " + std::to_string(res.cells.size()) + " policy x task cells\n" + "pooled Pearson r " +
+      short_metric(res.pooled.pearson, b) + "    MMRV " + short_metric(res.pooled.mmrv, b) + "\n" + "error bars: " +
+      std::to_string(pct) + " % Wilson" + (b > 0 ? ";  [ ]: " + std::to_string(pct) + " % bootstrap" : "");
+  // Colours (Tableau 10), point types (filled circle, square, triangle, diamond, inverted
+  // triangle, pentagon) and sizes (later tasks' smaller, so coinciding points stay visible), one per
+  // task, cycled.
+  static const char* const kColours[] = {"#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
+                                         "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"};
+  static const int kPoints[] = {7, 5, 9, 13, 11, 15};
+  std::ostringstream g;
+  g << "set encoding utf8\n"
+    << "set title " << gp_string(title) << " noenhanced font ',13'\n"
+    << "set xlabel 'sim success (%)' font ',13'\nset ylabel 'real success (%)' font ',13'\n"
+    // A margin of 2 points round 0..100, so that error bars at 0 or 100 % do not vanish in the border.
+    << "set xrange [-2:102]\nset yrange [-2:102]\nset xtics 0,10,100\nset ytics 0,10,100\n"
+    << "set size square\nset style line 101 lc rgb '#dddddd' lw 1 dt 1\nset grid xtics ytics back ls 101\nset border lw 1.5\nset bars small\n"
+    << "set key outside right top noenhanced box opaque title 'task' spacing 1.3\n"
+    << "set style line 100 lc rgb '#888888' dt 2 lw 1.5\n";
+  for (size_t t = 0; t < res.per_task.size(); ++t)
+    g << "set style line " << t + 1 << " lc rgb '" << kColours[t % 10] << "' lw 1.5 pt " << kPoints[t % 6]
+      << " ps " << fixed(2.0 - 0.35 * static_cast<double>(t % 3), 2) << "\n";  // smaller on top
+  g << "plot x ls 100 title 'real = sim'";
+  for (size_t t = 0; t < res.per_task.size(); ++t)
+    g << ", \\\n     'correlation.dat' index " << t << " using 3:4:5:6:7:8 with xyerrorbars ls " << t + 1
+      << " title " << gp_string(res.per_task[t].name);
+  // Policy labels beside their points: above and to the right, to the left near the right border,
+  // below near the top border.
+  const std::string label_y = "($4 > 90 ? $4 - 3.5 : $4 + 2.5)";
+  g << ", \\\n     'correlation.dat' using 3:" << label_y << ":($3 <= 75 ? stringcolumn(9) : '') with labels left"
+    << " offset char 1.2,0 noenhanced font ',11' notitle"
+    << ", \\\n     'correlation.dat' using 3:" << label_y << ":($3 > 75 ? stringcolumn(9) : '') with labels right"
+    << " offset char -1.2,0 noenhanced font ',11' notitle\n";
+  return "# sim vs real success (wambench correlate); run in this directory: gnuplot correlation.gp\n"
+         "set terminal pngcairo size 900,700 enhanced font 'sans,12'\nset output 'correlation.png'\n" + g.str() +
+         "set terminal svg size 900,700 dynamic enhanced font 'sans,12'\nset output 'correlation.svg'\nreplot\n"
+         "unset output\n";
+}
+
+bool plot_correlation(const CorrelationResult& res, const std::string& out_dir) {
+  const fs::path dir(out_dir);
+  write_text_file(dir / "correlation.dat", correlation_plot_data(res));
+  write_text_file(dir / "correlation.gp", correlation_plot_script(res));
+  std::error_code ec;  // no stale images from an earlier run
+  for (const char* image : {"correlation.png", "correlation.svg"}) fs::remove(dir / image, ec);
+  return run_gnuplot((dir / "correlation.gp").string(), out_dir) && fs::is_regular_file(dir / "correlation.png") &&
+         fs::is_regular_file(dir / "correlation.svg");
+}
+
+bool write_correlation(const CorrelationResult& res, const std::string& out_dir) {
   std::error_code ec;
   fs::create_directories(out_dir, ec);
   if (ec || !fs::is_directory(out_dir))
     throw std::runtime_error("cannot create the output directory '" + out_dir + "': " + ec.message());
-  auto write_text = [](const fs::path& path, const std::string& text) {
-    std::ofstream f(path);
-    f << text;
-    f.close();
-    if (!f) throw std::runtime_error("cannot write " + path.string());
-  };
-  write_text(fs::path(out_dir) / "correlation.json", to_json(res).dump(2) + "\n");
-  // Taller than the default when the legend needs it (one line per cell).
-  const int height = std::max(720, kPlotTop + (static_cast<int>(res.cells.size()) + 3) * kLegendLine);
-  write_png((fs::path(out_dir) / "correlation.png").string(), plot_correlation(res, 1100, height));
-  write_text(fs::path(out_dir) / "correlation.md", render_correlation_md(res, "correlation.png"));
+  write_text_file(fs::path(out_dir) / "correlation.json", to_json(res).dump(2) + "\n");
+  const bool plotted = plot_correlation(res, out_dir);
+  std::string md = render_correlation_md(res, plotted ? "correlation.png" : "");
+  if (!plotted)
+    md += std::string("\n(No plot: ") + (gnuplot_found() ? "gnuplot failed" : "gnuplot was not found") +
+          ". correlation.gp and correlation.dat are written; run "
+          "`gnuplot correlation.gp` in this directory to draw correlation.png and correlation.svg.)\n";
+  write_text_file(fs::path(out_dir) / "correlation.md", md);
+  return plotted;
 }
 
 }  // namespace wambench

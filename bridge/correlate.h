@@ -31,7 +31,6 @@
 
 #include "eval/record.h"
 #include "eval/stats.h"
-#include "sim/image.h"
 
 namespace wambench {
 
@@ -145,17 +144,38 @@ nlohmann::json to_json(const CorrelationResult& result);
 /// left out. `plot_file` (relative to the report) is embedded if non-empty.
 std::string render_correlation_md(const CorrelationResult& result, const std::string& plot_file);
 
-/// The scatter plot: sim success rate on x, real on y (both [0, 1]), one numbered marker per cell
-/// (colour per task) with its Wilson intervals as whiskers, the diagonal y = x, a legend naming
-/// each number's policy / task (as many as fit, then "+N more"), and the pooled r and MMRV with
-/// their intervals in the title. `width` x `height` pixels (each >= 600); the square plot area is
-/// at most 556 pixels, the rest of the width holds the legend.
-/// @throws std::invalid_argument for a smaller size.
-Image plot_correlation(const CorrelationResult& result, int width = 1100, int height = 720);
+/// The scatter plot's data, correlation.dat (gnuplot's data format): a `#` header naming the
+/// columns, then one row per cell in the order of `cells`, the rows of each task in one data block
+/// (blocks separated by two blank lines, so block k is task k of `per_task`). Columns: 1 task,
+/// 2 policy (both double-quoted), 3 sim success %, 4 real success %, 5-6 sim Wilson interval %,
+/// 7-8 real Wilson interval % (all in [0, 100]), 9 the point's label: the distinct policies of
+/// every cell at this (sim, real) point, comma-separated, on the first such cell, "" on the others
+/// (so coinciding points get one label). Double quotes in names are written as single quotes.
+std::string correlation_plot_data(const CorrelationResult& result);
 
-/// Writes OUT_DIR/correlation.md, correlation.json and correlation.png (1100 x 720 pixels, taller
-/// when the legend needs 22 pixels per cell; creating OUT_DIR).
+/// The gnuplot script correlation.gp, run in the directory holding correlation.dat: draws
+/// correlation.png (pngcairo, 900 x 700 pixels) and correlation.svg (svg, same size) with sim
+/// success % on x and real success % on y (both axes 0 to 100, drawn with a 2 % margin so that
+/// error bars at 0 or 100 stay visible; square plot area), each cell a point
+/// with its Wilson intervals as error bars in both directions (xyerrorbars), a colour and point type
+/// per task named in the key, its policy label beside it (left of points with sim > 75 %, below
+/// points with real > 90 %), the
+/// diagonal y = x, and the pooled Pearson r and MMRV with their bootstrap intervals in the title.
+/// Text is printed as is (noenhanced: underscores stay underscores).
+std::string correlation_plot_script(const CorrelationResult& result);
+
+/// Writes OUT_DIR/correlation.dat and correlation.gp and runs gnuplot there (run_gnuplot,
+/// eval/report.h) to draw correlation.png and correlation.svg. OUT_DIR must exist.
+/// @return true if gnuplot was found and drew both images; false otherwise (the .dat and .gp are
+/// written either way).
+/// @throws std::runtime_error naming the path if a file cannot be written.
+bool plot_correlation(const CorrelationResult& result, const std::string& out_dir);
+
+/// Writes OUT_DIR/correlation.json, the plot (plot_correlation: correlation.dat, .gp, and, with
+/// gnuplot, .png and .svg) and correlation.md, which embeds correlation.png or, when gnuplot was
+/// not found or failed, says so. Creates OUT_DIR.
+/// @return whether the plot was drawn (plot_correlation).
 /// @throws std::runtime_error naming the path if OUT_DIR cannot be created or a file written.
-void write_correlation(const CorrelationResult& result, const std::string& out_dir);
+bool write_correlation(const CorrelationResult& result, const std::string& out_dir);
 
 }  // namespace wambench

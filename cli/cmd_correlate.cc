@@ -1,5 +1,5 @@
 // `wambench correlate SIM_RUN REAL_RUN`: sim vs real success per policy x task, Pearson r and MMRV
-// with bootstrap intervals, written as correlation.{md,json,png} (bridge/correlate.h).
+// with bootstrap intervals, written as correlation.{md,json,dat,gp,png,svg} (bridge/correlate.h).
 #include <filesystem>
 #include <iostream>
 #include <memory>
@@ -52,12 +52,13 @@ CommandRunner add_correlate_command(CLI::App& app) {
     }
     const std::string out =
         o->out.empty() ? (std::filesystem::path(o->real_run) / "correlation").string() : o->out;
-    write_correlation(result, out);
+    const bool plotted = write_correlation(result, out);
     std::cout << result.cells.size() << " cells in both runs, " << result.dropped.size() << " left out\n"
               << "pooled Pearson r " << metric_line(result.pooled.pearson) << "\n"
               << "pooled MMRV      " << metric_line(result.pooled.mmrv) << "\n"
               << "wrote " << (std::filesystem::path(out) / "correlation.md").string()
-              << ", correlation.json, correlation.png\n";
+              << ", correlation.json, correlation.dat, correlation.gp"
+              << (plotted ? ", correlation.png, correlation.svg\n" : " (no plot: gnuplot was not found or failed)\n");
     return 0;
   };
 }

@@ -621,9 +621,29 @@ std::string render_report_md(const nlohmann::json& s, const std::string& plot_fi
 
 namespace {
 
+// A word for /bin/sh: single-quoted, each ' written as '\''.
+std::string shell_quote(const std::string& s) {
+  std::string q = "'";
+  for (const char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return q + "'";
+}
+
+}  // namespace
+
+bool gnuplot_found() { return std::system("command -v gnuplot > /dev/null 2>&1") == 0; }
+
+bool run_gnuplot(const std::string& script, const std::string& work_dir) {
+  if (!gnuplot_found()) return false;
+  const std::string abs_script = std::filesystem::absolute(script).string();
+  const std::string cd = work_dir.empty() ? "" : "cd " + shell_quote(work_dir) + " && ";
+  return std::system((cd + "gnuplot " + shell_quote(abs_script) + " > /dev/null 2>&1").c_str()) == 0;
+}
+
+namespace {
+
 // Grouped bars (one group per split, one bar per policy) with Wilson intervals, as SVG.
 bool plot_success_by_split(const nlohmann::json& s, const std::string& dir, const std::string& svg) {
-  if (std::system("command -v gnuplot > /dev/null 2>&1") != 0) return false;
+  if (!gnuplot_found()) return false;
   const auto policies = s.at("policies").get<std::vector<std::string>>();
   const auto splits = s.at("splits").get<std::vector<std::string>>();
   const std::string data = (std::filesystem::path(dir) / "success_by_split.dat").string();
@@ -656,8 +676,7 @@ bool plot_success_by_split(const nlohmann::json& s, const std::string& dir, cons
     }
     g << "\n";
   }
-  const int rc = std::system(("gnuplot '" + script + "' > /dev/null 2>&1").c_str());
-  return rc == 0 && std::filesystem::exists(std::filesystem::path(dir) / svg);
+  return run_gnuplot(script) && std::filesystem::exists(std::filesystem::path(dir) / svg);
 }
 
 }  // namespace

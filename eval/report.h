@@ -38,6 +38,15 @@ nlohmann::json summarize(const std::vector<EpisodeRecord>& records, const nlohma
 /// non-empty.
 std::string render_report_md(const nlohmann::json& summary, const std::string& plot_file);
 
+/// Whether `gnuplot` is on PATH (asked of /bin/sh with `command -v`).
+bool gnuplot_found();
+
+/// Runs `gnuplot SCRIPT` (its output discarded), in directory `work_dir` when non-empty (relative
+/// paths in the script then resolve there; SCRIPT itself is taken relative to the current
+/// directory, or is absolute). The plots of the reports (success_by_split.svg, correlation.png).
+/// @return false when gnuplot is not on PATH or exits with an error; true otherwise.
+bool run_gnuplot(const std::string& script, const std::string& work_dir = "");
+
 /// Writes DIR/summary.json, DIR/report.md and DIR/success_by_split.svg (if gnuplot is available)
 /// from DIR/episodes.jsonl and DIR/manifest.json. Returns the summary. The summary carries what
 /// identifies the episodes and the code (base seed, per-cell episode seeds, config hash, checkpoint

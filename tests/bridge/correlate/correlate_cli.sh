@@ -43,7 +43,7 @@ printf '{"policy":"vla","task":"pi' >> "$work/real/episodes.jsonl"
 "$exe" correlate "$work/sim" "$work/real" --bootstrap 300 --seed 5 > "$work/stdout.txt"
 cat "$work/stdout.txt"
 out="$work/real/correlation"
-for f in correlation.md correlation.json correlation.png; do
+for f in correlation.md correlation.json correlation.dat correlation.gp; do
   [ -s "$out/$f" ] || { echo "FAIL: $out/$f missing or empty"; exit 1; }
 done
 grep -q "3 cells in both runs, 1 left out" "$work/stdout.txt" || { echo "FAIL: stdout"; exit 1; }
@@ -69,8 +69,23 @@ assert j["dropped"] == [{"policy": "bc_state", "task": "pick", "split": None, "s
 print("ok: correlation.json numbers")
 EOF
 grep -q "bc_state / pick: only in the sim run" "$out/correlation.md" || { echo "FAIL: md lacks the dropped cell"; exit 1; }
-grep -q "MMRV" "$out/correlation.md" && grep -q "(correlation.png)" "$out/correlation.md"
-python3 -c "import sys; d=open(sys.argv[1],'rb').read(); assert d[:8]==b'\x89PNG\r\n\x1a\n', 'not a PNG'" "$out/correlation.png"
+grep -q "MMRV" "$out/correlation.md" || { echo "FAIL: md lacks MMRV"; exit 1; }
+# The plot: one data row per cell (3), drawn by gnuplot when it is installed.
+rows=$(grep -cv '^#\|^$' "$out/correlation.dat")
+[ "$rows" = 3 ] || { echo "FAIL: correlation.dat has $rows data rows, want 3"; exit 1; }
+grep -q "xyerrorbars" "$out/correlation.gp" || { echo "FAIL: correlation.gp draws no error bars"; exit 1; }
+if command -v gnuplot > /dev/null; then
+  grep -q "(correlation.png)" "$out/correlation.md" || { echo "FAIL: md does not embed the plot"; exit 1; }
+  python3 -c "import sys; d=open(sys.argv[1],'rb').read(); assert d[:8]==b'\x89PNG\r\n\x1a\n', 'not a PNG'; assert len(d) > 10000, len(d)" "$out/correlation.png"
+  grep -q "<svg" "$out/correlation.svg" || { echo "FAIL: correlation.svg"; exit 1; }
+  echo "ok: correlation.png and correlation.svg drawn"
+fi
+# Without gnuplot: the .dat and .gp are written, the report says that there is no plot.
+env PATH=/nonexistent "$exe" correlate "$work/sim" "$work/real" --bootstrap 10 --out "$work/no_gnuplot" > /dev/null
+[ -s "$work/no_gnuplot/correlation.gp" ] && [ -s "$work/no_gnuplot/correlation.dat" ] || { echo "FAIL: no .gp/.dat without gnuplot"; exit 1; }
+[ ! -e "$work/no_gnuplot/correlation.png" ] || { echo "FAIL: a png without gnuplot"; exit 1; }
+grep -q "No plot: gnuplot was not found" "$work/no_gnuplot/correlation.md" || { echo "FAIL: md does not say gnuplot is missing"; exit 1; }
+echo "ok: without gnuplot, the md says so"
 
 # Same seed: the same file; another seed: other intervals; --out elsewhere.
 "$exe" correlate "$work/sim" "$work/real" --bootstrap 300 --seed 5 --out "$work/again" > /dev/null

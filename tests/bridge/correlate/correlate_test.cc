@@ -5,10 +5,15 @@
 #include <unistd.h>
 
 #include <cmath>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <iomanip>
+#include <iterator>
+#include <sstream>
 
 #include "bridge/correlate.h"
+#include "eval/report.h"
 #include "eval/store.h"
 
 namespace wambench {
@@ -339,12 +344,22 @@ TEST(CorrelateOutputs, RunDirectoriesToFiles) {
   const CorrelationResult r = correlate_runs((root / "sim").string(), (root / "real").string(),
                                              CorrelateOptions{"", 100, 0, 0.95});
   EXPECT_EQ(r.sim_run, (root / "sim").string());
-  write_correlation(r, (root / "out").string());
-  for (const char* f : {"correlation.md", "correlation.json", "correlation.png"})
+  const bool plotted = write_correlation(r, (root / "out").string());
+  EXPECT_EQ(plotted, gnuplot_found());
+  for (const char* f : {"correlation.md", "correlation.json", "correlation.dat", "correlation.gp"})
     EXPECT_TRUE(fs::is_regular_file(root / "out" / f)) << f;
-  const Image png = read_png((root / "out" / "correlation.png").string());
-  EXPECT_EQ(png.width, 1100);
-  EXPECT_EQ(png.height, 720);
+  std::ifstream mdf(root / "out" / "correlation.md");
+  const std::string md((std::istreambuf_iterator<char>(mdf)), std::istreambuf_iterator<char>());
+  if (gnuplot_found()) {
+    std::ifstream png(root / "out" / "correlation.png", std::ios::binary);
+    const std::string bytes((std::istreambuf_iterator<char>(png)), std::istreambuf_iterator<char>());
+    EXPECT_EQ(bytes.substr(0, 8), std::string("\x89PNG\r\n\x1a\n", 8));
+    EXPECT_GT(bytes.size(), 10000u);  // axes, key, title and points, not a blank image
+    EXPECT_GT(fs::file_size(root / "out" / "correlation.svg"), 5000u);
+    EXPECT_NE(md.find("](correlation.png)"), std::string::npos) << md;
+  } else {
+    EXPECT_NE(md.find("(No plot: gnuplot was not found."), std::string::npos) << md;
+  }
   std::ifstream jf(root / "out" / "correlation.json");
   const nlohmann::json j = nlohmann::json::parse(jf);
   EXPECT_EQ(j["cells"].size(), 4u);
@@ -362,24 +377,89 @@ TEST(CorrelateOutputs, RunDirectoriesToFiles) {
   fs::remove_all(root);
 }
 
-TEST(CorrelatePlot, DrawsMarkersInTaskColoursAndRefusesTinyImages) {
+// The data rows of a gnuplot data file (neither comments nor the blank lines between blocks).
+std::vector<std::string> data_rows(const std::string& text) {
+  std::vector<std::string> rows;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);)
+    if (!line.empty() && line[0] != '#') rows.push_back(line);
+  return rows;
+}
+
+TEST(CorrelatePlot, DataHasOneRowPerCellInOneBlockPerTask) {
   std::vector<EpisodeRecord> sim, real;
   example_runs(&sim, &real);
   const CorrelationResult r = correlate_records(sim, real, CorrelateOptions{"", 0, 0, 0.95});
-  const Image img = plot_correlation(r, 800, 600);
-  ASSERT_EQ(img.width, 800);
-  ASSERT_EQ(img.height, 600);
-  // The first task's marker colour (31, 119, 180) and the second's (230, 120, 20) are drawn.
-  int first = 0, second = 0;
-  for (int y = 0; y < img.height; ++y)
-    for (int x = 0; x < img.width; ++x) {
-      const uint8_t* p = img.at(y, x);
-      first += p[0] == 31 && p[1] == 119 && p[2] == 180;
-      second += p[0] == 230 && p[1] == 120 && p[2] == 20;
-    }
-  EXPECT_GT(first, 3 * 100);  // three discs of radius 6 (~113 px each) plus whiskers
-  EXPECT_GT(second, 100);
-  EXPECT_THROW(plot_correlation(r, 500, 600), std::invalid_argument);
+  ASSERT_EQ(r.cells.size(), 4u);
+  const std::string data = correlation_plot_data(r);
+  const std::vector<std::string> rows = data_rows(data);
+  ASSERT_EQ(rows.size(), r.cells.size()) << data;
+  // Blocks: one per task, split by two blank lines.
+  size_t blocks = 1;
+  for (size_t at = data.find("\n\n\n"); at != std::string::npos; at = data.find("\n\n\n", at + 3)) ++blocks;
+  EXPECT_EQ(blocks, r.per_task.size()) << data;
+  for (size_t i = 0; i < rows.size(); ++i) {
+    const CorrelateCell& c = r.cells[i];
+    std::istringstream row(rows[i]);
+    std::string task, policy;
+    double v[6];
+    row >> std::quoted(task) >> std::quoted(policy) >> v[0] >> v[1] >> v[2] >> v[3] >> v[4] >> v[5];
+    ASSERT_TRUE(row) << rows[i];
+    EXPECT_EQ(task, c.task);
+    EXPECT_EQ(policy, c.policy);
+    const double want[6] = {c.sim.rate.estimate, c.real.rate.estimate, c.sim.rate.lo,
+                            c.sim.rate.hi,       c.real.rate.lo,       c.real.rate.hi};
+    for (int k = 0; k < 6; ++k) EXPECT_NEAR(v[k], 100 * want[k], 0.006) << rows[i] << " column " << k + 3;
+  }
+}
+
+TEST(CorrelatePlot, CoincidingPointsShareOneLabelOfDistinctPolicies) {
+  std::vector<EpisodeRecord> sim, real;
+  example_runs(&sim, &real);
+  CorrelationResult r = correlate_records(sim, real, CorrelateOptions{"", 0, 0, 0.95});
+  ASSERT_GE(r.cells.size(), 3u);
+  // Cells 1 and 2 moved onto cell 0's point: one label naming their policies once each.
+  for (size_t i : {1, 2}) {
+    r.cells[i].sim.rate = r.cells[0].sim.rate;
+    r.cells[i].real.rate = r.cells[0].real.rate;
+  }
+  r.cells[2].policy = r.cells[0].policy;
+  const std::vector<std::string> rows = data_rows(correlation_plot_data(r));
+  ASSERT_EQ(rows.size(), r.cells.size());
+  auto label = [](const std::string& row) {
+    std::istringstream in(row);
+    std::string field;
+    for (int k = 0; k < 9; ++k) in >> std::quoted(field);
+    return field;
+  };
+  EXPECT_EQ(label(rows[0]), r.cells[0].policy + ", " + r.cells[1].policy);
+  EXPECT_EQ(label(rows[1]), "");
+  EXPECT_EQ(label(rows[2]), "");
+  EXPECT_EQ(label(rows[3]), r.cells[3].policy);
+}
+
+TEST(CorrelatePlot, ScriptDrawsPngAndSvgWithErrorBarsKeyAndMetricsInTitle) {
+  std::vector<EpisodeRecord> sim, real;
+  example_runs(&sim, &real);
+  const CorrelationResult r = correlate_records(sim, real, CorrelateOptions{"", 200, 3, 0.95});
+  const std::string gp = correlation_plot_script(r);
+  for (const char* want : {"set terminal pngcairo size 900,700", "set output 'correlation.png'", "set terminal svg",
+                           "set output 'correlation.svg'", "with xyerrorbars", "using 3:4:5:6:7:8", "with labels",
+                           "plot x ", "noenhanced", "set key"})
+    EXPECT_NE(gp.find(want), std::string::npos) << want << "\n" << gp;
+  // One xyerrorbars series per task, titled with the task's name.
+  for (size_t t = 0; t < r.per_task.size(); ++t)
+    EXPECT_NE(gp.find("index " + std::to_string(t) + " using 3:4:5:6:7:8 with xyerrorbars ls " + std::to_string(t + 1) +
+                      " title \"" + r.per_task[t].name + "\""),
+              std::string::npos)
+        << gp;
+  char pearson[64];
+  std::snprintf(pearson, sizeof pearson, "pooled Pearson r %.2f [%.2f, %.2f]", *r.pooled.pearson.value,
+                *r.pooled.pearson.lo, *r.pooled.pearson.hi);
+  EXPECT_NE(gp.find(pearson), std::string::npos) << pearson << "\n" << gp;
+  char mmrv[64];
+  std::snprintf(mmrv, sizeof mmrv, "MMRV %.2f [%.2f, %.2f]", *r.pooled.mmrv.value, *r.pooled.mmrv.lo, *r.pooled.mmrv.hi);
+  EXPECT_NE(gp.find(mmrv), std::string::npos) << mmrv << "\n" << gp;
 }
 
 }  // namespace
