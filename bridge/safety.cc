@@ -7,6 +7,8 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "sim/rotation.h"
+
 namespace wambench {
 namespace {
 
@@ -14,24 +16,6 @@ constexpr double kPi = 3.14159265358979323846;
 // Norm limits bind only beyond this relative slack, so an action at a corner of [-1, 1]^3 whose
 // norm equals a default limit up to rounding (sqrt(3) x 0.05 vs 0.866.../10) passes unchanged.
 constexpr double kSlack = 1.0 + 1e-12;
-
-Eigen::Vector3d log_rotation(const Eigen::Matrix3d& r) {
-  Eigen::AngleAxisd aa(r);
-  return aa.axis() * aa.angle();
-}
-
-// Same as ArmController's exp_rotation (sim/arm_controller.cc), so the target integrates alike.
-Eigen::Matrix3d exp_rotation(const Eigen::Vector3d& v) {
-  const double angle = v.norm();
-  if (angle < 1e-12) return Eigen::Matrix3d::Identity();
-  return Eigen::AngleAxisd(angle, v / angle).toRotationMatrix();
-}
-
-Eigen::Vector3d clamp_to_ball(const Eigen::Vector3d& v, const Eigen::Vector3d& c, double r) {
-  const Eigen::Vector3d d = v - c;
-  const double n = d.norm();
-  return n <= r ? v : c + d * (r / n);
-}
 
 Eigen::Matrix3d rotation_from_quat(const std::array<double, 4>& q_wxyz) {
   return Eigen::Quaterniond(q_wxyz[0], q_wxyz[1], q_wxyz[2], q_wxyz[3]).normalized().toRotationMatrix();

@@ -5,20 +5,14 @@
 
 #include <msgpack.hpp>
 
+#include "serving/msgpack_writer.h"
+
 namespace wambench {
 namespace {
 
-// Appends msgpack bytes to a std::string (msgpack::packer needs write(const char*, size_t)).
-struct StringWriter {
-  std::string* out;
-  void write(const char* data, size_t size) { out->append(data, size); }
-};
-using Packer = msgpack::packer<StringWriter>;
-
-void pack_str(Packer& p, const std::string& s) {
-  p.pack_str(static_cast<uint32_t>(s.size()));
-  p.pack_str_body(s.data(), static_cast<uint32_t>(s.size()));
-}
+using msgpack_io::Packer;
+using msgpack_io::StringWriter;
+using msgpack_io::pack_str;
 
 template <size_t N>
 void pack_doubles(Packer& p, const std::array<double, N>& a) {

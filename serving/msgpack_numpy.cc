@@ -5,22 +5,16 @@
 
 #include <msgpack.hpp>
 
+#include "serving/msgpack_writer.h"
+
 namespace wambench::serving {
 namespace {
 
 const char* const kValidDtypes = "|u1, |b1, <i4, <i8, <f4, <f8";
 
-// Appends msgpack bytes to a std::string (msgpack::packer needs write(const char*, size_t)).
-struct StringWriter {
-  std::string* out;
-  void write(const char* data, size_t size) { out->append(data, size); }
-};
-using Packer = msgpack::packer<StringWriter>;
-
-void pack_str(Packer& p, const std::string& s) {
-  p.pack_str(static_cast<uint32_t>(s.size()));
-  p.pack_str_body(s.data(), static_cast<uint32_t>(s.size()));
-}
+using msgpack_io::Packer;
+using msgpack_io::StringWriter;
+using msgpack_io::pack_str;
 
 void pack_bin(Packer& p, const char* data, size_t size) {
   p.pack_bin(static_cast<uint32_t>(size));

@@ -5,27 +5,10 @@
 #include <stdexcept>
 #include <string>
 
+#include "sim/rotation.h"
+
 namespace wambench {
 namespace {
-
-// Rotation vector (axis * angle, rad) of a rotation matrix; robust near 0 and pi.
-Eigen::Vector3d log_rotation(const Eigen::Matrix3d& r) {
-  Eigen::AngleAxisd aa(r);
-  return aa.axis() * aa.angle();
-}
-
-Eigen::Matrix3d exp_rotation(const Eigen::Vector3d& v) {
-  const double angle = v.norm();
-  if (angle < 1e-12) return Eigen::Matrix3d::Identity();
-  return Eigen::AngleAxisd(angle, v / angle).toRotationMatrix();
-}
-
-// Clips v to a ball of radius r around c.
-Eigen::Vector3d clamp_to_ball(const Eigen::Vector3d& v, const Eigen::Vector3d& c, double r) {
-  const Eigen::Vector3d d = v - c;
-  const double n = d.norm();
-  return n <= r ? v : c + d * (r / n);
-}
 
 Eigen::Matrix3d site_rotation(const mjData* data, int site) {
   Eigen::Matrix3d r;
