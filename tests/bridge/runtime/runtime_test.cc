@@ -13,6 +13,7 @@
 #include <gtest/gtest.h>
 
 #include "bridge/calibration.h"
+#include "bridge/robot_config.h"
 #include "bridge/runtime.h"
 #include "bridge/sim_robot.h"
 #include "bridge/watchdog.h"
@@ -372,6 +373,40 @@ TEST(Calibration, RejectsBadFilesWithTheFieldAndWhatIsValid) {
   } catch (const std::invalid_argument& e) {
     EXPECT_NE(std::string(e.what()).find("mounted on"), std::string::npos) << e.what();
   }
+}
+
+}  // namespace
+}  // namespace wambench
+
+namespace wambench {
+namespace {
+
+TEST(RobotConfigFile, TheExamplesParseAndBadDriverSectionsAreRefusedAtOnce) {
+  const std::string dir = std::string(WAMBENCH_SOURCE_DIR) + "/examples/real/";
+  EXPECT_EQ(read_robot_config(dir + "robot_sim.json").driver, "sim");
+  const RobotConfig twin = read_robot_config(dir + "robot_twin.json");
+  EXPECT_EQ(twin.driver, "twin");
+  EXPECT_EQ(twin.driver_config.at("endpoint"), "tcp://127.0.0.1:5560");
+  const std::vector<std::string> drivers = robot_drivers();
+  if (std::find(drivers.begin(), drivers.end(), "ros") != drivers.end()) {
+    const RobotConfig ros = read_robot_config(dir + "robot_ros.json");
+    EXPECT_TRUE(ros.safety.check_joint_margins);
+    EXPECT_LT(ros.safety.max_linear_speed_m_s, SafetyLimits{}.max_linear_speed_m_s);
+    EXPECT_NE(ros.calibration.find("calibration_nominal.json"), std::string::npos);
+  }
+  auto error_of = [](const nlohmann::json& j) {
+    try {
+      robot_config_from_json(j, "robot.json", ".");
+    } catch (const std::invalid_argument& e) {
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  EXPECT_NE(error_of({{"driver", "twin"}}).find("needs its section \"twin\""), std::string::npos);
+  EXPECT_NE(error_of({{"driver", "twin"}, {"twin", {{"endpont", "tcp://x:1"}}}}).find("endpont"), std::string::npos);
+  EXPECT_NE(error_of({{"driver", "sim"}, {"control_hz", 0}}).find("control_hz"), std::string::npos);
+  EXPECT_NE(error_of({{"driver", "sim"}, {"cameras", {"top"}}}).find("cameras"), std::string::npos);
+  EXPECT_NE(error_of({{"driver", "sim"}, {"calibration", "missing.json"}}).find("missing.json"), std::string::npos);
 }
 
 }  // namespace
