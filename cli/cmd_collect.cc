@@ -22,7 +22,8 @@ CommandRunner add_collect_command(CLI::App& app) {
       "collect",
       "Collect scripted-expert demonstrations (successful episodes only) on the train split into one HDF5 file "
       "in the robomimic layout (data/demo_<i>/{actions, obs/<key>, dones, rewards}), readable with h5py");
-  cmd->add_option("--tasks", o->tasks, "Tasks: all, or names")->capture_default_str();
+  cmd->add_option("--tasks", o->tasks, "Tasks: all, or names")->capture_default_str()
+      ->delimiter(kListDelimiter);
   cmd->add_option("--split", o->config.split, "Split (train only: held-out splits stay unseen)")->capture_default_str();
   cmd->add_option("--episodes", o->config.episodes, "Successful demonstrations per task")->capture_default_str();
   cmd->add_option("--out", o->config.out, "Output file (.hdf5); never overwritten")->required();
@@ -30,7 +31,9 @@ CommandRunner add_collect_command(CLI::App& app) {
       ->capture_default_str();
   cmd->add_option("--workers", o->config.workers, "Worker threads (the file's content does not depend on it)")
       ->capture_default_str();
-  cmd->add_option("--seed", o->config.seed, "Seed; the demonstrations' base seed is 2^63 + seed")->capture_default_str();
+  cmd->add_option("--seed", o->config.seed, "Seed; the demonstrations' base seed is 2^63 + seed")
+      ->check(seed_check())
+      ->capture_default_str();
   cmd->add_option("--image-size", o->config.image_size, "Camera images, pixels (square)")->capture_default_str();
   return [o] {
     const bool all = o->tasks.size() == 1 && o->tasks[0] == "all";

@@ -70,7 +70,8 @@ CommandRunner add_episodes_command(CLI::App& app) {
   exp->add_option("--split", opts->split, "Split name")->required();
   exp->add_option("--count", opts->count, "Number of episodes")->check(CLI::Range(int64_t{1}, int64_t{100000}))->capture_default_str();
   exp->add_option("--start", opts->start, "First episode index")->check(CLI::NonNegativeNumber)->capture_default_str();
-  exp->add_option("--seed", opts->seed, "Base seed")->capture_default_str();
+  exp->add_option("--seed", opts->seed, "Base seed")->capture_default_str()
+      ->check(seed_check());
   exp->add_option("--out", opts->out, "Output JSON file")->required();
   return [opts]() { return run_export(*opts); };
 }

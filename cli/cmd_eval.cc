@@ -191,12 +191,15 @@ CommandRunner add_eval_command(CLI::App& app) {
   cmd->add_option("--config", o->config, "Sweep config (JSON); default eval/configs/default.json");
   cmd->add_option("--policies", o->policies,
                   "Policies (override the config): names, or NAME@CHECKPOINT for a checkpoint you trained (labelled "
-                  "by its file name), or LABEL=NAME@CHECKPOINT, e.g. --policies vla vla@runs/v.pt new=vla@runs/w.pt");
-  cmd->add_option("--tasks", o->tasks, "Task names or 'all' (override the config)");
-  cmd->add_option("--splits", o->splits, "Split names or 'all' (override the config)");
+                  "by its file name), or LABEL=NAME@CHECKPOINT, e.g. --policies vla vla@runs/v.pt new=vla@runs/w.pt")
+      ->delimiter(kListDelimiter);
+  cmd->add_option("--tasks", o->tasks, "Task names or 'all' (override the config)")
+      ->delimiter(kListDelimiter);
+  cmd->add_option("--splits", o->splits, "Split names or 'all' (override the config)")
+      ->delimiter(kListDelimiter);
   cmd->add_option("--episodes", o->episodes, "Episodes per (policy, task, split) cell")->check(CLI::Range(1, 1000000));
   cmd->add_option("--workers", o->workers, "Worker threads (results never depend on it)")->check(CLI::Range(1, 256));
-  cmd->add_option("--seed", o->seed, "Base seed of the episode list")->check(CLI::NonNegativeNumber);
+  cmd->add_option("--seed", o->seed, "Base seed of the episode list")->check(seed_check());
   cmd->add_option("--out", o->out, "Run directory (default results/runs/eval-<UTC time>)");
   cmd->add_option("--resume", o->resume, "Continue the run in this directory (after a crash or kill)");
   cmd->add_option("--record-video", o->record_video, "MP4s of the first K episodes of each cell")

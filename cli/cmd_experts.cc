@@ -118,10 +118,13 @@ CommandRunner add_experts_command(CLI::App& app) {
   CLI::App* cmd = app.add_subcommand(
       "experts", "Run the scripted experts on tasks x splits and print (or write) their success-rate table; exits 1 "
                  "if any cell is below 95 %");
-  cmd->add_option("--tasks", opts->tasks, "Task names or 'all'")->capture_default_str();
-  cmd->add_option("--splits", opts->splits, "Split names or 'all'")->capture_default_str();
+  cmd->add_option("--tasks", opts->tasks, "Task names or 'all'")->capture_default_str()
+      ->delimiter(kListDelimiter);
+  cmd->add_option("--splits", opts->splits, "Split names or 'all'")->capture_default_str()
+      ->delimiter(kListDelimiter);
   cmd->add_option("--episodes", opts->episodes, "Episodes per cell")->check(CLI::Range(1, 100000))->capture_default_str();
-  cmd->add_option("--seed", opts->seed, "Base seed")->capture_default_str();
+  cmd->add_option("--seed", opts->seed, "Base seed")->capture_default_str()
+      ->check(seed_check());
   cmd->add_option("--workers", opts->workers, "Worker threads")->check(CLI::Range(1, 256))->capture_default_str();
   cmd->add_option("--noise", opts->noise, "Expert action noise (std, normalized units)")->check(CLI::Range(0.0, 1.0));
   cmd->add_option("--out", opts->out, "Markdown file to write the table to");

@@ -226,12 +226,16 @@ CommandRunner add_real_command(CLI::App& app) {
   cmd->add_option("--policy", o->policies,
                   "Policies: NAME, NAME@CHECKPOINT or LABEL=NAME@CHECKPOINT (as in eval --policies); several run one "
                   "after the other on the same episodes")
-      ->required();
-  cmd->add_option("--task", o->tasks, "Task name(s), or 'all'")->required();
-  cmd->add_option("--split", o->splits, "Split name(s) of the episode list, or 'all'")->capture_default_str();
+      ->required()
+      ->delimiter(kListDelimiter);
+  cmd->add_option("--task", o->tasks, "Task name(s), or 'all'")->required()
+      ->delimiter(kListDelimiter);
+  cmd->add_option("--split", o->splits, "Split name(s) of the episode list, or 'all'")->capture_default_str()
+      ->delimiter(kListDelimiter);
   cmd->add_option("--episodes", o->episodes, "Episodes per (task, split)")->check(CLI::Range(1, 100000))->capture_default_str();
   cmd->add_option("--seed", o->seed, "Base seed of the episode list (the sim sweep's, for paired sim / real episodes)")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->check(seed_check());
   cmd->add_option("--out", o->out, "Run directory (default results/runs/real-<UTC time>)");
   cmd->add_option("--resume", o->resume, "Continue the run in this directory (episodes not yet recorded)");
   cmd->add_flag("--dry-run", o->dry_run,

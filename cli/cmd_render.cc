@@ -186,7 +186,8 @@ CommandRunner add_render_command(CLI::App& app) {
   cmd->add_option("--episodes", opts->grid_episodes, "Columns of the contact sheet")
       ->check(CLI::Range(1, 32))
       ->capture_default_str();
-  cmd->add_option("--seed", opts->seed, "Base seed of the episode list")->capture_default_str();
+  cmd->add_option("--seed", opts->seed, "Base seed of the episode list")->capture_default_str()
+      ->check(seed_check());
   cmd->add_flag("--imagine", opts->imagine,
                 "Run the episode with --policy (a world-action model) and write real vs imagined front frames: one row "
                 "per query (--rows of them), columns real t, then imagined / real t+k for each imagined future");

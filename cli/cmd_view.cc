@@ -21,7 +21,8 @@ CommandRunner add_view_command(CLI::App& app) {
   cmd->add_option("--episode", opts->episode, "Live: episode index")->capture_default_str();
   cmd->add_option("--policy", opts->policy, "Live: policy name")->capture_default_str();
   cmd->add_option("--checkpoint", opts->checkpoint, "Live: checkpoint file of a learned policy (default: its bundled one)");
-  cmd->add_option("--seed", opts->seed, "Live: base seed of the episode list (as eval --seed)")->capture_default_str();
+  cmd->add_option("--seed", opts->seed, "Live: base seed of the episode list (as eval --seed)")->capture_default_str()
+      ->check(seed_check());
   cmd->add_option("--replay", opts->replay, "Replay a recorded episode (.h5, extension optional)");
   cmd->add_option("--run", opts->runs, "Browse a run folder's episodes (repeatable)");
   cmd->add_option("--select", opts->select,

@@ -35,6 +35,14 @@ CommandRunner add_twin_command(CLI::App& app);
 /// `command_line` is filled with the process's arguments before the runner runs (stored in checkpoints).
 CommandRunner add_train_command(CLI::App& app, const std::string* command_line);
 
+/// Checks a seed option's text before conversion: an unsigned integer 0..2^63 - 1 (the limit of
+/// eval/collect.h's seed ranges); anything else (e.g. "-1") is refused with that range in words.
+CLI::Validator seed_check();
+
+/// List options (--policies, --tasks, --splits, ...) take `--tasks a b` and `--tasks a,b` (as users of
+/// lerobot and Hydra type them): every such option is declared with `->delimiter(kListDelimiter)`.
+inline constexpr char kListDelimiter = ',';
+
 /// Raised for bad user input detected after parsing (exit code 2, message printed as is).
 class UsageError : public std::runtime_error {
  public:
