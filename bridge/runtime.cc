@@ -343,6 +343,7 @@ std::optional<EpisodeRecord> RealEpisodeRunner::run(const EpisodeKey& key, uint6
   record.steps = steps;
   record.sim_time_s = steps * period;
   record.progress = judge.progress().value_or(0);
+  if (const TaskEnv* sim = judge.privileged()) record.progress_name = sim->status().progress_name;
   record.timing.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall0).count();
   record.timing.policy_s = policy_s;
   record.timing.harness_s = record.timing.wall_s - policy_s;

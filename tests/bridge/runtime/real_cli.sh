@@ -25,8 +25,8 @@ def load(d):
 a, b = load(sim), load(real)
 assert a.keys() == b.keys() and len(a) == 4, (sorted(a), sorted(b))
 for k in sorted(a):
-    fa = {f: a[k][f] for f in ("status", "success", "progress", "steps", "seed")}
-    fb = {f: b[k][f] for f in ("status", "success", "progress", "steps", "seed")}
+    fa = {f: a[k][f] for f in ("status", "success", "progress", "progress_name", "steps", "seed")}
+    fb = {f: b[k][f] for f in ("status", "success", "progress", "progress_name", "steps", "seed")}
     assert fa == fb, (k, fa, fb)
     assert b[k]["diagnostics"]["real"]["robot"] == "sim", b[k]["diagnostics"]["real"]
     assert b[k]["diagnostics"]["real"]["verdict"]["source"] == "simulator"

@@ -54,6 +54,7 @@ void expect_parity(const std::string& policy_name, const std::string& task, cons
   EXPECT_EQ(real_record->success, eval_record.success);
   EXPECT_EQ(real_record->steps, eval_record.steps);
   EXPECT_EQ(real_record->progress, eval_record.progress);
+  EXPECT_EQ(real_record->progress_name, eval_record.progress_name);
   ASSERT_EQ(real_trace.actions.size(), eval_trace.actions.size());
   for (size_t i = 0; i < eval_trace.actions.size(); ++i) ASSERT_EQ(real_trace.actions[i], eval_trace.actions[i]) << "action value " << i;
   ASSERT_EQ(real_trace.qpos.size(), eval_trace.qpos.size());
