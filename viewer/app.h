@@ -46,6 +46,35 @@ struct ViewerOptions {
 /// folder without episodes.
 void validate(const ViewerOptions& options);
 
+class PlatformUIAdapter;
+class ViewerState;
+class Panels;
+
+/// The viewer on any PlatformUIAdapter (viewer/platform_ui_adapter.h): its state, its panels and,
+/// where the adapter has OpenGL, the 3-D scenes and camera images. Each frame: input (keys through
+/// viewer/input.h), playback, images, panels, scenes. Without OpenGL (a test adapter) the task
+/// environments render nothing and no scene is drawn; state and panels work the same.
+class ViewerApp {
+ public:
+  /// Opens the options' episode / recording / run (ViewerState). Does not validate() them.
+  /// @throws as ViewerState (viewer/state.h).
+  ViewerApp(const ViewerOptions& options, PlatformUIAdapter& adapter);
+  ~ViewerApp();
+  ViewerApp(const ViewerApp&) = delete;
+  ViewerApp& operator=(const ViewerApp&) = delete;
+  /// Begins a frame on the adapter, applies the keys pressed, advances playback (with
+  /// options.frames > 0: one control step per frame while playing), draws images, panels and
+  /// scenes, and ends the frame (`swap` presents it). Returns false, drawing nothing, once the
+  /// adapter's window was closed or the user quit.
+  bool frame(bool swap = true);
+  ViewerState& state();
+  Panels& panels();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
 /// The viewer's window and state. One per process (GLFW and Dear ImGui keep global state).
 class Viewer {
  public:

@@ -9,6 +9,7 @@
 
 #include "sim/gl_context.h"
 #include "sim/image.h"
+#include "viewer/platform_ui_adapter.h"
 
 struct GLFWwindow;
 
@@ -21,33 +22,35 @@ class DisplayError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-/// One application window with a current OpenGL context and Dear ImGui set up on it.
-/// One per process (GLFW and Dear ImGui keep global state); main thread only.
-class Window {
+/// One application window with a current OpenGL context and Dear ImGui set up on it: the
+/// PlatformUIAdapter on GLFW. One per process (GLFW and Dear ImGui keep global state); main thread only.
+class Window final : public PlatformUIAdapter {
  public:
   /// Opens a width x height (pixels) window titled `title`. `visible` false keeps it unmapped
   /// (offscreen default framebuffer, for screenshots). `vsync` limits frames to the display rate.
   /// @throws DisplayError if GLFW cannot initialize (no DISPLAY) or create a window / context.
   Window(int width, int height, const std::string& title, bool visible, bool vsync);
-  ~Window();
+  ~Window() override;
   Window(const Window&) = delete;
   Window& operator=(const Window&) = delete;
 
   /// True once the user asked to close the window.
-  bool should_close() const;
+  bool should_close() const override;
   /// Polls events and starts an ImGui frame.
-  void begin_frame();
+  void begin_frame() override;
   /// Renders ImGui's draw data over what was drawn, then (if `swap`) presents the frame.
-  void end_frame(bool swap = true);
+  void end_frame(bool swap = true) override;
   /// Framebuffer size (pixels).
-  int width() const;
-  int height() const;
+  int width() const override;
+  int height() const override;
+  /// Always true: the window has a current OpenGL context.
+  bool has_gl() const override { return true; }
   /// Reads the back buffer (what end_frame(false) just drew) as an RGB image, row 0 = top.
-  Image capture() const;
+  Image capture() const override;
 
   /// A GlContext for this window's context, so that a Renderer (sim/renderer.h) draws camera images
   /// here; it does not own the window.
-  std::unique_ptr<GlContext> make_context() const;
+  std::unique_ptr<GlContext> make_context() const override;
   GLFWwindow* handle() const { return window_; }
 
  private:

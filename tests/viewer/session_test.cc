@@ -9,34 +9,15 @@
 
 #include "eval/recording.h"
 #include "eval/runner.h"
+#include "tests/viewer/viewer_test_util.h"
 
 namespace wambench::viewer {
 namespace {
 namespace fs = std::filesystem;
 
-EnvConfig no_render() {
-  EnvConfig c;
-  c.render = false;
-  return c;
-}
-
-fs::path fresh_dir(const std::string& name) {
-  const fs::path dir = fs::temp_directory_path() / ("wambench_viewer_" + name + "_" + std::to_string(::getpid()));
-  fs::remove_all(dir);
-  fs::create_directories(dir);
-  return dir;
-}
-
-// Records one scripted episode the way `wambench eval` does; returns its .h5 path.
-std::string record_episode(const fs::path& dir, const std::string& task, int64_t index, double noise = 0.0) {
-  TaskEnv env(task, no_render());
-  auto policy = make_policy({"scripted", "", noise, {}});
-  EpisodeTrace trace;
-  const EpisodeRecord r = run_episode(*policy, env, {"scripted", task, "train", index}, 0, &trace);
-  save_recordings((dir / "recordings").string(), r, trace, true, false);
-  std::ofstream((dir / "episodes.jsonl").string(), std::ios::app) << to_json(r).dump() << "\n";
-  return recording_path((dir / "recordings").string(), r.key, "h5");
-}
+using viewer_test::fresh_dir;
+using viewer_test::no_render;
+using viewer_test::record_episode;
 
 TEST(LiveSession, StepsTheScriptedExpertToSuccessAndLogsEveryStep) {
   EnvCache envs(no_render());

@@ -1,0 +1,48 @@
+// Test helpers of tests/viewer: environments without rendering, scratch folders, and run folders
+// written the way `wambench eval` writes them.
+#pragma once
+
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+#include "eval/recording.h"
+#include "eval/runner.h"
+#include "policies/policy.h"
+#include "sim/env.h"
+#include "tasks/task_env.h"
+
+namespace wambench::viewer::viewer_test {
+
+namespace fs = std::filesystem;
+
+/// An EnvConfig that renders nothing (no OpenGL context).
+inline EnvConfig no_render() {
+  EnvConfig c;
+  c.render = false;
+  return c;
+}
+
+/// An empty folder under the temporary directory, unique to this process and `name`.
+inline fs::path fresh_dir(const std::string& name) {
+  const fs::path dir = fs::temp_directory_path() / ("wambench_viewer_" + name + "_" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  return dir;
+}
+
+/// Records one scripted episode (action noise `noise`) into run folder `dir` the way
+/// `wambench eval` does (recordings/... .h5 and a line of episodes.jsonl); returns its .h5 path.
+inline std::string record_episode(const fs::path& dir, const std::string& task, int64_t index, double noise = 0.0) {
+  TaskEnv env(task, no_render());
+  auto policy = make_policy({"scripted", "", noise, {}});
+  EpisodeTrace trace;
+  const EpisodeRecord r = run_episode(*policy, env, {"scripted", task, "train", index}, 0, &trace);
+  save_recordings((dir / "recordings").string(), r, trace, true, false);
+  std::ofstream((dir / "episodes.jsonl").string(), std::ios::app) << to_json(r).dump() << "\n";
+  return recording_path((dir / "recordings").string(), r.key, "h5");
+}
+
+}  // namespace wambench::viewer::viewer_test
