@@ -158,6 +158,25 @@ TEST(ViewerApp, KeysMoveTheCursorChangeSpeedAndToggleOverlays) {
   EXPECT_EQ(s.cursor(), progress_stop_step(s.primary()->episode.trace) + 1);
 }
 
+TEST(ViewerApp, ClickingATimelinePlotMovesTheCursorThere) {
+  HeadlessAdapter adapter(kW, kH);
+  ViewerApp app(live_options(), adapter);
+  ViewerState& s = app.state();
+  for (int k = 0; k < 20; ++k) ASSERT_TRUE(app.frame());
+  ASSERT_EQ(s.last_state(), 20);
+  // The "phase" plot: the timeline window's top is kH - 285; below its title bar (19 px), padding
+  // (8), the transport line (19 + 4) and the phase jumps (13 + 4), from y = 502, 24 px high; x from
+  // 70 (after the row label) to kW - 8. A press a quarter of the way along shows state 5.
+  adapter.move_mouse(70 + 0.25f * (kW - 8 - 70), 514);
+  adapter.set_mouse_button(0, true);
+  ASSERT_TRUE(app.frame());
+  adapter.set_mouse_button(0, false);
+  ASSERT_TRUE(app.frame());
+  EXPECT_FALSE(s.playing());
+  EXPECT_EQ(s.cursor(), 5);
+  EXPECT_EQ(s.primary()->shown_state, 5);
+}
+
 TEST(ViewerApp, LiveKeysChangeTheEpisodeRestartAndQuit) {
   HeadlessAdapter adapter(kW, kH);
   ViewerApp app(live_options(), adapter);
@@ -308,6 +327,35 @@ TEST_F(Browse, ASelectionLoadsThatEpisodeAndItsPartnerSideBySide) {
   EXPECT_EQ(s.shown(1), nullptr);
   EXPECT_EQ(s.cursor(), 0);
   EXPECT_THROW(s.open_browse_row(3, false), std::out_of_range);
+}
+
+TEST_F(Browse, ClickingARowOfTheTableOpensThatEpisode) {
+  HeadlessAdapter adapter(kW, kH);
+  ViewerApp app(options(), adapter);
+  ViewerState& s = app.state();
+  ASSERT_TRUE(app.frame());
+  const std::vector<size_t> rows = app.panels().browser()->rows();
+  ASSERT_EQ(rows.size(), 3u);
+  // The table's first row, in Dear ImGui's default style and font (13 px lines): the title bar
+  // (19 px), window padding (8), a text line, the filter field, a text line, the header row (17),
+  // then rows of 17 px from y = 101.
+  adapter.move_mouse(40, 109);
+  ASSERT_TRUE(app.frame());
+  adapter.set_mouse_button(0, true);
+  ASSERT_TRUE(app.frame());
+  adapter.set_mouse_button(0, false);
+  ASSERT_TRUE(app.frame());
+  EXPECT_EQ(s.selected(), static_cast<int>(rows[0]));
+  ASSERT_NE(s.primary(), nullptr) << s.message();
+  EXPECT_EQ(s.primary()->episode.source, s.run()[rows[0]].recording);
+  // The second row, one row down.
+  adapter.move_mouse(40, 109 + 17);
+  adapter.set_mouse_button(0, true);
+  ASSERT_TRUE(app.frame());
+  adapter.set_mouse_button(0, false);
+  ASSERT_TRUE(app.frame());
+  EXPECT_EQ(s.selected(), static_cast<int>(rows[1]));
+  EXPECT_EQ(s.primary()->episode.source, s.run()[rows[1]].recording);
 }
 
 TEST_F(Browse, SelectAndSideBySideOptionsOpenBothAtStart) {
