@@ -11,6 +11,7 @@
 #include <cstdio>
 #include <map>
 #include <memory>
+#include <optional>
 #include <stdexcept>
 
 #include "policies/policy.h"
@@ -140,7 +141,6 @@ class SceneView {
   mjvScene scene_;
   mjrContext context_;
 };
-
 
 // ------------------------------------------------------------------------------------------------
 // What needs OpenGL: the 3-D scene of each shown episode, the camera images the policy sees and a

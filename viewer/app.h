@@ -1,5 +1,8 @@
 // `wambench view`: the debugging viewer (live rollouts, exact replays of recordings, a run's
 // episode browser) in one GLFW window with MuJoCo's 3-D scene and Dear ImGui panels.
+// Its parts: viewer/state.h (what is shown), viewer/input.h (keys), viewer/panels.h (the panels),
+// viewer/platform_ui_adapter.h (the window: viewer/window.h on GLFW, viewer/headless_adapter.h for
+// tests), viewer/session.h (episodes from live rollouts, recordings and run folders).
 #pragma once
 
 #include <cstdint>

@@ -63,6 +63,7 @@ class EpisodeBrowserPanel final : public Panel {
   void draw(ViewerState& state, const Layout& layout, const FrameImages& images) override;
   /// Sets the filter's words (Dear ImGui's ImGuiTextFilter: comma-separated; "-word" excludes),
   /// matched against policy, policy type, task, split, status, progress, error and run folder.
+  /// Text beyond 255 characters (the filter's buffer) is cut off.
   void set_filter(const std::string& text);
   void set_failures_only(bool on);
   /// The rows of the last draw: indices into state.run(), filtered and sorted (by the table's sort
