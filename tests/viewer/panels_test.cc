@@ -21,10 +21,6 @@ namespace wambench::viewer {
 namespace {
 namespace fs = std::filesystem;
 
-using viewer_test::fresh_dir;
-using viewer_test::no_render;
-using viewer_test::record_episode;
-
 constexpr int kW = 1280, kH = 720;
 
 // Live pick_place / train #0 with the scripted expert; `frames` > 0 plays one control step per frame.

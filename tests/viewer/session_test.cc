@@ -15,10 +15,6 @@ namespace wambench::viewer {
 namespace {
 namespace fs = std::filesystem;
 
-using viewer_test::fresh_dir;
-using viewer_test::no_render;
-using viewer_test::record_episode;
-
 TEST(LiveSession, StepsTheScriptedExpertToSuccessAndLogsEveryStep) {
   EnvCache envs(no_render());
   LiveSession live(envs, {"scripted", "", 0.0, {}}, "press_button", "unseen_position", 2, 0);

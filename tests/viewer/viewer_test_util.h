@@ -14,9 +14,7 @@
 #include "sim/env.h"
 #include "tasks/task_env.h"
 
-namespace wambench::viewer::viewer_test {
-
-namespace fs = std::filesystem;
+namespace wambench::viewer {
 
 /// An EnvConfig that renders nothing (no OpenGL context).
 inline EnvConfig no_render() {
@@ -26,16 +24,16 @@ inline EnvConfig no_render() {
 }
 
 /// An empty folder under the temporary directory, unique to this process and `name`.
-inline fs::path fresh_dir(const std::string& name) {
-  const fs::path dir = fs::temp_directory_path() / ("wambench_viewer_" + name + "_" + std::to_string(::getpid()));
-  fs::remove_all(dir);
-  fs::create_directories(dir);
+inline std::filesystem::path fresh_dir(const std::string& name) {
+  const std::filesystem::path dir = std::filesystem::temp_directory_path() / ("wambench_viewer_" + name + "_" + std::to_string(::getpid()));
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
   return dir;
 }
 
 /// Records one scripted episode (action noise `noise`) into run folder `dir` the way
 /// `wambench eval` does (recordings/... .h5 and a line of episodes.jsonl); returns its .h5 path.
-inline std::string record_episode(const fs::path& dir, const std::string& task, int64_t index, double noise = 0.0) {
+inline std::string record_episode(const std::filesystem::path& dir, const std::string& task, int64_t index, double noise = 0.0) {
   TaskEnv env(task, no_render());
   auto policy = make_policy({"scripted", "", noise, {}});
   EpisodeTrace trace;
@@ -45,4 +43,4 @@ inline std::string record_episode(const fs::path& dir, const std::string& task, 
   return recording_path((dir / "recordings").string(), r.key, "h5");
 }
 
-}  // namespace wambench::viewer::viewer_test
+}  // namespace wambench::viewer
