@@ -224,22 +224,24 @@ void EpisodePanel::draw(ViewerState& state, const Layout& layout, const FrameIma
   for (int slot = 0; slot < 2; ++slot) {
     if (!state.shown(slot)) continue;
     ImGui::PushID(slot);
-    draw_episode(state, slot, images);
+    summary_.draw(state, slot);
+    cameras_.draw(slot, images);
+    if (slot == 0 && images.imagined_shown > 0) imagined_.draw(images);
     ImGui::Separator();
     ImGui::PopID();
   }
-  if (state.live()) draw_live_controls(state);
-  draw_overlay_toggles(state);
+  if (state.live()) live_.draw(state);
+  toggles_.draw(state);
   ImGui::End();
 }
 
-std::string EpisodePanel::status_text(const ViewerState& state, int slot) {
+std::string EpisodeSummary::status_text(const ViewerState& state, int slot) {
   const EpisodeRecord& r = state.shown(slot)->episode.record;
   const bool finished = !state.live() || slot != 0 || state.live()->done();
   return finished ? r.status : (r.success ? "success" : "running");
 }
 
-void EpisodePanel::draw_episode(ViewerState& state, int slot, const FrameImages& images) {
+void EpisodeSummary::draw(const ViewerState& state, int slot) {
   const Shown* s = state.shown(slot);
   const EpisodeRecord& r = s->episode.record;
   ImGui::TextColored(slot == 0 ? ImVec4(1, 1, 1, 1) : ImVec4(0.7f, 0.85f, 1, 1), "%s", s->episode.label.c_str());
@@ -259,16 +261,18 @@ void EpisodePanel::draw_episode(ViewerState& state, int slot, const FrameImages&
       ImGui::Text("(since step %d)", state.live()->takeover_step());
     }
   }
+}
+
+void CameraViews::draw(int slot, const FrameImages& images) {
   // Camera images as the policy saw them at this state.
   const float px = slot == 0 ? 170.0f : 110.0f;
   ImGui::Image(texture(images.camera[slot][0]), ImVec2(px, px));
   ImGui::SameLine();
   ImGui::Image(texture(images.camera[slot][1]), ImVec2(px, px));
   if (slot == 0) ImGui::TextDisabled("front / wrist, %d x %d px, as the policy sees them", kCameraPx, kCameraPx);
-  if (slot == 0 && images.imagined_shown > 0) draw_imagined(images);
 }
 
-void EpisodePanel::draw_imagined(const FrameImages& images) {
+void ImaginedFrames::draw(const FrameImages& images) {
   const float ipx = (Layout::kRightPanelW - 60) / FrameImages::kMaxImagined;
   ImGui::Text("imagined at step %d (every %d steps), then what happened:", images.imagined_query, images.imagined_stride);
   for (int j = 0; j < images.imagined_shown; ++j) {
@@ -282,7 +286,7 @@ void EpisodePanel::draw_imagined(const FrameImages& images) {
   }
 }
 
-void EpisodePanel::draw_live_controls(ViewerState& state) {
+void LiveControls::draw(ViewerState& state) {
   const ViewerOptions& opt = state.options();
   ImGui::Text("live episode");
   int index = static_cast<int>(opt.episode);
@@ -318,7 +322,7 @@ void EpisodePanel::draw_live_controls(ViewerState& state) {
   if (!can_take_over) ImGui::EndDisabled();
 }
 
-void EpisodePanel::draw_overlay_toggles(ViewerState& state) {
+void OverlayToggles::draw(ViewerState& state) {
   ImGui::Checkbox("contacts (C)", reinterpret_cast<bool*>(&state.vis().flags[mjVIS_CONTACTPOINT]));
   ImGui::SameLine();
   ImGui::Checkbox("forces (F)", reinterpret_cast<bool*>(&state.vis().flags[mjVIS_CONTACTFORCE]));
@@ -377,19 +381,19 @@ void TimelinePanel::draw(ViewerState& state, const Layout& layout, const FrameIm
     ImGui::End();
     return;
   }
-  draw_transport(state);
-  draw_plots(state);
+  controls_.draw(state);
+  plots_.draw(state);
   ImGui::End();
 }
 
-std::string TimelinePanel::phase_text(const ViewerState& state) {
+std::string PlaybackControls::phase_text(const ViewerState& state) {
   const EpisodeTrace& t = state.primary()->episode.trace;
   std::string phase_now = state.cursor() > 0 && state.cursor() <= static_cast<int>(t.phases.size()) ? t.phases[state.cursor() - 1] : "-";
   if (state.cursor() > 0 && state.cursor() <= static_cast<int>(t.phases_coarse.size())) phase_now += " (" + t.phases_coarse[state.cursor() - 1] + ")";
   return phase_now;
 }
 
-void TimelinePanel::draw_transport(ViewerState& state) {
+void PlaybackControls::draw(ViewerState& state) {
   const EpisodeTrace& t = state.primary()->episode.trace;
   if (ImGui::Button("|<")) state.set_cursor(0);
   ImGui::SameLine();
@@ -440,7 +444,7 @@ void TimelinePanel::draw_transport(ViewerState& state) {
   }
 }
 
-void TimelinePanel::draw_plots(ViewerState& state) {
+void TimelinePlots::draw(ViewerState& state) {
   Shown* s = state.primary();
   const EpisodeTrace& t = s->episode.trace;
   const int steps = s->episode.steps();

@@ -46,7 +46,8 @@ struct FrameImages {
   std::array<bool, kMaxImagined> real_known{};
 };
 
-/// A panel: draws one Dear ImGui window (or a part of one) from the state, inside an ImGui frame.
+/// A panel: draws one Dear ImGui window from the state, inside an ImGui frame; the episode and
+/// timeline panels are made of sections (classes that draw into the panel's window).
 class Panel {
  public:
   virtual ~Panel() = default;
@@ -79,35 +80,84 @@ class EpisodeBrowserPanel final : public Panel {
   ImGuiTableSortSpecs* sort_specs_ = nullptr;  // owned by Dear ImGui's table, valid while drawn
 };
 
-/// Right: each open episode (label, instruction, status, progress, replay accuracy, camera images,
-/// a world-model policy's imagined frames), the live episode's controls, the overlay toggles.
+/// Episode panel section: an open episode's label, instruction, status, progress, steps, error,
+/// replay accuracy and (live) the policy in control.
+class EpisodeSummary {
+ public:
+  void draw(const ViewerState& state, int slot);
+  /// The status word shown for slot `slot` (an open one): the record's status once finished; a
+  /// live episode still running shows "running" (or "success" once it succeeded).
+  static std::string status_text(const ViewerState& state, int slot);
+};
+
+/// Episode panel section: the front and wrist camera images at the cursor, as the policy sees them
+/// (slot 0 larger, with a caption).
+class CameraViews {
+ public:
+  void draw(int slot, const FrameImages& images);
+};
+
+/// Episode panel section: a world-model policy's imagined frames (top row) and the real front
+/// images at the same steps where they happened (bottom row).
+class ImaginedFrames {
+ public:
+  void draw(const FrameImages& images);
+};
+
+/// Episode panel section, live mode: episode index, split, task and policy (each change restarts),
+/// restart, and the scripted expert taking over.
+class LiveControls {
+ public:
+  void draw(ViewerState& state);
+};
+
+/// Episode panel section: contacts, forces, EE frame, target, shadows; the help button; the
+/// state's message.
+class OverlayToggles {
+ public:
+  void draw(ViewerState& state);
+};
+
+/// Right: each open episode (EpisodeSummary, CameraViews, ImaginedFrames for slot 0), then
+/// LiveControls (live mode) and OverlayToggles.
 class EpisodePanel final : public Panel {
  public:
   void draw(ViewerState& state, const Layout& layout, const FrameImages& images) override;
-  /// The status word shown for slot `slot`: the record's status once finished; a live episode
-  /// still running shows "running" (or "success" once it succeeded).
-  static std::string status_text(const ViewerState& state, int slot);
 
  private:
-  void draw_episode(ViewerState& state, int slot, const FrameImages& images);
-  void draw_imagined(const FrameImages& images);
-  void draw_live_controls(ViewerState& state);
-  void draw_overlay_toggles(ViewerState& state);
+  EpisodeSummary summary_;
+  CameraViews cameras_;
+  ImaginedFrames imagined_;
+  LiveControls live_;
+  OverlayToggles toggles_;
 };
 
-/// Bottom: transport (rewind, step, play / pause, end, speed, step slider), phase jumps, and the
-/// timeline plots (phases, the expert's plan, actions, gripper, progress, the partner's progress,
-/// a gate diagnostic); clicking or dragging a plot moves the cursor.
+/// Timeline section: transport (rewind, step, play / pause, end, speed, step slider, time and
+/// phase) and the phase jumps.
+class PlaybackControls {
+ public:
+  void draw(ViewerState& state);
+  /// The phase shown at the cursor of the primary episode (one must be open): the fine label of the
+  /// step that led to it, with the coarse one in parentheses where recorded; "-" at state 0.
+  static std::string phase_text(const ViewerState& state);
+};
+
+/// Timeline section: plots over the primary episode's steps (phases, the expert's plan, actions,
+/// gripper, progress, the partner's progress, a gate diagnostic) with the cursor as a line;
+/// clicking or dragging a plot moves the cursor (and pauses).
+class TimelinePlots {
+ public:
+  void draw(ViewerState& state);
+};
+
+/// Bottom: PlaybackControls and TimelinePlots of the primary episode ("no episode open" without).
 class TimelinePanel final : public Panel {
  public:
   void draw(ViewerState& state, const Layout& layout, const FrameImages& images) override;
-  /// The phase shown at the cursor: the fine label of the step that led to it, with the coarse one
-  /// in parentheses where recorded; "-" at state 0 or with no phase.
-  static std::string phase_text(const ViewerState& state);
 
  private:
-  void draw_transport(ViewerState& state);
-  void draw_plots(ViewerState& state);
+  PlaybackControls controls_;
+  TimelinePlots plots_;
 };
 
 /// The keys-and-mouse window, while state.help is on (its close button turns it off).

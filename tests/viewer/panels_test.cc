@@ -76,8 +76,8 @@ TEST(ViewerApp, LivePlaysOneControlStepPerHeadlessFrameAndSpacePauses) {
   EXPECT_EQ(s.primary()->shown_state, 5);
   // The panels of live mode: episode and timeline, no browser, no help.
   EXPECT_EQ(adapter.windows_drawn(), (std::vector<std::string>{"Episode", "Timeline"}));
-  EXPECT_EQ(EpisodePanel::status_text(s, 0), "running");
-  EXPECT_EQ(TimelinePanel::phase_text(s),
+  EXPECT_EQ(EpisodeSummary::status_text(s, 0), "running");
+  EXPECT_EQ(PlaybackControls::phase_text(s),
             s.primary()->episode.trace.phases[4] + " (" + s.primary()->episode.trace.phases_coarse[4] + ")");
 
   press(adapter, app, GLFW_KEY_SPACE);
@@ -362,7 +362,7 @@ TEST_F(Browse, SelectAndSideBySideOptionsOpenBothAtStart) {
   ASSERT_NE(s.shown(1), nullptr);
   EXPECT_EQ(s.selected(), 1);
   EXPECT_EQ(s.partner(), 2);
-  EXPECT_EQ(EpisodePanel::status_text(s, 0), s.run()[1].record.status);
+  EXPECT_EQ(EpisodeSummary::status_text(s, 0), s.run()[1].record.status);
 }
 
 TEST_F(Browse, TheTableFiltersAndSortsRows) {
