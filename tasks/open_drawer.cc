@@ -49,57 +49,62 @@ constexpr const char* kDrawerBody = "drawer";
 constexpr const char* kDrawerJoint = "drawer_slide";
 constexpr const char* kDrawerFrontGeom = "drawer_front";
 
-std::string replace_all(std::string s, const std::string& from, const std::string& to) {
-  for (size_t p = s.find(from); p != std::string::npos; p = s.find(from, p + to.size())) s.replace(p, from.size(), to);
-  return s;
-}
-
 std::string handle_body(const std::string& shape) { return "drawer_handle_" + shape; }
 
-std::string box_geom(const std::string& name, double sx, double sy, double sz, double px, double py, double pz,
-                     const std::string& extra = "") {
-  std::ostringstream s;
-  s << "<geom name=\"" << name << "\" class=\"fixture\" type=\"box\" size=\"" << sx << " " << sy << " " << sz
-    << "\" pos=\"" << px << " " << py << " " << pz << "\" " << extra << "/>\n";
-  return s.str();
+// A box geom of class "fixture" with half sizes (sx, sy, sz) at (px, py, pz).
+mjcf::Element box_geom(mjcf::Element parent, const std::string& name, double sx, double sy, double sz, double px,
+                       double py, double pz) {
+  return parent.add("geom")
+      .set("name", name)
+      .set("class", "fixture")
+      .set("type", "box")
+      .set("size", {sx, sy, sz})
+      .set("pos", {px, py, pz});
 }
 
 // The cabinet (static carcass), its drawer on the slide joint and every handle welded to the
 // drawer's front panel.
-std::string cabinet_xml() {
+void add_cabinet(mjcf::Element parent) {
   const double w = kOpenDrawerCabinetWidthM, dp = kOpenDrawerCabinetDepthM, h = kOpenDrawerCabinetHeightM;
   const double t = kWallM, tf = kOpenDrawerFrontThicknessM;
-  std::ostringstream s;
-  s << "<body name=\"" << kCabinetBody << "\" pos=\"0 0 0\">\n";
-  s << box_geom("cabinet_side_left", dp / 2, t / 2, h / 2, 0, w / 2 - t / 2, h / 2);
-  s << box_geom("cabinet_side_right", dp / 2, t / 2, h / 2, 0, -(w / 2 - t / 2), h / 2);
-  s << box_geom("cabinet_top", dp / 2, w / 2 - t, t / 2, 0, 0, h - t / 2);
-  s << box_geom("cabinet_bottom", dp / 2, w / 2 - t, t / 2, 0, 0, t / 2);
-  s << box_geom("cabinet_back", t / 2, w / 2 - t, h / 2 - t, dp / 2 - t / 2, 0, h / 2);
+  mjcf::Element cabinet = parent.add("body").set("name", kCabinetBody).set("pos", {0, 0, 0});
+  box_geom(cabinet, "cabinet_side_left", dp / 2, t / 2, h / 2, 0, w / 2 - t / 2, h / 2);
+  box_geom(cabinet, "cabinet_side_right", dp / 2, t / 2, h / 2, 0, -(w / 2 - t / 2), h / 2);
+  box_geom(cabinet, "cabinet_top", dp / 2, w / 2 - t, t / 2, 0, 0, h - t / 2);
+  box_geom(cabinet, "cabinet_bottom", dp / 2, w / 2 - t, t / 2, 0, 0, t / 2);
+  box_geom(cabinet, "cabinet_back", t / 2, w / 2 - t, h / 2 - t, dp / 2 - t / 2, 0, h / 2);
   // The drawer: origin on the carcass front plane. Inner box 0.165 m deep, 1 cm short of the back.
   const double inner_y = w / 2 - t;  // half width of the carcass opening
   const double box_len = 0.165, side_h = 0.047, floor_z = t + 0.004;
-  s << "  <body name=\"" << kDrawerBody << "\" pos=\"" << -dp / 2 << " 0 0\">\n"
-    << "    <joint name=\"" << kDrawerJoint << "\" type=\"slide\" axis=\"-1 0 0\" range=\"0 " << kOpenDrawerTravelM
-    << "\" limited=\"true\" damping=\"8\" frictionloss=\"1.5\"/>\n";
-  s << box_geom(kDrawerFrontGeom, tf / 2, w / 2 - 0.002, (h - 0.008) / 2, -tf / 2, 0, h / 2, "mass=\"0.4\"");
-  s << box_geom("drawer_accent_floor", box_len / 2, inner_y - 0.01, 0.003, box_len / 2, 0, floor_z + 0.003,
-                "mass=\"0.25\" rgba=\"0.78 0.68 0.52 1\"");
+  const char* const kDrawerWood = "0.78 0.68 0.52 1";
+  mjcf::Element drawer = cabinet.add("body").set("name", kDrawerBody).set("pos", {-dp / 2, 0, 0});
+  drawer.add("joint")
+      .set("name", kDrawerJoint)
+      .set("type", "slide")
+      .set("axis", {-1, 0, 0})
+      .set("range", {0, kOpenDrawerTravelM})
+      .set("limited", "true")
+      .set("damping", 8)
+      .set("frictionloss", 1.5);
+  box_geom(drawer, kDrawerFrontGeom, tf / 2, w / 2 - 0.002, (h - 0.008) / 2, -tf / 2, 0, h / 2).set("mass", 0.4);
+  box_geom(drawer, "drawer_accent_floor", box_len / 2, inner_y - 0.01, 0.003, box_len / 2, 0, floor_z + 0.003)
+      .set("mass", 0.25)
+      .set("rgba", kDrawerWood);
   for (int side : {-1, 1}) {
-    s << box_geom(side > 0 ? "drawer_accent_side_left" : "drawer_accent_side_right", box_len / 2, 0.004, side_h,
-                  box_len / 2, side * (inner_y - 0.006), floor_z + side_h, "mass=\"0.1\" rgba=\"0.78 0.68 0.52 1\"");
+    box_geom(drawer, side > 0 ? "drawer_accent_side_left" : "drawer_accent_side_right", box_len / 2, 0.004, side_h,
+             box_len / 2, side * (inner_y - 0.006), floor_z + side_h)
+        .set("mass", 0.1)
+        .set("rgba", kDrawerWood);
   }
-  s << box_geom("drawer_accent_back", 0.004, inner_y - 0.01, side_h, box_len - 0.004, 0, floor_z + side_h,
-                "mass=\"0.1\" rgba=\"0.78 0.68 0.52 1\"");
+  box_geom(drawer, "drawer_accent_back", 0.004, inner_y - 0.01, side_h, box_len - 0.004, 0, floor_z + side_h)
+      .set("mass", 0.1)
+      .set("rgba", kDrawerWood);
   for (const auto* list : {&open_drawer_train_handles(), &open_drawer_heldout_handles()}) {
     for (const DrawerHandle& hd : *list) {
       const std::string b = handle_body(hd.name);
-      s << "    <body name=\"" << b << "\" pos=\"" << -tf << " 0 " << hd.mount_z_m << "\">\n"
-        << replace_all(hd.geoms_xml, "{B}", b) << "\n    </body>\n";
+      drawer.add("body").set("name", b).set("pos", {-tf, 0, hd.mount_z_m}).append_xml(hd.geoms_xml, "{B}", b);
     }
   }
-  s << "  </body>\n</body>\n";
-  return s.str();
 }
 
 // Octagonal hoop in the handle frame's horizontal plane: tube centre line with apothem `a` around
@@ -130,11 +135,10 @@ class OpenDrawer final : public Task {
 
   TaskScene scene() const override {
     TaskScene s;
-    s.defaults = object_defaults_xml();
-    s.worldbody = cabinet_xml();
+    s.defaults = object_defaults();
+    add_cabinet(s.worldbody.root());
     // The drawer is the carcass's child (contacts filtered anyway); stated for clarity.
-    s.extra = std::string("  <contact>\n    <exclude body1=\"") + kCabinetBody + "\" body2=\"" + kDrawerBody +
-              "\"/>\n  </contact>\n";
+    s.extra.add("contact").add("exclude").set("body1", kCabinetBody).set("body2", kDrawerBody);
     return s;
   }
 

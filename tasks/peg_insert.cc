@@ -69,11 +69,6 @@ std::string fmt(double x) {
   return s.str();
 }
 
-std::string replace_all(std::string s, const std::string& from, const std::string& to) {
-  for (size_t p = s.find(from); p != std::string::npos; p = s.find(from, p + to.size())) s.replace(p, from.size(), to);
-  return s;
-}
-
 // A box geom with half sizes (hx, hy, hz) centred at (x, y, z), rotated by `yaw` about z.
 std::string box(const std::string& name, const std::string& cls, double hx, double hy, double hz, double x, double y,
                 double z, double yaw, const std::string& extra) {
@@ -210,7 +205,7 @@ PegShape rectangular_peg() {
 
 // The hole block: four frame boxes around the shape's rectangular opening, the shape's fillers and
 // a dark floor. Parked below the floor until a variation places it.
-std::string block_body_xml(const PegShape& s, int slot) {
+void add_block_body(mjcf::Element parent, const PegShape& s, int slot) {
   const double b = kPegBlockHalfWidthM, hz = kPegBlockHeightM / 2;
   const double ax = s.opening_half_x_m, ay = s.opening_half_y_m;
   const std::string f = kWallExtra;
@@ -223,14 +218,14 @@ std::string block_body_xml(const PegShape& s, int slot) {
   g += box("accent_floor", "fixture", ax, ay, kHoleFloorZM / 2, 0, 0, kHoleFloorZM / 2, 0,
            std::string(kFloorExtra) + " rgba=\"0.12 0.12 0.13 1\"");
   const std::string body = peg_insert_block_body(s.name);
-  return "<body name=\"" + body + "\" pos=\"-3 " + fmt(-2.0 + 0.5 * slot) + " -3\">\n" + replace_all(g, "{B}", body) +
-         "</body>\n";
+  parent.add("body").set("name", body).set("pos", {-3, -2.0 + 0.5 * slot, -3}).append_xml(g, "{B}", body);
 }
 
-std::string peg_body_xml(const PegShape& s, int slot) {
+void add_peg_body(mjcf::Element parent, const PegShape& s, int slot) {
   const std::string body = peg_insert_peg_body(s.name);
-  return "<body name=\"" + body + "\" pos=\"-1.5 " + fmt(-1.5 + 0.25 * slot) + " -0.74\">\n  <freejoint name=\"" +
-         body + "_joint\"/>\n" + replace_all(s.peg_geoms_xml, "{B}", body) + "</body>\n";
+  mjcf::Element b = parent.add("body").set("name", body).set("pos", {-1.5, -1.5 + 0.25 * slot, -0.74});
+  b.add("freejoint").set("name", body + "_joint");
+  b.append_xml(s.peg_geoms_xml, "{B}", body);
 }
 
 double wrap_pi(double a) { return std::remainder(a, 2 * M_PI); }
@@ -254,12 +249,12 @@ class PegInsert final : public Task {
 
   TaskScene scene() const override {
     TaskScene s;
-    s.defaults = object_defaults_xml();
+    s.defaults = object_defaults();
     int slot = 0;
     for (const auto* list : {&peg_insert_train_shapes(), &peg_insert_heldout_shapes()})
       for (const PegShape& p : *list) {
-        s.worldbody += block_body_xml(p, slot);
-        s.worldbody += peg_body_xml(p, slot);
+        add_block_body(s.worldbody.root(), p, slot);
+        add_peg_body(s.worldbody.root(), p, slot);
         ++slot;
       }
     return s;

@@ -31,10 +31,10 @@ class PickPlace final : public Task {
 
   TaskScene scene() const override {
     TaskScene s;
-    s.defaults = object_defaults_xml();
+    s.defaults = object_defaults();
     for (const auto* list : {&pick_place_train_objects(), &pick_place_heldout_objects()})
-      for (const ObjectCategory& c : *list) s.worldbody += object_body_xml(c, body_name(c.name));
-    for (const ContainerSpec& c : containers()) s.worldbody += container_body_xml(c, container_name(c.name));
+      for (const ObjectCategory& c : *list) add_object_body(s.worldbody.root(), c, body_name(c.name));
+    for (const ContainerSpec& c : containers()) add_container_body(s.worldbody.root(), c, container_name(c.name));
     return s;
   }
 

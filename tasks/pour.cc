@@ -4,7 +4,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <sstream>
 #include <stdexcept>
 
 #include "sim/model.h"
@@ -39,17 +38,6 @@ const double kLyingCos = std::cos(45.0 * M_PI / 180.0);
 // moves at 1 m/s), slow rolling on the bowl's floor allowed.
 constexpr double kRestingSpeedMS = 0.2;
 
-std::string fmt(double v) {
-  std::ostringstream s;
-  s << v;
-  return s.str();
-}
-
-std::string replace_all(std::string s, const std::string& from, const std::string& to) {
-  for (size_t p = s.find(from); p != std::string::npos; p = s.find(from, p + to.size())) s.replace(p, from.size(), to);
-  return s;
-}
-
 PourCup make_cup(std::string name, int segments, double inner, double wall_half, double height, std::string accent) {
   PourCup c;
   c.name = std::move(name);
@@ -62,7 +50,7 @@ PourCup make_cup(std::string name, int segments, double inner, double wall_half,
 }
 
 // Free body of a cup: base plate, wall ring, decoration. Collision geoms are class "object".
-std::string cup_xml(const PourCup& c, int index) {
+void add_cup(mjcf::Element parent, const PourCup& c, int index) {
   const std::string b = pour_cup_body(c.name);
   const int n = c.wall_segments;
   const double wt = c.wall_half_thickness_m;
@@ -71,57 +59,67 @@ std::string cup_xml(const PourCup& c, int index) {
   // Segments meet at their outer corners: half chord of the outer polygon's side.
   const double half_chord = outer * std::tan(M_PI / n);
   const double wall_h = c.height_m / 2;
-  std::ostringstream s;
   // Compiled pose: the parking spot (below the floor, apart from the other cups) so the cups never
   // overlap, not even before the first episode is applied.
-  s << "<body name=\"" << b << "\" pos=\"-3 " << -2.0 + 0.5 * index << " -5\">\n  <freejoint name=\"" << b
-    << "_joint\"/>\n";
+  mjcf::Element cup = parent.add("body").set("name", b).set("pos", {-3, -2.0 + 0.5 * index, -5});
+  cup.add("freejoint").set("name", b + "_joint");
+  mjcf::Element base = cup.add("geom").set("name", b + "_base").set("class", "object").set("condim", 1);
   if (n == 4) {
-    s << "  <geom name=\"" << b << "_base\" class=\"object\" condim=\"1\" type=\"box\" size=\"" << outer << " " << outer << " "
-      << kCupBaseM / 2 << "\" pos=\"0 0 " << kCupBaseM / 2 << "\"/>\n";
+    base.set("type", "box").set("size", {outer, outer, kCupBaseM / 2});
   } else {
-    s << "  <geom name=\"" << b << "_base\" class=\"object\" condim=\"1\" type=\"cylinder\" size=\"" << outer << " "
-      << kCupBaseM / 2 << "\" pos=\"0 0 " << kCupBaseM / 2 << "\"/>\n";
+    base.set("type", "cylinder").set("size", {outer, kCupBaseM / 2});
   }
+  base.set("pos", {0, 0, kCupBaseM / 2});
   for (int k = 0; k < n; ++k) {
     const double a = 2 * M_PI * k / n;
-    s << "  <geom name=\"" << b << "_wall" << k << "\" class=\"object\" condim=\"1\" type=\"box\" size=\"" << wt << " "
-      << half_chord << " " << wall_h << "\" pos=\"" << fmt(ring_r * std::cos(a)) << " " << fmt(ring_r * std::sin(a))
-      << " " << wall_h << "\" euler=\"0 0 " << a << "\"/>\n";
+    cup.add("geom")
+        .set("name", b + "_wall" + std::to_string(k))
+        .set("class", "object")
+        .set("condim", 1)
+        .set("type", "box")
+        .set("size", {wt, half_chord, wall_h})
+        .set("pos", {ring_r * std::cos(a), ring_r * std::sin(a), wall_h})
+        .set("euler", {0, 0, a});
   }
-  const std::string visual = "contype=\"0\" conaffinity=\"0\" mass=\"0\"";
+  // Decoration: boxes without contacts or mass, in the cup's colour unless given one.
+  const auto decoration = [&cup](const std::string& name) -> mjcf::Element {
+    return cup.add("geom").set("name", name).set("type", "box").set("contype", 0).set("conaffinity", 0).set("mass", 0);
+  };
   if (c.accent == "handle") {
-    // A loop handle on the +x side, in the cup's colour, visual only.
+    // A loop handle on the +x side.
     const double h = c.height_m;
-    s << "  <geom name=\"" << b << "_handle_top\" type=\"box\" size=\"0.013 0.006 0.005\" pos=\"" << outer + 0.012
-      << " 0 " << 0.78 * h << "\" " << visual << "/>\n"
-      << "  <geom name=\"" << b << "_handle_side\" type=\"box\" size=\"0.005 0.006 " << 0.25 * h << "\" pos=\""
-      << outer + 0.02 << " 0 " << 0.5 * h << "\" " << visual << "/>\n"
-      << "  <geom name=\"" << b << "_handle_bottom\" type=\"box\" size=\"0.013 0.006 0.005\" pos=\"" << outer + 0.012
-      << " 0 " << 0.22 * h << "\" " << visual << "/>\n";
+    decoration(b + "_handle_top").set("size", "0.013 0.006 0.005").set("pos", {outer + 0.012, 0, 0.78 * h});
+    decoration(b + "_handle_side").set("size", {0.005, 0.006, 0.25 * h}).set("pos", {outer + 0.02, 0, 0.5 * h});
+    decoration(b + "_handle_bottom").set("size", "0.013 0.006 0.005").set("pos", {outer + 0.012, 0, 0.22 * h});
   } else if (c.accent == "spout") {
     // A lab beaker: a pouring spout on the +x side of the rim and white graduation marks.
-    s << "  <geom name=\"" << b << "_spout\" type=\"box\" size=\"0.009 0.009 0.0025\" pos=\"" << outer + 0.004
-      << " 0 " << c.height_m - 0.004 << "\" euler=\"0 -0.5 0\" " << visual << "/>\n";
+    decoration(b + "_spout")
+        .set("size", "0.009 0.009 0.0025")
+        .set("pos", {outer + 0.004, 0, c.height_m - 0.004})
+        .set("euler", "0 -0.5 0");
     for (int k = 0; k < 4; ++k) {  // on the side opposite the spout (-x)
-      s << "  <geom name=\"" << b << "_accent_mark" << k << "\" type=\"box\" size=\"0.0006 "
-        << (k % 2 ? 0.005 : 0.009) << " 0.0008\" pos=\"" << -(outer + 0.0004) << " 0 "
-        << 0.025 + 0.015 * k << "\" rgba=\"0.95 0.95 0.95 1\" " << visual << "/>\n";
+      decoration(b + "_accent_mark" + std::to_string(k))
+          .set("size", {0.0006, k % 2 ? 0.005 : 0.009, 0.0008})
+          .set("pos", {-(outer + 0.0004), 0, 0.025 + 0.015 * k})
+          .set("rgba", "0.95 0.95 0.95 1");
     }
   }
-  s << "</body>\n";
-  return s.str();
 }
 
-std::string ball_xml(int i) {
+void add_ball(mjcf::Element parent, int i) {
   const std::string b = pour_ball_body(i);
-  std::ostringstream s;
   // Balls: low friction so they slide out of a tilted cup; stiff, damped contacts (no bounce).
   // Compiled below the floor; every episode puts them into the cup.
-  s << "<body name=\"" << b << "\" pos=\"" << -3.0 << " " << 1.0 + 0.05 * i << " -4\">\n  <freejoint name=\"" << b
-    << "_joint\"/>\n  <geom name=\"" << b << "_geom\" class=\"object\" type=\"sphere\" size=\"" << kPourBallRadiusM
-    << "\" mass=\"" << kPourBallMassKg << "\" condim=\"1\" friction=\"0.4 0.005 0.0001\"/>\n</body>\n";
-  return s.str();
+  mjcf::Element ball = parent.add("body").set("name", b).set("pos", {-3.0, 1.0 + 0.05 * i, -4});
+  ball.add("freejoint").set("name", b + "_joint");
+  ball.add("geom")
+      .set("name", b + "_geom")
+      .set("class", "object")
+      .set("type", "sphere")
+      .set("size", kPourBallRadiusM)
+      .set("mass", kPourBallMassKg)
+      .set("condim", 1)
+      .set("friction", "0.4 0.005 0.0001");
 }
 
 // Ball i's start position in the cup frame: layers of three around the axis (centres 10.5 mm
@@ -148,12 +146,12 @@ class Pour final : public Task {
 
   TaskScene scene() const override {
     TaskScene s;
-    s.defaults = object_defaults_xml();
+    s.defaults = object_defaults();
     int index = 0;
     for (const auto* list : {&pour_train_cups(), &pour_heldout_cups()})
-      for (const PourCup& c : *list) s.worldbody += cup_xml(c, index++);
-    for (int i = 0; i < kPourBallCount; ++i) s.worldbody += ball_xml(i);
-    s.worldbody += container_body_xml(find_container("bowl"), kPourBowlBody);
+      for (const PourCup& c : *list) add_cup(s.worldbody.root(), c, index++);
+    for (int i = 0; i < kPourBallCount; ++i) add_ball(s.worldbody.root(), i);
+    add_container_body(s.worldbody.root(), find_container("bowl"), kPourBowlBody);
     return s;
   }
 

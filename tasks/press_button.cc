@@ -36,11 +36,6 @@ constexpr double kBezelWidthM = 0.012;
 constexpr float kBezelUnlitRgba[4] = {0.3f, 0.3f, 0.32f, 1.0f};
 constexpr float kBezelLitRgba[4] = {0.15f, 0.95f, 0.3f, 1.0f};
 
-std::string replace_all(std::string s, const std::string& from, const std::string& to) {
-  for (size_t p = s.find(from); p != std::string::npos; p = s.find(from, p + to.size())) s.replace(p, from.size(), to);
-  return s;
-}
-
 std::string button_body(const std::string& cap) { return "button_" + cap; }
 std::string cap_body(const std::string& cap) { return "button_" + cap + "_cap"; }
 std::string cap_joint(const std::string& cap) { return "button_" + cap + "_press"; }
@@ -53,28 +48,46 @@ std::string housing_geom(const std::string& cap, const std::string& housing) {
 // and the cap on its spring-loaded slide joint. The cap reaches 16 mm into the housing so no gap
 // shows at full travel; cap-housing contacts are excluded (scene().extra), so the cap slides
 // freely through the housing's top.
-std::string button_xml(const ButtonCap& cap) {
+void add_button(mjcf::Element parent, const ButtonCap& cap) {
   const std::string b = button_body(cap.name);
   const std::string c = cap_body(cap.name);
   const double h = kPressButtonHousingHeightM;
   const double w = kPressButtonHousingHalfWidthM;
-  std::ostringstream s;
-  s << "<body name=\"" << b << "\" pos=\"0 0 0\">\n"
-    << "  <geom name=\"" << housing_geom(cap.name, "box") << "\" class=\"fixture\" type=\"box\" size=\"" << w << " "
-    << w << " " << h / 2 << "\" pos=\"0 0 " << h / 2 << "\"/>\n"
-    << "  <geom name=\"" << housing_geom(cap.name, "cylinder") << "\" class=\"fixture\" type=\"cylinder\" size=\""
-    << w + 0.003 << " " << h / 2 << "\" pos=\"0 0 " << h / 2 << "\"/>\n"
-    << "  <geom name=\"" << bezel_geom(cap.name) << "\" type=\"cylinder\" size=\"" << std::min(cap.radius_m, 0.03) + kBezelWidthM
-    << " 0.0008\" pos=\"0 0 " << h + 0.0008 << "\" rgba=\"" << kBezelUnlitRgba[0] << " " << kBezelUnlitRgba[1] << " "
-    << kBezelUnlitRgba[2] << " 1\" contype=\"0\" conaffinity=\"0\" mass=\"0\"/>\n"
-    << "  <body name=\"" << c << "\" pos=\"0 0 " << h << "\">\n"
-    << "    <joint name=\"" << cap_joint(cap.name) << "\" type=\"slide\" axis=\"0 0 1\" range=\"" << -kPressButtonTravelM
-    << " 0\" limited=\"true\" stiffness=\"250\" springref=\"" << kPressButtonTravelM
-    << "\" damping=\"2\" solreflimit=\"0.005 1\" solimplimit=\"0.95 0.99 0.001\"/>\n"
-    << replace_all(cap.geoms_xml, "{B}", c) << "\n"
-    << "  </body>\n"
-    << "</body>\n";
-  return s.str();
+  mjcf::Element button = parent.add("body").set("name", b).set("pos", {0, 0, 0});
+  button.add("geom")
+      .set("name", housing_geom(cap.name, "box"))
+      .set("class", "fixture")
+      .set("type", "box")
+      .set("size", {w, w, h / 2})
+      .set("pos", {0, 0, h / 2});
+  button.add("geom")
+      .set("name", housing_geom(cap.name, "cylinder"))
+      .set("class", "fixture")
+      .set("type", "cylinder")
+      .set("size", {w + 0.003, h / 2})
+      .set("pos", {0, 0, h / 2});
+  button.add("geom")
+      .set("name", bezel_geom(cap.name))
+      .set("type", "cylinder")
+      .set("size", {std::min(cap.radius_m, 0.03) + kBezelWidthM, 0.0008})
+      .set("pos", {0, 0, h + 0.0008})
+      .set("rgba", {kBezelUnlitRgba[0], kBezelUnlitRgba[1], kBezelUnlitRgba[2], 1})
+      .set("contype", 0)
+      .set("conaffinity", 0)
+      .set("mass", 0);
+  mjcf::Element cap_element = button.add("body").set("name", c).set("pos", {0, 0, h});
+  cap_element.add("joint")
+      .set("name", cap_joint(cap.name))
+      .set("type", "slide")
+      .set("axis", {0, 0, 1})
+      .set("range", {-kPressButtonTravelM, 0})
+      .set("limited", "true")
+      .set("stiffness", 250)
+      .set("springref", kPressButtonTravelM)
+      .set("damping", 2)
+      .set("solreflimit", "0.005 1")
+      .set("solimplimit", "0.95 0.99 0.001");
+  cap_element.append_xml(cap.geoms_xml, "{B}", c);
 }
 
 ButtonCap make_cap(std::string name, std::string geoms, double top, double radius, double symmetry) {
@@ -108,15 +121,14 @@ class PressButton final : public Task {
 
   TaskScene scene() const override {
     TaskScene s;
-    s.defaults = object_defaults_xml();
-    s.extra = "  <contact>\n";
+    s.defaults = object_defaults();
+    mjcf::Element contact = s.extra.add("contact");
     for (const auto* list : {&press_button_train_caps(), &press_button_heldout_caps()}) {
       for (const ButtonCap& c : *list) {
-        s.worldbody += button_xml(c);
-        s.extra += "    <exclude body1=\"" + button_body(c.name) + "\" body2=\"" + cap_body(c.name) + "\"/>\n";
+        add_button(s.worldbody.root(), c);
+        contact.add("exclude").set("body1", button_body(c.name)).set("body2", cap_body(c.name));
       }
     }
-    s.extra += "  </contact>\n";
     return s;
   }
 

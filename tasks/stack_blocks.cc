@@ -41,11 +41,6 @@ constexpr double kReleaseMarginM = 0.008;    // gripper open at least grasp widt
 // solver's cost) low. Every face of a block is still backed by a box that the other block touches.
 const char* const kSideSlab = " contype=\"4\" conaffinity=\"3\"";
 
-std::string replace_all(std::string s, const std::string& from, const std::string& to) {
-  for (size_t p = s.find(from); p != std::string::npos; p = s.find(from, p + to.size())) s.replace(p, from.size(), to);
-  return s;
-}
-
 std::string fmt(double x) {
   std::ostringstream s;
   s.precision(6);
@@ -129,9 +124,10 @@ BlockCategory puck(double across_flats, double height) {
 
 // `slot` spreads the bodies' default poses (qpos0, the state before a variation is applied) on the
 // floor behind the back wall, 1 cm above it, so they touch nothing there.
-std::string block_body_xml(const BlockCategory& c, const std::string& body, int slot) {
-  return "<body name=\"" + body + "\" pos=\"-1.5 " + fmt(-1.5 + 0.25 * slot) + " -0.74\">\n  <freejoint name=\"" +
-         body + "_joint\"/>\n" + replace_all(c.geoms_xml, "{B}", body) + "</body>\n";
+void add_block_body(mjcf::Element parent, const BlockCategory& c, const std::string& body, int slot) {
+  mjcf::Element b = parent.add("body").set("name", body).set("pos", {-1.5, -1.5 + 0.25 * slot, -0.74});
+  b.add("freejoint").set("name", body + "_joint");
+  b.append_xml(c.geoms_xml, "{B}", body);
 }
 
 // The instruction's noun phrase: size adjective, colour, noun ("small red cube").
@@ -161,12 +157,12 @@ class StackBlocks final : public Task {
 
   TaskScene scene() const override {
     TaskScene s;
-    s.defaults = object_defaults_xml();
+    s.defaults = object_defaults();
     int slot = 0;
     for (const std::string& role : kRoles)
       for (const auto* list : {&stack_blocks_train_blocks(), &stack_blocks_heldout_blocks()})
         for (const BlockCategory& c : *list)
-          s.worldbody += block_body_xml(c, stack_blocks_body_name(role, c.name), slot++);
+          add_block_body(s.worldbody.root(), c, stack_blocks_body_name(role, c.name), slot++);
     return s;
   }
 
