@@ -1,18 +1,12 @@
 #include "tasks/objects.h"
 
 #include <cmath>
-#include <sstream>
 #include <stdexcept>
 
 #include "tasks/task.h"
 
 namespace wambench {
 namespace {
-
-std::string replace_all(std::string s, const std::string& from, const std::string& to) {
-  for (size_t p = s.find(from); p != std::string::npos; p = s.find(from, p + to.size())) s.replace(p, from.size(), to);
-  return s;
-}
 
 ObjectCategory category(std::string name, std::string geoms, double grasp_x, double grasp_z, double grasp_yaw,
                         double symmetry, double width, double radius, double height) {
@@ -21,23 +15,34 @@ ObjectCategory category(std::string name, std::string geoms, double grasp_x, dou
 
 }  // namespace
 
-std::string object_defaults_xml() {
-  return R"(<default>
-    <default class="object">
-      <geom contype="1" conaffinity="3" condim="4" density="500" friction="1.0 0.01 0.0005"
-            solref="0.004 1" solimp="0.95 0.99 0.001"/>
-    </default>
-    <default class="fixture">
-      <geom contype="1" conaffinity="3" condim="3" friction="1.0 0.005 0.0001"/>
-    </default>
-  </default>)";
+mjcf::Fragment object_defaults() {
+  mjcf::Fragment f;
+  mjcf::Element d = f.add("default");
+  d.add("default")
+      .set("class", "object")
+      .add("geom")
+      .set("contype", 1)
+      .set("conaffinity", 3)
+      .set("condim", 4)
+      .set("density", 500)
+      .set("friction", "1.0 0.01 0.0005")
+      .set("solref", "0.004 1")
+      .set("solimp", "0.95 0.99 0.001");
+  d.add("default")
+      .set("class", "fixture")
+      .add("geom")
+      .set("contype", 1)
+      .set("conaffinity", 3)
+      .set("condim", 3)
+      .set("friction", "1.0 0.005 0.0001");
+  return f;
 }
 
-std::string object_body_xml(const ObjectCategory& c, const std::string& body) {
-  std::ostringstream s;
-  s << "<body name=\"" << body << "\" pos=\"0 0 0\">\n  <freejoint name=\"" << body << "_joint\"/>\n"
-    << replace_all(c.geoms_xml, "{B}", body) << "\n</body>\n";
-  return s.str();
+mjcf::Element add_object_body(mjcf::Element parent, const ObjectCategory& c, const std::string& body) {
+  mjcf::Element b = parent.add("body").set("name", body).set("pos", {0, 0, 0});
+  b.add("freejoint").set("name", body + "_joint");
+  b.append_xml(c.geoms_xml, "{B}", body);
+  return b;
 }
 
 const ObjectCategory& find_category(const std::vector<ObjectCategory>& categories, const std::string& name) {
@@ -100,23 +105,29 @@ const ContainerSpec& find_container(const std::string& name) {
   throw std::invalid_argument("unknown container '" + name + "'; valid: bowl, plate");
 }
 
-std::string container_body_xml(const ContainerSpec& spec, const std::string& body) {
-  std::ostringstream s;
+mjcf::Element add_container_body(mjcf::Element parent, const ContainerSpec& spec, const std::string& body) {
   const double wall_t = 0.006;  // half thickness of a wall segment (m)
   const int segments = spec.name == "bowl" ? 14 : 18;
   const double ring_r = spec.inner_radius_m + wall_t;
   const double half_chord = ring_r * std::tan(M_PI / segments) + 0.002;
-  s << "<body name=\"" << body << "\" pos=\"0 0 0\">\n";
-  s << "  <geom name=\"" << body << "_base\" class=\"fixture\" type=\"cylinder\" size=\"" << spec.outer_radius_m
-    << " 0.004\" pos=\"0 0 0.004\"/>\n";
+  mjcf::Element b = parent.add("body").set("name", body).set("pos", {0, 0, 0});
+  b.add("geom")
+      .set("name", body + "_base")
+      .set("class", "fixture")
+      .set("type", "cylinder")
+      .set("size", {spec.outer_radius_m, 0.004})
+      .set("pos", {0, 0, 0.004});
   for (int k = 0; k < segments; ++k) {
     const double a = 2 * M_PI * k / segments;
-    s << "  <geom name=\"" << body << "_wall" << k << "\" class=\"fixture\" type=\"box\" size=\"" << wall_t << " "
-      << half_chord << " " << spec.wall_height_m / 2 << "\" pos=\"" << ring_r * std::cos(a) << " "
-      << ring_r * std::sin(a) << " " << spec.wall_height_m / 2 << "\" euler=\"0 0 " << a << "\"/>\n";
+    b.add("geom")
+        .set("name", body + "_wall" + std::to_string(k))
+        .set("class", "fixture")
+        .set("type", "box")
+        .set("size", {wall_t, half_chord, spec.wall_height_m / 2})
+        .set("pos", {ring_r * std::cos(a), ring_r * std::sin(a), spec.wall_height_m / 2})
+        .set("euler", {0, 0, a});
   }
-  s << "</body>\n";
-  return s.str();
+  return b;
 }
 
 }  // namespace wambench

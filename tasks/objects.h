@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "tasks/mjcf.h"
+
 namespace wambench {
 
 /// A graspable object category.
@@ -32,8 +34,10 @@ struct ObjectCategory {
   double height_m = 0;       ///< overall height above the base (m)
 };
 
-/// Free-body MJCF of `category` named `body` at (x, y, 0), class "object" geoms.
-std::string object_body_xml(const ObjectCategory& category, const std::string& body);
+/// Appends to `parent` the free body of `category` named `body` at (0, 0, 0) (its free joint
+/// "<body>_joint", class "object" geoms) and returns the body element.
+/// @throws std::invalid_argument if the category's geoms_xml is not well-formed XML.
+mjcf::Element add_object_body(mjcf::Element parent, const ObjectCategory& category, const std::string& body);
 
 /// Category by name from a list. @throws std::invalid_argument listing the names.
 const ObjectCategory& find_category(const std::vector<ObjectCategory>& categories, const std::string& name);
@@ -52,11 +56,14 @@ struct ContainerSpec {
 };
 const std::vector<ContainerSpec>& containers();
 const ContainerSpec& find_container(const std::string& name);
-/// Static-body MJCF of a container named `body`; geoms "{body}_*" take the sampled colour.
-std::string container_body_xml(const ContainerSpec& spec, const std::string& body);
+/// Appends to `parent` the static body of a container named `body` at (0, 0, 0): a base disc
+/// "<body>_base" and wall boxes "<body>_wall<k>" (14 for a bowl, 18 for a plate), class "fixture";
+/// they take the sampled colour. Returns the body element.
+mjcf::Element add_container_body(mjcf::Element parent, const ContainerSpec& spec, const std::string& body);
 
-/// Shared MJCF defaults for task objects (class "object": collides with world, robot and objects;
-/// density 500 kg/m^3; torsional friction so grasps hold). Include once in the task's scene.
-std::string object_defaults_xml();
+/// Shared MJCF defaults for task objects: one <default> element with class "object" (collides
+/// with world, robot and objects; density 500 kg/m^3; torsional friction so grasps hold) and class
+/// "fixture" (static parts). Add once to the task's TaskScene::defaults.
+mjcf::Fragment object_defaults();
 
 }  // namespace wambench

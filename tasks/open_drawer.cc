@@ -11,6 +11,7 @@
 #include "tasks/objects.h"
 #include "tasks/phase_labeller.h"
 #include "tasks/registry.h"
+#include "tasks/staged_expert.h"
 
 namespace wambench {
 namespace {
@@ -49,57 +50,62 @@ constexpr const char* kDrawerBody = "drawer";
 constexpr const char* kDrawerJoint = "drawer_slide";
 constexpr const char* kDrawerFrontGeom = "drawer_front";
 
-std::string replace_all(std::string s, const std::string& from, const std::string& to) {
-  for (size_t p = s.find(from); p != std::string::npos; p = s.find(from, p + to.size())) s.replace(p, from.size(), to);
-  return s;
-}
-
 std::string handle_body(const std::string& shape) { return "drawer_handle_" + shape; }
 
-std::string box_geom(const std::string& name, double sx, double sy, double sz, double px, double py, double pz,
-                     const std::string& extra = "") {
-  std::ostringstream s;
-  s << "<geom name=\"" << name << "\" class=\"fixture\" type=\"box\" size=\"" << sx << " " << sy << " " << sz
-    << "\" pos=\"" << px << " " << py << " " << pz << "\" " << extra << "/>\n";
-  return s.str();
+// A box geom of class "fixture" with half sizes (sx, sy, sz) at (px, py, pz).
+mjcf::Element box_geom(mjcf::Element parent, const std::string& name, double sx, double sy, double sz, double px,
+                       double py, double pz) {
+  return parent.add("geom")
+      .set("name", name)
+      .set("class", "fixture")
+      .set("type", "box")
+      .set("size", {sx, sy, sz})
+      .set("pos", {px, py, pz});
 }
 
 // The cabinet (static carcass), its drawer on the slide joint and every handle welded to the
 // drawer's front panel.
-std::string cabinet_xml() {
+void add_cabinet(mjcf::Element parent) {
   const double w = kOpenDrawerCabinetWidthM, dp = kOpenDrawerCabinetDepthM, h = kOpenDrawerCabinetHeightM;
   const double t = kWallM, tf = kOpenDrawerFrontThicknessM;
-  std::ostringstream s;
-  s << "<body name=\"" << kCabinetBody << "\" pos=\"0 0 0\">\n";
-  s << box_geom("cabinet_side_left", dp / 2, t / 2, h / 2, 0, w / 2 - t / 2, h / 2);
-  s << box_geom("cabinet_side_right", dp / 2, t / 2, h / 2, 0, -(w / 2 - t / 2), h / 2);
-  s << box_geom("cabinet_top", dp / 2, w / 2 - t, t / 2, 0, 0, h - t / 2);
-  s << box_geom("cabinet_bottom", dp / 2, w / 2 - t, t / 2, 0, 0, t / 2);
-  s << box_geom("cabinet_back", t / 2, w / 2 - t, h / 2 - t, dp / 2 - t / 2, 0, h / 2);
+  mjcf::Element cabinet = parent.add("body").set("name", kCabinetBody).set("pos", {0, 0, 0});
+  box_geom(cabinet, "cabinet_side_left", dp / 2, t / 2, h / 2, 0, w / 2 - t / 2, h / 2);
+  box_geom(cabinet, "cabinet_side_right", dp / 2, t / 2, h / 2, 0, -(w / 2 - t / 2), h / 2);
+  box_geom(cabinet, "cabinet_top", dp / 2, w / 2 - t, t / 2, 0, 0, h - t / 2);
+  box_geom(cabinet, "cabinet_bottom", dp / 2, w / 2 - t, t / 2, 0, 0, t / 2);
+  box_geom(cabinet, "cabinet_back", t / 2, w / 2 - t, h / 2 - t, dp / 2 - t / 2, 0, h / 2);
   // The drawer: origin on the carcass front plane. Inner box 0.165 m deep, 1 cm short of the back.
   const double inner_y = w / 2 - t;  // half width of the carcass opening
   const double box_len = 0.165, side_h = 0.047, floor_z = t + 0.004;
-  s << "  <body name=\"" << kDrawerBody << "\" pos=\"" << -dp / 2 << " 0 0\">\n"
-    << "    <joint name=\"" << kDrawerJoint << "\" type=\"slide\" axis=\"-1 0 0\" range=\"0 " << kOpenDrawerTravelM
-    << "\" limited=\"true\" damping=\"8\" frictionloss=\"1.5\"/>\n";
-  s << box_geom(kDrawerFrontGeom, tf / 2, w / 2 - 0.002, (h - 0.008) / 2, -tf / 2, 0, h / 2, "mass=\"0.4\"");
-  s << box_geom("drawer_accent_floor", box_len / 2, inner_y - 0.01, 0.003, box_len / 2, 0, floor_z + 0.003,
-                "mass=\"0.25\" rgba=\"0.78 0.68 0.52 1\"");
+  const char* const kDrawerWood = "0.78 0.68 0.52 1";
+  mjcf::Element drawer = cabinet.add("body").set("name", kDrawerBody).set("pos", {-dp / 2, 0, 0});
+  drawer.add("joint")
+      .set("name", kDrawerJoint)
+      .set("type", "slide")
+      .set("axis", {-1, 0, 0})
+      .set("range", {0, kOpenDrawerTravelM})
+      .set("limited", "true")
+      .set("damping", 8)
+      .set("frictionloss", 1.5);
+  box_geom(drawer, kDrawerFrontGeom, tf / 2, w / 2 - 0.002, (h - 0.008) / 2, -tf / 2, 0, h / 2).set("mass", 0.4);
+  box_geom(drawer, "drawer_accent_floor", box_len / 2, inner_y - 0.01, 0.003, box_len / 2, 0, floor_z + 0.003)
+      .set("mass", 0.25)
+      .set("rgba", kDrawerWood);
   for (int side : {-1, 1}) {
-    s << box_geom(side > 0 ? "drawer_accent_side_left" : "drawer_accent_side_right", box_len / 2, 0.004, side_h,
-                  box_len / 2, side * (inner_y - 0.006), floor_z + side_h, "mass=\"0.1\" rgba=\"0.78 0.68 0.52 1\"");
+    box_geom(drawer, side > 0 ? "drawer_accent_side_left" : "drawer_accent_side_right", box_len / 2, 0.004, side_h,
+             box_len / 2, side * (inner_y - 0.006), floor_z + side_h)
+        .set("mass", 0.1)
+        .set("rgba", kDrawerWood);
   }
-  s << box_geom("drawer_accent_back", 0.004, inner_y - 0.01, side_h, box_len - 0.004, 0, floor_z + side_h,
-                "mass=\"0.1\" rgba=\"0.78 0.68 0.52 1\"");
+  box_geom(drawer, "drawer_accent_back", 0.004, inner_y - 0.01, side_h, box_len - 0.004, 0, floor_z + side_h)
+      .set("mass", 0.1)
+      .set("rgba", kDrawerWood);
   for (const auto* list : {&open_drawer_train_handles(), &open_drawer_heldout_handles()}) {
     for (const DrawerHandle& hd : *list) {
       const std::string b = handle_body(hd.name);
-      s << "    <body name=\"" << b << "\" pos=\"" << -tf << " 0 " << hd.mount_z_m << "\">\n"
-        << replace_all(hd.geoms_xml, "{B}", b) << "\n    </body>\n";
+      drawer.add("body").set("name", b).set("pos", {-tf, 0, hd.mount_z_m}).append_xml(hd.geoms_xml, "{B}", b);
     }
   }
-  s << "  </body>\n</body>\n";
-  return s.str();
 }
 
 // Octagonal hoop in the handle frame's horizontal plane: tube centre line with apothem `a` around
@@ -130,11 +136,10 @@ class OpenDrawer final : public Task {
 
   TaskScene scene() const override {
     TaskScene s;
-    s.defaults = object_defaults_xml();
-    s.worldbody = cabinet_xml();
+    s.defaults = object_defaults();
+    add_cabinet(s.worldbody.root());
     // The drawer is the carcass's child (contacts filtered anyway); stated for clarity.
-    s.extra = std::string("  <contact>\n    <exclude body1=\"") + kCabinetBody + "\" body2=\"" + kDrawerBody +
-              "\"/>\n  </contact>\n";
+    s.extra.add("contact").add("exclude").set("body1", kCabinetBody).set("body2", kDrawerBody);
     return s;
   }
 
@@ -291,111 +296,119 @@ class OpenDrawer final : public Task {
 // the drawer's axis (privileged joint position) to 0.155 m -> open the fingers -> retreat upwards.
 // If the grip slips off during the pull (TCP > 3.5 cm from the grasp point), it reaches and grasps
 // again where the handle is now. The hand keeps one yaw for the whole episode.
-class OpenDrawerExpert final : public Expert {
+class OpenDrawerExpert final : public StagedExpert {
  public:
   OpenDrawerExpert(const OpenDrawer& task, double noise_std, uint64_t seed)
-      : task_(task), noise_std_(noise_std), rng_(seed) {}
+      : StagedExpert(noise_std, seed), task_(task) {
+    using C = CoarsePhase;
+    // The gripper is binary (fully open or closed; ArmController).
+    const double open_cmd = -1.0;
+    std::vector<Stage> t(kRetreat + 1);
+    t[kReach] = {{C::kTransit, "reach"},
+                 open_cmd,
+                 [this](const Env&, int) {
+                   return Target{grasp_ + shift_ + Eigen::Vector3d(0, 0, 0.08), rot_};
+                 },
+                 nullptr,
+                 [this](const Env& env, int steps) {
+                   const Eigen::Vector3d target = grasp_ + shift_ + Eigen::Vector3d(0, 0, 0.08);
+                   return (ee_position_error(env, target) < 0.015 && ee_rotation_error(env, rot_) < 0.08) || steps > 40
+                              ? kDescend
+                              : kStay;
+                 }};
+    t[kDescend] = {{C::kInteraction, "grasp"},
+                   open_cmd,
+                   [this](const Env&, int) {
+                     return Target{grasp_ + shift_, rot_};
+                   },
+                   [](const Env&, const Target&, Action* a) { (*a)[2] = std::max((*a)[2], -0.6); },
+                   [this](const Env& env, int steps) {
+                     return ee_position_error(env, grasp_ + shift_) < 0.007 || steps > 10 ? kClose : kStay;
+                   }};
+    // Close; the gripper's rate limit (0.1 m/s, 0.2 mm per 2 ms physics step) keeps the fingers
+    // from tunnelling through the 12 mm grip. Pull once the close has reached full force.
+    t[kClose] = {{C::kInteraction, "grasp"},
+                 1,
+                 [this](const Env&, int) {
+                   return Target{grasp_ + shift_, rot_};
+                 },
+                 nullptr,
+                 [](const Env& env, int steps) { return gripper_close_finished(env) || steps > 12 ? kPull : kStay; }};
+    // Along the straight line the grasp point travels as the drawer opens.
+    // (Never back: an overshoot past the target opening is left alone.)
+    t[kPull] = {{C::kInteraction, "pull"},
+                1,
+                [this](const Env&, int) {
+                  return Target{grasp_ + u_ * std::max(0.0, kExpertPullToM - q_), rot_};
+                },
+                [](const Env&, const Target&, Action* a) {
+                  for (int k = 0; k < 3; ++k) (*a)[k] = std::clamp((*a)[k], -0.3, 0.3);  // <= 1.5 cm per step
+                },
+                [this](const Env&, int steps) -> int {
+                  if (q_ >= kExpertPullToM - 0.004 || steps > 30) return kRelease;
+                  // The grip slipped off (e.g. under action noise): grasp again where the handle is now.
+                  if ((ee_ - grasp_).norm() > kLostGripM) return kReach;
+                  return kStay;
+                }};
+    // Hold the hand at the grip (a hair outwards, so it never pushes the drawer back) and open.
+    t[kRelease] = {{C::kInteraction, "release"},
+                   open_cmd,
+                   [this](const Env&, int) {
+                     return Target{grasp_ + 0.003 * u_ + shift_, rot_};
+                   },
+                   nullptr,
+                   [](const Env&, int steps) { return steps >= 3 ? kRetreat : kStay; }};
+    // Straight up, 1 cm outwards: a finger still beside the grip may drag the drawer further
+    // open but never pushes it back.
+    t[kRetreat] = {{C::kTransit, "retreat"},
+                   open_cmd,
+                   [this](const Env&, int) {
+                     return Target{grasp_ + 0.01 * u_ + shift_ + Eigen::Vector3d(0, 0, 0.12), rot_};
+                   },
+                   nullptr,
+                   nullptr};
+    set_stages(std::move(t));
+  }
 
-  Action act(const Env& env, PhaseLabel* phase) override {
+ private:
+  enum StageId : int { kReach, kDescend, kClose, kPull, kRelease, kRetreat };
+
+  void observe(const Env& env) override {
     const mjData* d = env.data();
     const DrawerHandle& hd = task_.handle();
-    const Eigen::Vector3d grasp = task_.grasp_point(d);
-    const Eigen::Vector3d u = task_.pull_direction(d);
-    const double q = task_.opening(d);
+    grasp_ = task_.grasp_point(d);
+    u_ = task_.pull_direction(d);
+    q_ = task_.opening(d);
     if (!yaw_set_) {
       // Fingers close along the hand's y axis, i.e. along hand yaw + pi/2.
-      const double pull_yaw = std::atan2(u.y(), u.x());
-      const double natural = natural_yaw(grasp.x(), grasp.y());
+      const double pull_yaw = std::atan2(u_.y(), u_.x());
+      const double natural = natural_yaw(grasp_.x(), grasp_.y());
       hand_yaw_ = hd.fingers_along_pull ? closest_grasp_yaw(pull_yaw - M_PI / 2, natural + kAlongYawBias)
                                         : closest_grasp_yaw(pull_yaw, natural);
       yaw_set_ = true;
     }
-    const Eigen::Matrix3d rot = ee_down_rotation(hand_yaw_);
-    // The gripper is binary (fully open or closed; ArmController). With the fingers along the pull,
-    // a fully open hand centred on the grip would push its rear finger into the front panel (bar)
-    // or the hoop's back (ring): the TCP is shifted outwards, along the pull, by half of the opening
-    // beyond the handle's pre-grasp opening, so the rear finger's inner face stays
-    // pregrasp_opening_m / 2 behind the grip's centre whatever the measured opening. While the
-    // fingers close (0.1 m/s) the TCP follows them back onto the grip; while they open it moves out.
-    const double open_cmd = -1.0;
+    rot_ = ee_down_rotation(hand_yaw_);
+    // With the fingers along the pull, a fully open hand centred on the grip would push its rear
+    // finger into the front panel (bar) or the hoop's back (ring): the TCP is shifted outwards,
+    // along the pull, by half of the opening beyond the handle's pre-grasp opening, so the rear
+    // finger's inner face stays pregrasp_opening_m / 2 behind the grip's centre whatever the
+    // measured opening. While the fingers close (0.1 m/s) the TCP follows them back onto the grip;
+    // while they open it moves out.
     const double opening = env.controller().gripper_opening_m(d);
-    const Eigen::Vector3d shift =
-        hd.fingers_along_pull ? Eigen::Vector3d(u * std::max(0.0, 0.5 * (opening - hd.pregrasp_opening_m)))
-                              : Eigen::Vector3d::Zero();
-    const auto ee_a = env.controller().ee_pos_m(d);
-    const Eigen::Vector3d ee(ee_a[0], ee_a[1], ee_a[2]);
-    Action a{};
-    ++steps_in_phase_;
-    switch (stage_) {
-      case Stage::kReach: {
-        const Eigen::Vector3d target = grasp + shift + Eigen::Vector3d(0, 0, 0.08);
-        a = servo_action(env, target, rot, open_cmd);
-        *phase = {CoarsePhase::kTransit, "reach"};
-        if ((ee_position_error(env, target) < 0.015 && ee_rotation_error(env, rot) < 0.08) || steps_in_phase_ > 40)
-          next(Stage::kDescend);
-        break;
-      }
-      case Stage::kDescend: {
-        a = servo_action(env, grasp + shift, rot, open_cmd);
-        a[2] = std::max(a[2], -0.6);
-        *phase = {CoarsePhase::kInteraction, "grasp"};
-        if (ee_position_error(env, grasp + shift) < 0.007 || steps_in_phase_ > 10) next(Stage::kClose);
-        break;
-      }
-      case Stage::kClose: {
-        // Close; the gripper's rate limit (0.1 m/s, 0.2 mm per 2 ms physics step) keeps the fingers
-        // from tunnelling through the 12 mm grip. Pull once the close has reached full force.
-        a = servo_action(env, grasp + shift, rot, 1);
-        *phase = {CoarsePhase::kInteraction, "grasp"};
-        if (gripper_close_finished(env) || steps_in_phase_ > 12) next(Stage::kPull);
-        break;
-      }
-      case Stage::kPull: {
-        // Along the straight line the grasp point travels as the drawer opens.
-        // (Never back: an overshoot past the target opening is left alone.)
-        const Eigen::Vector3d target = grasp + u * std::max(0.0, kExpertPullToM - q);
-        a = servo_action(env, target, rot, 1);
-        for (int k = 0; k < 3; ++k) a[k] = std::clamp(a[k], -0.3, 0.3);  // <= 1.5 cm per step
-        *phase = {CoarsePhase::kInteraction, "pull"};
-        if (q >= kExpertPullToM - 0.004 || steps_in_phase_ > 30) {
-          next(Stage::kRelease);
-        } else if ((ee - grasp).norm() > kLostGripM) {
-          next(Stage::kReach);  // the grip slipped off (e.g. under action noise): grasp again where the handle is now
-        }
-        break;
-      }
-      case Stage::kRelease: {
-        // Hold the hand at the grip (a hair outwards, so it never pushes the drawer back) and open.
-        a = servo_action(env, grasp + 0.003 * u + shift, rot, open_cmd);
-        *phase = {CoarsePhase::kInteraction, "release"};
-        if (steps_in_phase_ >= 3) next(Stage::kRetreat);
-        break;
-      }
-      case Stage::kRetreat: {
-        // Straight up, 1 cm outwards: a finger still beside the grip may drag the drawer further
-        // open but never pushes it back.
-        const Eigen::Vector3d target = grasp + 0.01 * u + shift + Eigen::Vector3d(0, 0, 0.12);
-        a = servo_action(env, target, rot, open_cmd);
-        *phase = {CoarsePhase::kTransit, "retreat"};
-        break;
-      }
-    }
-    add_action_noise(&a, noise_std_, rng_);
-    return a;
-  }
-
- private:
-  enum class Stage { kReach, kDescend, kClose, kPull, kRelease, kRetreat };
-  void next(Stage s) {
-    stage_ = s;
-    steps_in_phase_ = 0;
+    shift_ = hd.fingers_along_pull ? Eigen::Vector3d(u_ * std::max(0.0, 0.5 * (opening - hd.pregrasp_opening_m)))
+                                   : Eigen::Vector3d::Zero();
+    const auto ee = env.controller().ee_pos_m(d);
+    ee_ = Eigen::Vector3d(ee[0], ee[1], ee[2]);
   }
 
   const OpenDrawer& task_;
-  double noise_std_;
-  Rng rng_;
-  Stage stage_ = Stage::kReach;
-  int steps_in_phase_ = 0;
+  // This step's state (observe()): grasp point (m), pull direction (unit), opening (m), the hand's
+  // orientation, the TCP shift (m) and the TCP (m).
+  Eigen::Vector3d grasp_ = Eigen::Vector3d::Zero(), u_ = Eigen::Vector3d::UnitX(), shift_ = Eigen::Vector3d::Zero();
+  Eigen::Vector3d ee_ = Eigen::Vector3d::Zero();
+  double q_ = 0;
+  Eigen::Matrix3d rot_ = Eigen::Matrix3d::Identity();
+  // The plan: one hand yaw for the whole episode (rad).
   bool yaw_set_ = false;
   double hand_yaw_ = 0;
 };

@@ -11,6 +11,7 @@
 #include "tasks/objects.h"
 #include "tasks/phase_labeller.h"
 #include "tasks/registry.h"
+#include "tasks/staged_expert.h"
 
 namespace wambench {
 namespace {
@@ -67,11 +68,6 @@ std::string fmt(double x) {
   s.precision(6);
   s << x;
   return s.str();
-}
-
-std::string replace_all(std::string s, const std::string& from, const std::string& to) {
-  for (size_t p = s.find(from); p != std::string::npos; p = s.find(from, p + to.size())) s.replace(p, from.size(), to);
-  return s;
 }
 
 // A box geom with half sizes (hx, hy, hz) centred at (x, y, z), rotated by `yaw` about z.
@@ -210,7 +206,7 @@ PegShape rectangular_peg() {
 
 // The hole block: four frame boxes around the shape's rectangular opening, the shape's fillers and
 // a dark floor. Parked below the floor until a variation places it.
-std::string block_body_xml(const PegShape& s, int slot) {
+void add_block_body(mjcf::Element parent, const PegShape& s, int slot) {
   const double b = kPegBlockHalfWidthM, hz = kPegBlockHeightM / 2;
   const double ax = s.opening_half_x_m, ay = s.opening_half_y_m;
   const std::string f = kWallExtra;
@@ -223,14 +219,14 @@ std::string block_body_xml(const PegShape& s, int slot) {
   g += box("accent_floor", "fixture", ax, ay, kHoleFloorZM / 2, 0, 0, kHoleFloorZM / 2, 0,
            std::string(kFloorExtra) + " rgba=\"0.12 0.12 0.13 1\"");
   const std::string body = peg_insert_block_body(s.name);
-  return "<body name=\"" + body + "\" pos=\"-3 " + fmt(-2.0 + 0.5 * slot) + " -3\">\n" + replace_all(g, "{B}", body) +
-         "</body>\n";
+  parent.add("body").set("name", body).set("pos", {-3, -2.0 + 0.5 * slot, -3}).append_xml(g, "{B}", body);
 }
 
-std::string peg_body_xml(const PegShape& s, int slot) {
+void add_peg_body(mjcf::Element parent, const PegShape& s, int slot) {
   const std::string body = peg_insert_peg_body(s.name);
-  return "<body name=\"" + body + "\" pos=\"-1.5 " + fmt(-1.5 + 0.25 * slot) + " -0.74\">\n  <freejoint name=\"" +
-         body + "_joint\"/>\n" + replace_all(s.peg_geoms_xml, "{B}", body) + "</body>\n";
+  mjcf::Element b = parent.add("body").set("name", body).set("pos", {-1.5, -1.5 + 0.25 * slot, -0.74});
+  b.add("freejoint").set("name", body + "_joint");
+  b.append_xml(s.peg_geoms_xml, "{B}", body);
 }
 
 double wrap_pi(double a) { return std::remainder(a, 2 * M_PI); }
@@ -254,12 +250,12 @@ class PegInsert final : public Task {
 
   TaskScene scene() const override {
     TaskScene s;
-    s.defaults = object_defaults_xml();
+    s.defaults = object_defaults();
     int slot = 0;
     for (const auto* list : {&peg_insert_train_shapes(), &peg_insert_heldout_shapes()})
       for (const PegShape& p : *list) {
-        s.worldbody += block_body_xml(p, slot);
-        s.worldbody += peg_body_xml(p, slot);
+        add_block_body(s.worldbody.root(), p, slot);
+        add_peg_body(s.worldbody.root(), p, slot);
         ++slot;
       }
     return s;
@@ -451,159 +447,141 @@ class PegInsert final : public Task {
 // held, the TCP is servoed so that the PEG's base (not the hand) lines up with the hole and the
 // PEG's yaw with the hole's yaw, which absorbs any offset or slip of the grasp. A dropped peg is
 // grasped again; a jammed insertion is lifted and aligned again.
-class PegInsertExpert final : public Expert {
+class PegInsertExpert final : public StagedExpert {
  public:
-  PegInsertExpert(const PegInsert& task, double noise_std, uint64_t seed)
-      : task_(task), noise_std_(noise_std), rng_(seed) {}
-
-  Action act(const Env& env, PhaseLabel* phase) override {
-    const mjModel* m = env.model();
-    const mjData* d = env.data();
-    const PegShape& shape = task_.shape();
-    const int peg = task_.peg_body();
-    const Eigen::Vector3d base = task_.peg_base(d);
-    const Eigen::Vector3d hole = task_.hole_pos(d);
-    const double peg_yaw = body_yaw(d, peg);
-    const auto ee_a = env.controller().ee_pos_m(d);
-    const Eigen::Vector3d ee(ee_a[0], ee_a[1], ee_a[2]);
-    const auto q = env.controller().ee_quat_wxyz(d);
-    const Eigen::Matrix3d ee_rot = Eigen::Quaterniond(q[0], q[1], q[2], q[3]).toRotationMatrix();
-    const double hand_yaw = std::atan2(ee_rot(1, 0), ee_rot(0, 0));
-    // TCP target that puts the peg's base at `p` (the peg moves with the hand).
-    auto base_to = [&](const Eigen::Vector3d& p) -> Eigen::Vector3d { return ee + (p - base); };
-    // Hand orientation that turns the peg to the target yaw and its axis to vertical (a peg that
-    // tilted in the grasp would catch the hole's rim: the clearance allows ~2.4 degrees).
-    auto turn_rot = [&]() -> Eigen::Matrix3d {
-      const Eigen::Vector3d axis = body_rot(d, peg).col(2);
-      const Eigen::Matrix3d untilt =
-          Eigen::Quaterniond::FromTwoVectors(axis, Eigen::Vector3d::UnitZ()).toRotationMatrix();
-      const Eigen::Matrix3d turn =
-          Eigen::AngleAxisd(wrap_pi(target_peg_yaw_ - peg_yaw), Eigen::Vector3d::UnitZ()).toRotationMatrix();
-      return turn * untilt * ee_rot;
-    };
-    // The peg is still in the hand: the gripper is closed on something about the peg's width and the
-    // TCP is on the peg's axis near the grasp point (more robust than finger contacts, which flicker
-    // while the peg slides along the hole's walls).
-    const double opening = env.controller().gripper_opening_m(d);
-    const bool held = (task_.grasped(m, d) || (opening < shape.grasp_width_m + 0.004 &&
-                                               (ee - task_.grasp_point(d)).norm() < 0.02)) &&
-                      opening > shape.grasp_width_m - 0.012;
-    const double lateral = std::hypot(base.x() - hole.x(), base.y() - hole.y());
-    const double yaw_error = std::abs(wrap_pi(target_peg_yaw_ - peg_yaw));
-    Action a{};
-    ++steps_in_phase_;
-    switch (stage_) {
-      case Stage::kReach: {
-        const double nat = natural_yaw(base.x(), base.y());
-        grasp_yaw_ = closest_symmetric_yaw(peg_yaw, shape.grasp_symmetry_rad, nat);
-        const Eigen::Vector3d target = task_.grasp_point(d) + Eigen::Vector3d(0, 0, 0.08);
-        a = servo_action(env, target, ee_down_rotation(grasp_yaw_), -1);
-        *phase = {CoarsePhase::kTransit, "reach"};
-        if ((ee_position_error(env, target) < 0.012 && ee_rotation_error(env, ee_down_rotation(grasp_yaw_)) < 0.05) ||
-            steps_in_phase_ > 40)
-          next(Stage::kDescend);
-        break;
-      }
-      case Stage::kDescend: {
-        const double nat = natural_yaw(base.x(), base.y());
-        grasp_yaw_ = closest_symmetric_yaw(peg_yaw, shape.grasp_symmetry_rad, nat);
-        const Eigen::Vector3d target = task_.grasp_point(d);
-        a = servo_action(env, target, ee_down_rotation(grasp_yaw_), -1);
-        *phase = {CoarsePhase::kInteraction, "grasp"};
-        if (ee_position_error(env, target) < 0.005 || steps_in_phase_ > 25) next(Stage::kClose);
-        break;
-      }
-      case Stage::kClose: {
-        a = servo_action(env, task_.grasp_point(d), ee_down_rotation(grasp_yaw_), 1);
-        *phase = {CoarsePhase::kInteraction, "grasp"};
-        if ((steps_in_phase_ >= 5 && gripper_close_finished(env)) || steps_in_phase_ > 12) {
-          // The peg yaw (equivalent under the hole's symmetry) that leaves the hand closest to the
-          // yaw the arm reaches comfortably over the hole.
-          const double want = peg_yaw + natural_yaw(hole.x(), hole.y()) - hand_yaw;
-          const double hy = task_.hole_yaw(d);
-          target_peg_yaw_ =
-              closest_symmetric_yaw(hy, shape.hole_symmetry_rad, want);
-          next(Stage::kLift);
-        }
-        break;
-      }
-      case Stage::kLift: {
-        const Eigen::Vector3d target(ee.x(), ee.y(), ee.z() + (kCarryBaseZ - base.z()));
-        a = servo_action(env, target, ee_down_rotation(grasp_yaw_), 1);
-        *phase = {CoarsePhase::kInteraction, "lift"};
-        if (steps_in_phase_ >= 3 && !held) next(Stage::kReach);  // missed: grasp again
-        else if (base.z() > kCarryBaseZ - 0.015 || steps_in_phase_ > 20) next(Stage::kMove);
-        break;
-      }
-      case Stage::kMove: {
-        const Eigen::Vector3d target = base_to(Eigen::Vector3d(hole.x(), hole.y(), kCarryBaseZ));
-        a = servo_action(env, target, turn_rot(), 1);
-        *phase = {CoarsePhase::kTransit, "move"};
-        if (!held) next(Stage::kReach);  // dropped: pick it up again
-        else if ((lateral < 0.005 && yaw_error < 0.05) || steps_in_phase_ > 40) next(Stage::kAlign);
-        break;
-      }
-      case Stage::kAlign: {
-        const Eigen::Vector3d target = base_to(Eigen::Vector3d(hole.x(), hole.y(), kPegBlockHeightM + kAlignGapM));
-        a = servo_action(env, target, turn_rot(), 1);
-        *phase = {CoarsePhase::kInteraction, "align"};
-        if (!held) next(Stage::kReach);
-        else if ((lateral < 0.001 && yaw_error < 0.02 && std::abs(base.z() - target_base_z()) < 0.004) ||
-                 steps_in_phase_ > 20)
-          next(Stage::kInsert);
-        break;
-      }
-      case Stage::kInsert: {
-        const Eigen::Vector3d target = base_to(Eigen::Vector3d(hole.x(), hole.y(), kHoleFloorZM + 0.002));
-        a = servo_action(env, target, turn_rot(), 1);
-        // Vertical: keep the commanded TCP at most kInsertLeadM below the measured one, so a peg
-        // sitting on the rim is pressed lightly (the x-y correction can still slide it over the
-        // hole) instead of with the full target lead of the controller.
-        const double commanded_z = env.controller().target_pos_m().z();
-        const double want_z = std::max(target.z(), ee.z() - kInsertLeadM);
-        a[2] = std::clamp((want_z - commanded_z) / env.config().controller.max_translation_per_step_m, -0.2, 0.2);
-        *phase = {CoarsePhase::kInteraction, "insert"};
-        const double depth = task_.insertion(d);
-        if (depth > best_depth_ + 0.001) {
-          best_depth_ = depth;
-          stalled_ = 0;
-        } else {
-          ++stalled_;
-        }
-        const bool caught = body_rot(d, peg)(2, 2) < std::cos(0.07) || lateral > 0.0025;
-        if (!held && depth < kPegMinInsertionM) {
-          next(Stage::kReach);
-        } else if (depth < 0.01 && caught) {  // caught on the rim (tilting or off the axis): lift, align again
-          next(Stage::kAlign);
-        } else if (depth > kPegHoleDepthM - 0.005) {
-          next(Stage::kRelease);
-        } else if (stalled_ >= 5) {  // jammed: back out and align again
-          if (depth >= kPegMinInsertionM + 0.005) next(Stage::kRelease);
-          else next(Stage::kAlign);
-        }
-        break;
-      }
-      case Stage::kRelease: {
-        a = servo_action(env, ee, ee_down_rotation(hand_yaw), -1);
-        *phase = {CoarsePhase::kInteraction, "release"};
-        if (steps_in_phase_ >= 4) next(Stage::kRetreat);
-        break;
-      }
-      case Stage::kRetreat: {
-        const Eigen::Vector3d target(ee.x(), ee.y(), 0.25);
-        a = servo_action(env, target, ee_down_rotation(hand_yaw), -1);
-        *phase = {CoarsePhase::kTransit, "retreat"};
-        // Once clear, check the peg; if it is not in the hole, start over.
-        if (ee.z() > kPegHeightM + kPegBlockHeightM + 0.04 && !task_.inserted(d)) next(Stage::kReach);
-        break;
-      }
-    }
-    add_action_noise(&a, noise_std_, rng_);
-    return a;
+  PegInsertExpert(const PegInsert& task, double noise_std, uint64_t seed) : StagedExpert(noise_std, seed), task_(task) {
+    using C = CoarsePhase;
+    std::vector<Stage> t(kRetreat + 1);
+    t[kReach] = {
+        {C::kTransit, "reach"},
+        -1,
+        [this](const Env& env, int) {
+          update_grasp_yaw();
+          return Target{task_.grasp_point(env.data()) + Eigen::Vector3d(0, 0, 0.08), ee_down_rotation(grasp_yaw_)};
+        },
+        nullptr,
+        [this](const Env& env, int steps) {
+          const Eigen::Vector3d target = task_.grasp_point(env.data()) + Eigen::Vector3d(0, 0, 0.08);
+          return (ee_position_error(env, target) < 0.012 &&
+                  ee_rotation_error(env, ee_down_rotation(grasp_yaw_)) < 0.05) ||
+                         steps > 40
+                     ? kDescend
+                     : kStay;
+        }};
+    t[kDescend] = {{C::kInteraction, "grasp"},
+                   -1,
+                   [this](const Env& env, int) {
+                     update_grasp_yaw();
+                     return Target{task_.grasp_point(env.data()), ee_down_rotation(grasp_yaw_)};
+                   },
+                   nullptr,
+                   [this](const Env& env, int steps) {
+                     return ee_position_error(env, task_.grasp_point(env.data())) < 0.005 || steps > 25 ? kClose
+                                                                                                        : kStay;
+                   }};
+    t[kClose] = {{C::kInteraction, "grasp"},
+                 1,
+                 [this](const Env& env, int) {
+                   return Target{task_.grasp_point(env.data()), ee_down_rotation(grasp_yaw_)};
+                 },
+                 nullptr,
+                 [this](const Env& env, int steps) -> int {
+                   if (!((steps >= 5 && gripper_close_finished(env)) || steps > 12)) return kStay;
+                   // The peg yaw (equivalent under the hole's symmetry) that leaves the hand closest to the
+                   // yaw the arm reaches comfortably over the hole.
+                   const double want = peg_yaw_ + natural_yaw(hole_.x(), hole_.y()) - hand_yaw_;
+                   const double hy = task_.hole_yaw(env.data());
+                   target_peg_yaw_ = closest_symmetric_yaw(hy, task_.shape().hole_symmetry_rad, want);
+                   return kLift;
+                 }};
+    t[kLift] = {{C::kInteraction, "lift"},
+                1,
+                [this](const Env&, int) {
+                  return Target{Eigen::Vector3d(ee_.x(), ee_.y(), ee_.z() + (kCarryBaseZ - base_.z())),
+                                ee_down_rotation(grasp_yaw_)};
+                },
+                nullptr,
+                [this](const Env&, int steps) -> int {
+                  if (steps >= 3 && !held_) return kReach;  // missed: grasp again
+                  return base_.z() > kCarryBaseZ - 0.015 || steps > 20 ? kMove : kStay;
+                }};
+    t[kMove] = {{C::kTransit, "move"},
+                1,
+                [this](const Env& env, int) {
+                  return Target{base_to(Eigen::Vector3d(hole_.x(), hole_.y(), kCarryBaseZ)), turn_rot(env)};
+                },
+                nullptr,
+                [this](const Env&, int steps) -> int {
+                  if (!held_) return kReach;  // dropped: pick it up again
+                  return (lateral_ < 0.005 && yaw_error_ < 0.05) || steps > 40 ? kAlign : kStay;
+                }};
+    t[kAlign] = {
+        {C::kInteraction, "align"},
+        1,
+        [this](const Env& env, int) {
+          return Target{base_to(Eigen::Vector3d(hole_.x(), hole_.y(), kPegBlockHeightM + kAlignGapM)), turn_rot(env)};
+        },
+        nullptr,
+        [this](const Env&, int steps) -> int {
+          if (!held_) return kReach;
+          return (lateral_ < 0.001 && yaw_error_ < 0.02 && std::abs(base_.z() - target_base_z()) < 0.004) || steps > 20
+                     ? kInsert
+                     : kStay;
+        }};
+    t[kInsert] = {{C::kInteraction, "insert"},
+                  1,
+                  [this](const Env& env, int) {
+                    return Target{base_to(Eigen::Vector3d(hole_.x(), hole_.y(), kHoleFloorZM + 0.002)), turn_rot(env)};
+                  },
+                  [this](const Env& env, const Target& target, Action* a) {
+                    // Vertical: keep the commanded TCP at most kInsertLeadM below the measured one, so a
+                    // peg sitting on the rim is pressed lightly (the x-y correction can still slide it
+                    // over the hole) instead of with the full target lead of the controller.
+                    const double commanded_z = env.controller().target_pos_m().z();
+                    const double want_z = std::max(target.pos_m.z(), ee_.z() - kInsertLeadM);
+                    (*a)[2] = std::clamp((want_z - commanded_z) / env.config().controller.max_translation_per_step_m,
+                                         -0.2, 0.2);
+                  },
+                  [this](const Env& env, int) -> int {
+                    const mjData* d = env.data();
+                    const double depth = task_.insertion(d);
+                    if (depth > best_depth_ + 0.001) {
+                      best_depth_ = depth;
+                      stalled_ = 0;
+                    } else {
+                      ++stalled_;
+                    }
+                    const bool caught = body_rot(d, task_.peg_body())(2, 2) < std::cos(0.07) || lateral_ > 0.0025;
+                    if (!held_ && depth < kPegMinInsertionM) return kReach;
+                    // Caught on the rim (tilting or off the axis): lift, align again.
+                    if (depth < 0.01 && caught) return kAlign;
+                    if (depth > kPegHoleDepthM - 0.005) return kRelease;
+                    if (stalled_ >= 5) return depth >= kPegMinInsertionM + 0.005 ? kRelease : kAlign;  // jammed
+                    return kStay;
+                  }};
+    t[kRelease] = {{C::kInteraction, "release"},
+                   -1,
+                   [this](const Env&, int) {
+                     return Target{ee_, ee_down_rotation(hand_yaw_)};
+                   },
+                   nullptr,
+                   [](const Env&, int steps) { return steps >= 4 ? kRetreat : kStay; }};
+    t[kRetreat] = {{C::kTransit, "retreat"},
+                   -1,
+                   [this](const Env&, int) {
+                     return Target{Eigen::Vector3d(ee_.x(), ee_.y(), 0.25), ee_down_rotation(hand_yaw_)};
+                   },
+                   nullptr,
+                   [this](const Env& env, int) {
+                     // Once clear, check the peg; if it is not in the hole, start over.
+                     return ee_.z() > kPegHeightM + kPegBlockHeightM + 0.04 && !task_.inserted(env.data()) ? kReach
+                                                                                                           : kStay;
+                   }};
+    set_stages(std::move(t));
   }
 
  private:
-  enum class Stage { kReach, kDescend, kClose, kLift, kMove, kAlign, kInsert, kRelease, kRetreat };
+  enum StageId : int { kReach, kDescend, kClose, kLift, kMove, kAlign, kInsert, kRelease, kRetreat };
   // Peg base height while carrying (m): 3 cm above the block's top face.
   static constexpr double kCarryBaseZ = kPegBlockHeightM + 0.03;
   // Gap between the peg's base and the block's top face while aligning (m).
@@ -612,22 +590,63 @@ class PegInsertExpert final : public Expert {
   static constexpr double kInsertLeadM = 0.008;
   static double target_base_z() { return kPegBlockHeightM + kAlignGapM; }
 
-  void next(Stage s) {
-    stage_ = s;
-    steps_in_phase_ = 0;
+  void observe(const Env& env) override {
+    const mjModel* m = env.model();
+    const mjData* d = env.data();
+    const PegShape& shape = task_.shape();
+    base_ = task_.peg_base(d);
+    hole_ = task_.hole_pos(d);
+    peg_yaw_ = body_yaw(d, task_.peg_body());
+    const auto ee_a = env.controller().ee_pos_m(d);
+    ee_ = Eigen::Vector3d(ee_a[0], ee_a[1], ee_a[2]);
+    const auto q = env.controller().ee_quat_wxyz(d);
+    ee_rot_ = Eigen::Quaterniond(q[0], q[1], q[2], q[3]).toRotationMatrix();
+    hand_yaw_ = std::atan2(ee_rot_(1, 0), ee_rot_(0, 0));
+    // The peg is still in the hand: the gripper is closed on something about the peg's width and the
+    // TCP is on the peg's axis near the grasp point (more robust than finger contacts, which flicker
+    // while the peg slides along the hole's walls).
+    const double opening = env.controller().gripper_opening_m(d);
+    held_ = (task_.grasped(m, d) ||
+             (opening < shape.grasp_width_m + 0.004 && (ee_ - task_.grasp_point(d)).norm() < 0.02)) &&
+            opening > shape.grasp_width_m - 0.012;
+    lateral_ = std::hypot(base_.x() - hole_.x(), base_.y() - hole_.y());
+    yaw_error_ = std::abs(wrap_pi(target_peg_yaw_ - peg_yaw_));
+  }
+
+  void on_transition(int) override {
     best_depth_ = -1;
     stalled_ = 0;
   }
 
+  // Hand yaw of the grasp: the peg's yaw under its grasp symmetry closest to the natural yaw.
+  void update_grasp_yaw() {
+    const double nat = natural_yaw(base_.x(), base_.y());
+    grasp_yaw_ = closest_symmetric_yaw(peg_yaw_, task_.shape().grasp_symmetry_rad, nat);
+  }
+  // TCP target that puts the peg's base at `p` (the peg moves with the hand).
+  Eigen::Vector3d base_to(const Eigen::Vector3d& p) const { return ee_ + (p - base_); }
+  // Hand orientation that turns the peg to the target yaw and its axis to vertical (a peg that
+  // tilted in the grasp would catch the hole's rim: the clearance allows ~2.4 degrees).
+  Eigen::Matrix3d turn_rot(const Env& env) const {
+    const Eigen::Vector3d axis = body_rot(env.data(), task_.peg_body()).col(2);
+    const Eigen::Matrix3d untilt =
+        Eigen::Quaterniond::FromTwoVectors(axis, Eigen::Vector3d::UnitZ()).toRotationMatrix();
+    const Eigen::Matrix3d turn =
+        Eigen::AngleAxisd(wrap_pi(target_peg_yaw_ - peg_yaw_), Eigen::Vector3d::UnitZ()).toRotationMatrix();
+    return turn * untilt * ee_rot_;
+  }
+
   const PegInsert& task_;
-  double noise_std_;
-  Rng rng_;
-  Stage stage_ = Stage::kReach;
-  int steps_in_phase_ = 0;
-  double grasp_yaw_ = 0;        // hand yaw of the grasp (rad)
-  double target_peg_yaw_ = 0;   // peg yaw that fits the hole (rad)
-  double best_depth_ = -1;      // deepest insertion of this insert attempt (m)
-  int stalled_ = 0;             // insert steps without progress
+  // This step's state (observe()).
+  Eigen::Vector3d base_ = Eigen::Vector3d::Zero(), hole_ = Eigen::Vector3d::Zero(), ee_ = Eigen::Vector3d::Zero();
+  Eigen::Matrix3d ee_rot_ = Eigen::Matrix3d::Identity();
+  double peg_yaw_ = 0, hand_yaw_ = 0, lateral_ = 0, yaw_error_ = 0;
+  bool held_ = false;
+  // The plan.
+  double grasp_yaw_ = 0;       // hand yaw of the grasp (rad)
+  double target_peg_yaw_ = 0;  // peg yaw that fits the hole (rad)
+  double best_depth_ = -1;     // deepest insertion of this insert attempt (m)
+  int stalled_ = 0;            // insert steps without progress
 };
 
 std::unique_ptr<Expert> PegInsert::make_expert(const Variation& v, double noise_std, uint64_t seed) const {

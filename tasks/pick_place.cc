@@ -6,6 +6,7 @@
 #include "tasks/objects.h"
 #include "tasks/phase_labeller.h"
 #include "tasks/registry.h"
+#include "tasks/staged_expert.h"
 
 namespace wambench {
 namespace {
@@ -31,10 +32,10 @@ class PickPlace final : public Task {
 
   TaskScene scene() const override {
     TaskScene s;
-    s.defaults = object_defaults_xml();
+    s.defaults = object_defaults();
     for (const auto* list : {&pick_place_train_objects(), &pick_place_heldout_objects()})
-      for (const ObjectCategory& c : *list) s.worldbody += object_body_xml(c, body_name(c.name));
-    for (const ContainerSpec& c : containers()) s.worldbody += container_body_xml(c, container_name(c.name));
+      for (const ObjectCategory& c : *list) add_object_body(s.worldbody.root(), c, body_name(c.name));
+    for (const ContainerSpec& c : containers()) add_container_body(s.worldbody.root(), c, container_name(c.name));
     return s;
   }
 
@@ -194,122 +195,132 @@ class PickPlace final : public Task {
 
 // The scripted expert: reach above the grasp point -> descend -> close -> lift -> carry over the
 // container -> lower -> open -> retreat. Waypoints are recomputed from the object's true pose.
-class PickPlaceExpert final : public Expert {
+class PickPlaceExpert final : public StagedExpert {
  public:
   PickPlaceExpert(const PickPlace& task, const ObjectCategory& cat, double noise_std, uint64_t seed)
-      : task_(task), cat_(cat), noise_std_(noise_std), rng_(seed) {}
+      : StagedExpert(noise_std, seed), task_(task), cat_(cat) {
+    using C = CoarsePhase;
+    std::vector<Stage> t(kRetreat + 1);
+    t[kReach] = {{C::kTransit, "reach"},
+                 -1,
+                 [this](const Env&, int) {
+                   return Target{grasp_ + Eigen::Vector3d(0, 0, 0.10), ee_down_rotation(hand_yaw_)};
+                 },
+                 nullptr,
+                 [this](const Env& env, int steps) {
+                   const Eigen::Vector3d target = grasp_ + Eigen::Vector3d(0, 0, 0.10);
+                   return (ee_position_error(env, target) < 0.012 &&
+                           ee_rotation_error(env, ee_down_rotation(hand_yaw_)) < 0.06) ||
+                                  steps > 40
+                              ? kDescend
+                              : kStay;
+                 }};
+    t[kDescend] = {{C::kInteraction, "grasp"},
+                   -1,
+                   [this](const Env&, int) {
+                     return Target{grasp_, ee_down_rotation(hand_yaw_)};
+                   },
+                   nullptr,
+                   [this](const Env& env, int steps) {
+                     return ee_position_error(env, grasp_) < 0.006 || steps > 25 ? kClose : kStay;
+                   }};
+    t[kClose] = {{C::kInteraction, "grasp"},
+                 1,
+                 [this](const Env&, int) {
+                   return Target{grasp_, ee_down_rotation(hand_yaw_)};
+                 },
+                 nullptr,
+                 [this](const Env& env, int steps) -> int {
+                   if (!((steps >= 5 && gripper_close_finished(env)) || steps > 12)) return kStay;
+                   // The object's offset from the TCP, in the hand's yaw frame (it turns with the hand).
+                   hold_offset_ = Eigen::AngleAxisd(-hand_yaw_, Eigen::Vector3d::UnitZ()) * (obj_ - ee_);
+                   carry_yaw_ = hand_yaw_;
+                   return kLift;
+                 }};
+    t[kLift] = {
+        {C::kInteraction, "lift"},
+        1,
+        [this](const Env&, int) {
+          return Target{Eigen::Vector3d(ee_.x(), ee_.y(), carry_z_), ee_down_rotation(carry_yaw_)};
+        },
+        nullptr,
+        [this](const Env&, int steps) { return std::abs(ee_.z() - carry_z_) < 0.015 || steps > 20 ? kMove : kStay; }};
+    t[kMove] = {{C::kTransit, "move"},
+                1,
+                [this](const Env&, int) {
+                  // Turn the hand towards the yaw the arm reaches comfortably over the container.
+                  carry_yaw_ = closest_grasp_yaw(natural_yaw(box_.x(), box_.y()), carry_yaw_);
+                  return Target{place_target(box_, carry_z_), ee_down_rotation(carry_yaw_)};
+                },
+                nullptr,
+                [this](const Env& env, int steps) {
+                  return ee_position_error(env, place_target(box_, carry_z_)) < 0.01 || steps > 40 ? kLower : kStay;
+                }};
+    t[kLower] = {{C::kInteraction, "place"},
+                 1,
+                 [this](const Env&, int) {
+                   return Target{place_target(box_, place_z()), ee_down_rotation(carry_yaw_)};
+                 },
+                 nullptr,
+                 [this](const Env& env, int steps) {
+                   return ee_position_error(env, place_target(box_, place_z())) < 0.008 || steps > 25 ? kRelease
+                                                                                                      : kStay;
+                 }};
+    t[kRelease] = {{C::kInteraction, "release"},
+                   -1,
+                   [this](const Env&, int) {
+                     return Target{ee_, ee_down_rotation(carry_yaw_)};
+                   },
+                   nullptr,
+                   [](const Env&, int steps) { return steps >= 4 ? kRetreat : kStay; }};
+    t[kRetreat] = {
+        {C::kTransit, "retreat"},
+        -1,
+        [this](const Env&, int) {
+          return Target{Eigen::Vector3d(ee_.x(), ee_.y(), std::max(0.25, carry_z_)), ee_down_rotation(carry_yaw_)};
+        },
+        nullptr,
+        nullptr};
+    set_stages(std::move(t));
+  }
 
-  Action act(const Env& env, PhaseLabel* phase) override {
+ private:
+  enum StageId : int { kReach, kDescend, kClose, kLift, kMove, kLower, kRelease, kRetreat };
+
+  void observe(const Env& env) override {
     const mjData* d = env.data();
     const int body = task_.objects_.active_body();
-    const Eigen::Vector3d obj = body_pos(d, body);
+    obj_ = body_pos(d, body);
     const double obj_yaw = body_yaw(d, body);
     // Hand yaw: among the yaws that grasp the object the same way (its symmetry, then the
     // gripper's half turn), the one closest to the arm's natural yaw over the object; for a shape
     // symmetric under every yaw (can, bottle, apple) the natural yaw itself.
-    const double natural = natural_yaw(obj.x(), obj.y());
-    const double hand_yaw =
-        closest_grasp_yaw(closest_symmetric_yaw(obj_yaw + cat_.grasp_yaw_rad, cat_.grasp_symmetry_rad, natural), natural);
-    const Eigen::Vector3d grasp =
-        obj + Eigen::AngleAxisd(obj_yaw, Eigen::Vector3d::UnitZ()) * Eigen::Vector3d(cat_.grasp_x_m, 0, 0) +
-        Eigen::Vector3d(0, 0, cat_.grasp_z_m);
-    const Eigen::Vector3d box = body_pos(d, task_.container_);
-    const double carry_z = task_.spec_.wall_height_m + cat_.grasp_z_m + 0.09;
-    Action a{};
-    ++steps_in_phase_;
-    switch (stage_) {
-      case Stage::kReach: {
-        const Eigen::Vector3d target = grasp + Eigen::Vector3d(0, 0, 0.10);
-        a = servo_action(env, target, ee_down_rotation(hand_yaw), -1);
-        *phase = {CoarsePhase::kTransit, "reach"};
-        if ((ee_position_error(env, target) < 0.012 && ee_rotation_error(env, ee_down_rotation(hand_yaw)) < 0.06) ||
-            steps_in_phase_ > 40)
-          next(Stage::kDescend);
-        break;
-      }
-      case Stage::kDescend: {
-        a = servo_action(env, grasp, ee_down_rotation(hand_yaw), -1);
-        *phase = {CoarsePhase::kInteraction, "grasp"};
-        if (ee_position_error(env, grasp) < 0.006 || steps_in_phase_ > 25) next(Stage::kClose);
-        break;
-      }
-      case Stage::kClose: {
-        a = servo_action(env, grasp, ee_down_rotation(hand_yaw), 1);
-        *phase = {CoarsePhase::kInteraction, "grasp"};
-        if ((steps_in_phase_ >= 5 && gripper_close_finished(env)) || steps_in_phase_ > 12) {
-          // The object's offset from the TCP, in the hand's yaw frame (it turns with the hand).
-          const auto ee = env.controller().ee_pos_m(d);
-          hold_offset_ = Eigen::AngleAxisd(-hand_yaw, Eigen::Vector3d::UnitZ()) *
-                         (obj - Eigen::Vector3d(ee[0], ee[1], ee[2]));
-          carry_yaw_ = hand_yaw;
-          next(Stage::kLift);
-        }
-        break;
-      }
-      case Stage::kLift: {
-        const auto ee = env.controller().ee_pos_m(d);
-        const Eigen::Vector3d target(ee[0], ee[1], carry_z);
-        a = servo_action(env, target, ee_down_rotation(carry_yaw_), 1);
-        *phase = {CoarsePhase::kInteraction, "lift"};
-        if (std::abs(ee[2] - carry_z) < 0.015 || steps_in_phase_ > 20) next(Stage::kMove);
-        break;
-      }
-      case Stage::kMove: {
-        // Turn the hand towards the yaw the arm reaches comfortably over the container.
-        carry_yaw_ = closest_grasp_yaw(natural_yaw(box.x(), box.y()), carry_yaw_);
-        const Eigen::Vector3d target = place_target(box, carry_z);
-        a = servo_action(env, target, ee_down_rotation(carry_yaw_), 1);
-        *phase = {CoarsePhase::kTransit, "move"};
-        if (ee_position_error(env, target) < 0.01 || steps_in_phase_ > 40) next(Stage::kLower);
-        break;
-      }
-      case Stage::kLower: {
-        // Release with the object's base 5 mm above the container floor (0.008 m): a small drop.
-        const double place_z = -hold_offset_.z() + 0.008 + 0.005;  // hold_offset_ z is yaw-invariant
-        const Eigen::Vector3d target = place_target(box, place_z);
-        a = servo_action(env, target, ee_down_rotation(carry_yaw_), 1);
-        *phase = {CoarsePhase::kInteraction, "place"};
-        if (ee_position_error(env, target) < 0.008 || steps_in_phase_ > 25) next(Stage::kRelease);
-        break;
-      }
-      case Stage::kRelease: {
-        const auto ee = env.controller().ee_pos_m(d);
-        a = servo_action(env, Eigen::Vector3d(ee[0], ee[1], ee[2]), ee_down_rotation(carry_yaw_), -1);
-        *phase = {CoarsePhase::kInteraction, "release"};
-        if (steps_in_phase_ >= 4) next(Stage::kRetreat);
-        break;
-      }
-      case Stage::kRetreat: {
-        const auto ee = env.controller().ee_pos_m(d);
-        const Eigen::Vector3d target(ee[0], ee[1], std::max(0.25, carry_z));
-        a = servo_action(env, target, ee_down_rotation(carry_yaw_), -1);
-        *phase = {CoarsePhase::kTransit, "retreat"};
-        break;
-      }
-    }
-    add_action_noise(&a, noise_std_, rng_);
-    return a;
+    const double natural = natural_yaw(obj_.x(), obj_.y());
+    hand_yaw_ = closest_grasp_yaw(closest_symmetric_yaw(obj_yaw + cat_.grasp_yaw_rad, cat_.grasp_symmetry_rad, natural),
+                                  natural);
+    grasp_ = obj_ + Eigen::AngleAxisd(obj_yaw, Eigen::Vector3d::UnitZ()) * Eigen::Vector3d(cat_.grasp_x_m, 0, 0) +
+             Eigen::Vector3d(0, 0, cat_.grasp_z_m);
+    box_ = body_pos(d, task_.container_);
+    carry_z_ = task_.spec_.wall_height_m + cat_.grasp_z_m + 0.09;
+    const auto ee = env.controller().ee_pos_m(d);
+    ee_ = Eigen::Vector3d(ee[0], ee[1], ee[2]);
   }
-
- private:
-  enum class Stage { kReach, kDescend, kClose, kLift, kMove, kLower, kRelease, kRetreat };
 
   // TCP position that puts the held object's origin over `box` at TCP height z.
   Eigen::Vector3d place_target(const Eigen::Vector3d& box, double z) const {
     const Eigen::Vector3d off = Eigen::AngleAxisd(carry_yaw_, Eigen::Vector3d::UnitZ()) * hold_offset_;
     return Eigen::Vector3d(box.x() - off.x(), box.y() - off.y(), z);
   }
-  void next(Stage s) {
-    stage_ = s;
-    steps_in_phase_ = 0;
-  }
+  // Release with the object's base 5 mm above the container floor (0.008 m): a small drop.
+  double place_z() const { return -hold_offset_.z() + 0.008 + 0.005; }  // hold_offset_ z is yaw-invariant
 
   const PickPlace& task_;
   const ObjectCategory& cat_;
-  double noise_std_;
-  Rng rng_;
-  Stage stage_ = Stage::kReach;
-  int steps_in_phase_ = 0;
+  // This step's state (observe()).
+  Eigen::Vector3d obj_ = Eigen::Vector3d::Zero(), grasp_ = Eigen::Vector3d::Zero(), box_ = Eigen::Vector3d::Zero();
+  Eigen::Vector3d ee_ = Eigen::Vector3d::Zero();
+  double hand_yaw_ = 0, carry_z_ = 0;
+  // The plan: the grasp, kept from the close on.
   Eigen::Vector3d hold_offset_ = Eigen::Vector3d::Zero();
   double carry_yaw_ = 0;
 };

@@ -4,13 +4,13 @@
 
 #include <algorithm>
 #include <cmath>
-#include <sstream>
 #include <stdexcept>
 
 #include "sim/model.h"
 #include "tasks/objects.h"
 #include "tasks/phase_labeller.h"
 #include "tasks/registry.h"
+#include "tasks/staged_expert.h"
 
 namespace wambench {
 namespace {
@@ -39,17 +39,6 @@ const double kLyingCos = std::cos(45.0 * M_PI / 180.0);
 // moves at 1 m/s), slow rolling on the bowl's floor allowed.
 constexpr double kRestingSpeedMS = 0.2;
 
-std::string fmt(double v) {
-  std::ostringstream s;
-  s << v;
-  return s.str();
-}
-
-std::string replace_all(std::string s, const std::string& from, const std::string& to) {
-  for (size_t p = s.find(from); p != std::string::npos; p = s.find(from, p + to.size())) s.replace(p, from.size(), to);
-  return s;
-}
-
 PourCup make_cup(std::string name, int segments, double inner, double wall_half, double height, std::string accent) {
   PourCup c;
   c.name = std::move(name);
@@ -62,7 +51,7 @@ PourCup make_cup(std::string name, int segments, double inner, double wall_half,
 }
 
 // Free body of a cup: base plate, wall ring, decoration. Collision geoms are class "object".
-std::string cup_xml(const PourCup& c, int index) {
+void add_cup(mjcf::Element parent, const PourCup& c, int index) {
   const std::string b = pour_cup_body(c.name);
   const int n = c.wall_segments;
   const double wt = c.wall_half_thickness_m;
@@ -71,57 +60,67 @@ std::string cup_xml(const PourCup& c, int index) {
   // Segments meet at their outer corners: half chord of the outer polygon's side.
   const double half_chord = outer * std::tan(M_PI / n);
   const double wall_h = c.height_m / 2;
-  std::ostringstream s;
   // Compiled pose: the parking spot (below the floor, apart from the other cups) so the cups never
   // overlap, not even before the first episode is applied.
-  s << "<body name=\"" << b << "\" pos=\"-3 " << -2.0 + 0.5 * index << " -5\">\n  <freejoint name=\"" << b
-    << "_joint\"/>\n";
+  mjcf::Element cup = parent.add("body").set("name", b).set("pos", {-3, -2.0 + 0.5 * index, -5});
+  cup.add("freejoint").set("name", b + "_joint");
+  mjcf::Element base = cup.add("geom").set("name", b + "_base").set("class", "object").set("condim", 1);
   if (n == 4) {
-    s << "  <geom name=\"" << b << "_base\" class=\"object\" condim=\"1\" type=\"box\" size=\"" << outer << " " << outer << " "
-      << kCupBaseM / 2 << "\" pos=\"0 0 " << kCupBaseM / 2 << "\"/>\n";
+    base.set("type", "box").set("size", {outer, outer, kCupBaseM / 2});
   } else {
-    s << "  <geom name=\"" << b << "_base\" class=\"object\" condim=\"1\" type=\"cylinder\" size=\"" << outer << " "
-      << kCupBaseM / 2 << "\" pos=\"0 0 " << kCupBaseM / 2 << "\"/>\n";
+    base.set("type", "cylinder").set("size", {outer, kCupBaseM / 2});
   }
+  base.set("pos", {0, 0, kCupBaseM / 2});
   for (int k = 0; k < n; ++k) {
     const double a = 2 * M_PI * k / n;
-    s << "  <geom name=\"" << b << "_wall" << k << "\" class=\"object\" condim=\"1\" type=\"box\" size=\"" << wt << " "
-      << half_chord << " " << wall_h << "\" pos=\"" << fmt(ring_r * std::cos(a)) << " " << fmt(ring_r * std::sin(a))
-      << " " << wall_h << "\" euler=\"0 0 " << a << "\"/>\n";
+    cup.add("geom")
+        .set("name", b + "_wall" + std::to_string(k))
+        .set("class", "object")
+        .set("condim", 1)
+        .set("type", "box")
+        .set("size", {wt, half_chord, wall_h})
+        .set("pos", {ring_r * std::cos(a), ring_r * std::sin(a), wall_h})
+        .set("euler", {0, 0, a});
   }
-  const std::string visual = "contype=\"0\" conaffinity=\"0\" mass=\"0\"";
+  // Decoration: boxes without contacts or mass, in the cup's colour unless given one.
+  const auto decoration = [&cup](const std::string& name) -> mjcf::Element {
+    return cup.add("geom").set("name", name).set("type", "box").set("contype", 0).set("conaffinity", 0).set("mass", 0);
+  };
   if (c.accent == "handle") {
-    // A loop handle on the +x side, in the cup's colour, visual only.
+    // A loop handle on the +x side.
     const double h = c.height_m;
-    s << "  <geom name=\"" << b << "_handle_top\" type=\"box\" size=\"0.013 0.006 0.005\" pos=\"" << outer + 0.012
-      << " 0 " << 0.78 * h << "\" " << visual << "/>\n"
-      << "  <geom name=\"" << b << "_handle_side\" type=\"box\" size=\"0.005 0.006 " << 0.25 * h << "\" pos=\""
-      << outer + 0.02 << " 0 " << 0.5 * h << "\" " << visual << "/>\n"
-      << "  <geom name=\"" << b << "_handle_bottom\" type=\"box\" size=\"0.013 0.006 0.005\" pos=\"" << outer + 0.012
-      << " 0 " << 0.22 * h << "\" " << visual << "/>\n";
+    decoration(b + "_handle_top").set("size", "0.013 0.006 0.005").set("pos", {outer + 0.012, 0, 0.78 * h});
+    decoration(b + "_handle_side").set("size", {0.005, 0.006, 0.25 * h}).set("pos", {outer + 0.02, 0, 0.5 * h});
+    decoration(b + "_handle_bottom").set("size", "0.013 0.006 0.005").set("pos", {outer + 0.012, 0, 0.22 * h});
   } else if (c.accent == "spout") {
     // A lab beaker: a pouring spout on the +x side of the rim and white graduation marks.
-    s << "  <geom name=\"" << b << "_spout\" type=\"box\" size=\"0.009 0.009 0.0025\" pos=\"" << outer + 0.004
-      << " 0 " << c.height_m - 0.004 << "\" euler=\"0 -0.5 0\" " << visual << "/>\n";
+    decoration(b + "_spout")
+        .set("size", "0.009 0.009 0.0025")
+        .set("pos", {outer + 0.004, 0, c.height_m - 0.004})
+        .set("euler", "0 -0.5 0");
     for (int k = 0; k < 4; ++k) {  // on the side opposite the spout (-x)
-      s << "  <geom name=\"" << b << "_accent_mark" << k << "\" type=\"box\" size=\"0.0006 "
-        << (k % 2 ? 0.005 : 0.009) << " 0.0008\" pos=\"" << -(outer + 0.0004) << " 0 "
-        << 0.025 + 0.015 * k << "\" rgba=\"0.95 0.95 0.95 1\" " << visual << "/>\n";
+      decoration(b + "_accent_mark" + std::to_string(k))
+          .set("size", {0.0006, k % 2 ? 0.005 : 0.009, 0.0008})
+          .set("pos", {-(outer + 0.0004), 0, 0.025 + 0.015 * k})
+          .set("rgba", "0.95 0.95 0.95 1");
     }
   }
-  s << "</body>\n";
-  return s.str();
 }
 
-std::string ball_xml(int i) {
+void add_ball(mjcf::Element parent, int i) {
   const std::string b = pour_ball_body(i);
-  std::ostringstream s;
   // Balls: low friction so they slide out of a tilted cup; stiff, damped contacts (no bounce).
   // Compiled below the floor; every episode puts them into the cup.
-  s << "<body name=\"" << b << "\" pos=\"" << -3.0 << " " << 1.0 + 0.05 * i << " -4\">\n  <freejoint name=\"" << b
-    << "_joint\"/>\n  <geom name=\"" << b << "_geom\" class=\"object\" type=\"sphere\" size=\"" << kPourBallRadiusM
-    << "\" mass=\"" << kPourBallMassKg << "\" condim=\"1\" friction=\"0.4 0.005 0.0001\"/>\n</body>\n";
-  return s.str();
+  mjcf::Element ball = parent.add("body").set("name", b).set("pos", {-3.0, 1.0 + 0.05 * i, -4});
+  ball.add("freejoint").set("name", b + "_joint");
+  ball.add("geom")
+      .set("name", b + "_geom")
+      .set("class", "object")
+      .set("type", "sphere")
+      .set("size", kPourBallRadiusM)
+      .set("mass", kPourBallMassKg)
+      .set("condim", 1)
+      .set("friction", "0.4 0.005 0.0001");
 }
 
 // Ball i's start position in the cup frame: layers of three around the axis (centres 10.5 mm
@@ -148,12 +147,12 @@ class Pour final : public Task {
 
   TaskScene scene() const override {
     TaskScene s;
-    s.defaults = object_defaults_xml();
+    s.defaults = object_defaults();
     int index = 0;
     for (const auto* list : {&pour_train_cups(), &pour_heldout_cups()})
-      for (const PourCup& c : *list) s.worldbody += cup_xml(c, index++);
-    for (int i = 0; i < kPourBallCount; ++i) s.worldbody += ball_xml(i);
-    s.worldbody += container_body_xml(find_container("bowl"), kPourBowlBody);
+      for (const PourCup& c : *list) add_cup(s.worldbody.root(), c, index++);
+    for (int i = 0; i < kPourBallCount; ++i) add_ball(s.worldbody.root(), i);
+    add_container_body(s.worldbody.root(), find_container("bowl"), kPourBowlBody);
     return s;
   }
 
@@ -385,9 +384,144 @@ class Pour final : public Task {
 // Grasp: top-down, fingers on two opposite flat wall faces, the TCP kGraspBelowRimM below the rim,
 // so the palm (41 mm above the TCP) stays 26 mm above the rim: the balls (16 mm) leave the tilted
 // cup through that gap.
-class PourExpert final : public Expert {
+class PourExpert final : public StagedExpert {
  public:
-  PourExpert(const Pour& task, double noise_std, uint64_t seed) : task_(task), noise_std_(noise_std), rng_(seed) {}
+  PourExpert(const Pour& task, double noise_std, uint64_t seed) : StagedExpert(noise_std, seed), task_(task) {
+    using C = CoarsePhase;
+    std::vector<Stage> t(kRetreat + 1);
+    t[kReach] = {{C::kTransit, "reach"},
+                 -1,
+                 [this](const Env&, int steps) {
+                   if (steps == 1) plan_grasp();
+                   return Target{grasp_ + Eigen::Vector3d(0, 0, 0.08), ee_down_rotation(grasp_yaw_)};
+                 },
+                 nullptr,
+                 [this](const Env& env, int steps) {
+                   const Eigen::Vector3d target = grasp_ + Eigen::Vector3d(0, 0, 0.08);
+                   return (ee_position_error(env, target) < 0.012 &&
+                           ee_rotation_error(env, ee_down_rotation(grasp_yaw_)) < 0.06) ||
+                                  steps > 40
+                              ? kDescend
+                              : kStay;
+                 }};
+    t[kDescend] = {{C::kInteraction, "grasp"},
+                   -1,
+                   [this](const Env&, int) {
+                     grasp_point_ = grasp_;
+                     return Target{grasp_, ee_down_rotation(grasp_yaw_)};
+                   },
+                   nullptr,
+                   [this](const Env& env, int steps) {
+                     return ee_position_error(env, grasp_) < 0.008 || steps > 25 ? kClose : kStay;
+                   }};
+    // Hold the grasp point fixed while closing (the cup now moves with the fingers).
+    t[kClose] = {{C::kInteraction, "grasp"},
+                 1,
+                 [this](const Env&, int) {
+                   return Target{grasp_point_, ee_down_rotation(grasp_yaw_)};
+                 },
+                 nullptr,
+                 [this](const Env& env, int steps) -> int {
+                   if (!((steps >= 5 && gripper_close_finished(env)) || steps > 12)) return kStay;
+                   // The cup's pose in the hand frame (it moves with the hand from now on).
+                   const auto q = env.controller().ee_quat_wxyz(env.data());
+                   const Eigen::Matrix3d hr = Eigen::Quaterniond(q[0], q[1], q[2], q[3]).toRotationMatrix();
+                   cup_in_hand_rot_ = hr.transpose() * cr_;
+                   cup_in_hand_pos_ = hr.transpose() * (c_ - ee_);
+                   carry_yaw_ = grasp_yaw_;
+                   return kLift;
+                 }};
+    t[kLift] = {
+        {C::kInteraction, "lift"},
+        1,
+        [this](const Env&, int) {
+          return Target{Eigen::Vector3d(ee_.x(), ee_.y(), carry_z()), ee_down_rotation(carry_yaw_)};
+        },
+        nullptr,
+        [this](const Env&, int steps) { return std::abs(ee_.z() - carry_z()) < 0.02 || steps > 20 ? kMove : kStay; }};
+    t[kMove] = {{C::kTransit, "move"},
+                1,
+                [this](const Env&, int) {
+                  pour_yaw_ = closest_grasp_yaw(natural_yaw(bowl_.x(), bowl_.y()) + kPourYawOffsetRad, carry_yaw_);
+                  carry_yaw_ = pour_yaw_;
+                  return Target{pour_tcp(bowl_), ee_down_rotation(carry_yaw_)};
+                },
+                nullptr,
+                [this](const Env& env, int steps) {
+                  return (ee_position_error(env, pour_tcp(bowl_)) < 0.012 &&
+                          ee_rotation_error(env, ee_down_rotation(carry_yaw_)) < 0.08) ||
+                                 steps > 40
+                             ? kTilt
+                             : kStay;
+                }};
+    const auto slow_turn = [](const Env&, const Target&, Action* a) {
+      for (int k = 3; k < 6; ++k) (*a)[k] = std::clamp((*a)[k], -0.6, 0.6);
+    };
+    t[kTilt] = {{C::kInteraction, "tilt"},
+                1,
+                [this](const Env&, int) {
+                  return Target{pour_tcp(bowl_), pour_rotation()};
+                },
+                slow_turn,
+                [this](const Env& env, int steps) {
+                  return ee_rotation_error(env, pour_rotation()) < 0.1 || steps > 30 ? kPour : kStay;
+                }};
+    t[kPour] = {{C::kInteraction, "pour"},
+                1,
+                [this](const Env&, int) {
+                  return Target{pour_tcp(bowl_), pour_rotation()};
+                },
+                nullptr,
+                [this](const Env& env, int steps) {
+                  return (task_.balls_in_cup(env.data()) == 0 && steps >= 5) || steps > 25 ? kUntilt : kStay;
+                }};
+    t[kUntilt] = {{C::kInteraction, "untilt"},
+                  1,
+                  [this](const Env&, int) {
+                    return Target{pour_tcp(bowl_), ee_down_rotation(carry_yaw_)};
+                  },
+                  slow_turn,
+                  [this](const Env& env, int steps) {
+                    return ee_rotation_error(env, ee_down_rotation(carry_yaw_)) < 0.08 || steps > 30 ? kCarryBack
+                                                                                                     : kStay;
+                  }};
+    t[kCarryBack] = {
+        {C::kTransit, "move"},
+        1,
+        [this](const Env&, int) {
+          return Target{Eigen::Vector3d(home_.x() - held_offset().x(), home_.y() - held_offset().y(), carry_z()),
+                        ee_down_rotation(carry_yaw_)};
+        },
+        nullptr,
+        [this](const Env& env, int steps) {
+          const Eigen::Vector3d target(home_.x() - held_offset().x(), home_.y() - held_offset().y(), carry_z());
+          return ee_position_error(env, target) < 0.015 || steps > 40 ? kPlace : kStay;
+        }};
+    t[kPlace] = {{C::kInteraction, "place"},
+                 1,
+                 [this](const Env&, int) {
+                   return Target{place_target(), ee_down_rotation(carry_yaw_)};
+                 },
+                 nullptr,
+                 [this](const Env& env, int steps) {
+                   return ee_position_error(env, place_target()) < 0.006 || steps > 25 ? kRelease : kStay;
+                 }};
+    t[kRelease] = {{C::kInteraction, "release"},
+                   -1,
+                   [this](const Env&, int) {
+                     return Target{ee_, ee_down_rotation(carry_yaw_)};
+                   },
+                   nullptr,
+                   [](const Env&, int steps) { return steps >= 4 ? kRetreat : kStay; }};
+    t[kRetreat] = {{C::kTransit, "retreat"},
+                   -1,
+                   [this](const Env&, int) {
+                     return Target{Eigen::Vector3d(ee_.x(), ee_.y(), 0.3), ee_down_rotation(carry_yaw_)};
+                   },
+                   nullptr,
+                   nullptr};
+    set_stages(std::move(t));
+  }
 
   // TCP depth below the rim at the grasp (m): the pads (reaching 7 mm below the TCP) hold the top
   // 22 mm of the wall; the palm (41 mm above the TCP) stays 26 mm above the rim.
@@ -405,142 +539,50 @@ class PourExpert final : public Expert {
   // frictionless balls bounce past it.
   static constexpr double kLipZM = 0.14;
 
-  Action act(const Env& env, PhaseLabel* phase) override {
+ private:
+  enum StageId : int {
+    kReach,
+    kDescend,
+    kClose,
+    kLift,
+    kMove,
+    kTilt,
+    kPour,
+    kUntilt,
+    kCarryBack,
+    kPlace,
+    kRelease,
+    kRetreat
+  };
+
+  void observe(const Env& env) override {
     const mjData* d = env.data();
-    const PourCup& cup = task_.cup();
-    const Eigen::Vector3d c = task_.cup_pos(d);
-    const Eigen::Matrix3d cr = task_.cup_rot(d);
-    const double cup_yaw = std::atan2(cr(1, 0), cr(0, 0));
+    c_ = task_.cup_pos(d);
+    cr_ = task_.cup_rot(d);
     const auto e = env.controller().ee_pos_m(d);
-    const Eigen::Vector3d ee(e[0], e[1], e[2]);
-    const Eigen::Vector3d bowl = task_.bowl_pos(d);
-    Action a{};
-    ++steps_in_phase_;
-    if (stage_ == Stage::kReach && steps_in_phase_ == 1) {
-      // Hand yaw: the cup's yaw plus a multiple of its grasp symmetry, closest to the arm's
-      // natural yaw over the cup.
-      const double nat = natural_yaw(c.x(), c.y());
-      const double sym = cup.grasp_symmetry_rad();
-      double best = 1e9;
-      for (int k = -12; k <= 12; ++k) {
-        const double y = closest_grasp_yaw(cup_yaw + k * sym, nat);
-        if (std::abs(y - nat) < std::abs(best - nat)) best = y;
-      }
-      grasp_yaw_ = best;
-      home_ = c;
-    }
-    const Eigen::Vector3d grasp = c + Eigen::Vector3d(0, 0, cup.height_m - kGraspBelowRimM);
-    switch (stage_) {
-      case Stage::kReach: {
-        const Eigen::Vector3d target = grasp + Eigen::Vector3d(0, 0, 0.08);
-        a = servo_action(env, target, ee_down_rotation(grasp_yaw_), -1);
-        *phase = {CoarsePhase::kTransit, "reach"};
-        if ((ee_position_error(env, target) < 0.012 && ee_rotation_error(env, ee_down_rotation(grasp_yaw_)) < 0.06) ||
-            steps_in_phase_ > 40)
-          next(Stage::kDescend);
-        break;
-      }
-      case Stage::kDescend: {
-        a = servo_action(env, grasp, ee_down_rotation(grasp_yaw_), -1);
-        *phase = {CoarsePhase::kInteraction, "grasp"};
-        grasp_point_ = grasp;
-        if (ee_position_error(env, grasp) < 0.008 || steps_in_phase_ > 25) next(Stage::kClose);
-        break;
-      }
-      case Stage::kClose: {
-        // Hold the grasp point fixed while closing (the cup now moves with the fingers).
-        a = servo_action(env, grasp_point_, ee_down_rotation(grasp_yaw_), 1);
-        *phase = {CoarsePhase::kInteraction, "grasp"};
-        if ((steps_in_phase_ >= 5 && gripper_close_finished(env)) || steps_in_phase_ > 12) {
-          // The cup's pose in the hand frame (it moves with the hand from now on).
-          const auto q = env.controller().ee_quat_wxyz(d);
-          const Eigen::Matrix3d hr = Eigen::Quaterniond(q[0], q[1], q[2], q[3]).toRotationMatrix();
-          cup_in_hand_rot_ = hr.transpose() * cr;
-          cup_in_hand_pos_ = hr.transpose() * (c - ee);
-          carry_yaw_ = grasp_yaw_;
-          next(Stage::kLift);
-        }
-        break;
-      }
-      case Stage::kLift: {
-        const Eigen::Vector3d target(ee.x(), ee.y(), carry_z());
-        a = servo_action(env, target, ee_down_rotation(carry_yaw_), 1);
-        *phase = {CoarsePhase::kInteraction, "lift"};
-        if (std::abs(ee.z() - carry_z()) < 0.02 || steps_in_phase_ > 20) next(Stage::kMove);
-        break;
-      }
-      case Stage::kMove: {
-        pour_yaw_ = closest_grasp_yaw(natural_yaw(bowl.x(), bowl.y()) + kPourYawOffsetRad, carry_yaw_);
-        carry_yaw_ = pour_yaw_;
-        const Eigen::Vector3d target = pour_tcp(bowl);
-        a = servo_action(env, target, ee_down_rotation(carry_yaw_), 1);
-        *phase = {CoarsePhase::kTransit, "move"};
-        if ((ee_position_error(env, target) < 0.012 && ee_rotation_error(env, ee_down_rotation(carry_yaw_)) < 0.08) ||
-            steps_in_phase_ > 40)
-          next(Stage::kTilt);
-        break;
-      }
-      case Stage::kTilt: {
-        const Eigen::Matrix3d target_rot = pour_rotation();
-        a = servo_action(env, pour_tcp(bowl), target_rot, 1);
-        for (int k = 3; k < 6; ++k) a[k] = std::clamp(a[k], -0.6, 0.6);
-        *phase = {CoarsePhase::kInteraction, "tilt"};
-        if (ee_rotation_error(env, target_rot) < 0.1 || steps_in_phase_ > 30) next(Stage::kPour);
-        break;
-      }
-      case Stage::kPour: {
-        a = servo_action(env, pour_tcp(bowl), pour_rotation(), 1);
-        *phase = {CoarsePhase::kInteraction, "pour"};
-        if ((task_.balls_in_cup(d) == 0 && steps_in_phase_ >= 5) || steps_in_phase_ > 25) next(Stage::kUntilt);
-        break;
-      }
-      case Stage::kUntilt: {
-        const Eigen::Matrix3d up = ee_down_rotation(carry_yaw_);
-        a = servo_action(env, pour_tcp(bowl), up, 1);
-        for (int k = 3; k < 6; ++k) a[k] = std::clamp(a[k], -0.6, 0.6);
-        *phase = {CoarsePhase::kInteraction, "untilt"};
-        if (ee_rotation_error(env, up) < 0.08 || steps_in_phase_ > 30) next(Stage::kCarryBack);
-        break;
-      }
-      case Stage::kCarryBack: {
-        const Eigen::Vector3d target(home_.x() - held_offset().x(), home_.y() - held_offset().y(), carry_z());
-        a = servo_action(env, target, ee_down_rotation(carry_yaw_), 1);
-        *phase = {CoarsePhase::kTransit, "move"};
-        if (ee_position_error(env, target) < 0.015 || steps_in_phase_ > 40) next(Stage::kPlace);
-        break;
-      }
-      case Stage::kPlace: {
-        const Eigen::Vector3d target(home_.x() - held_offset().x(), home_.y() - held_offset().y(),
-                                     -held_offset().z() + 0.004);
-        a = servo_action(env, target, ee_down_rotation(carry_yaw_), 1);
-        *phase = {CoarsePhase::kInteraction, "place"};
-        if (ee_position_error(env, target) < 0.006 || steps_in_phase_ > 25) next(Stage::kRelease);
-        break;
-      }
-      case Stage::kRelease: {
-        a = servo_action(env, ee, ee_down_rotation(carry_yaw_), -1);
-        *phase = {CoarsePhase::kInteraction, "release"};
-        if (steps_in_phase_ >= 4) next(Stage::kRetreat);
-        break;
-      }
-      case Stage::kRetreat: {
-        const Eigen::Vector3d target(ee.x(), ee.y(), 0.3);
-        a = servo_action(env, target, ee_down_rotation(carry_yaw_), -1);
-        *phase = {CoarsePhase::kTransit, "retreat"};
-        break;
-      }
-    }
-    add_action_noise(&a, noise_std_, rng_);
-    return a;
+    ee_ = Eigen::Vector3d(e[0], e[1], e[2]);
+    bowl_ = task_.bowl_pos(d);
+    grasp_ = c_ + Eigen::Vector3d(0, 0, task_.cup().height_m - kGraspBelowRimM);
   }
 
- private:
-  enum class Stage {
-    kReach, kDescend, kClose, kLift, kMove, kTilt, kPour, kUntilt, kCarryBack, kPlace, kRelease, kRetreat
-  };
-  void next(Stage s) {
-    stage_ = s;
-    steps_in_phase_ = 0;
+  // On the first step: the hand yaw (the cup's yaw plus a multiple of its grasp symmetry, closest
+  // to the arm's natural yaw over the cup) and the spot the cup goes back to.
+  void plan_grasp() {
+    const double cup_yaw = std::atan2(cr_(1, 0), cr_(0, 0));
+    const double nat = natural_yaw(c_.x(), c_.y());
+    const double sym = task_.cup().grasp_symmetry_rad();
+    double best = 1e9;
+    for (int k = -12; k <= 12; ++k) {
+      const double y = closest_grasp_yaw(cup_yaw + k * sym, nat);
+      if (std::abs(y - nat) < std::abs(best - nat)) best = y;
+    }
+    grasp_yaw_ = best;
+    home_ = c_;
+  }
+
+  // TCP position that sets the cup down on its starting spot.
+  Eigen::Vector3d place_target() const {
+    return Eigen::Vector3d(home_.x() - held_offset().x(), home_.y() - held_offset().y(), -held_offset().z() + 0.004);
   }
 
   // The hand's orientation while pouring: upright at the pour yaw, turned by the tilt angle about
@@ -568,10 +610,12 @@ class PourExpert final : public Expert {
   }
 
   const Pour& task_;
-  double noise_std_;
-  Rng rng_;
-  Stage stage_ = Stage::kReach;
-  int steps_in_phase_ = 0;
+  // This step's state (observe()): the cup's position (m) and orientation, the TCP, the bowl's
+  // position and the grasp point over the cup (m).
+  Eigen::Vector3d c_ = Eigen::Vector3d::Zero(), ee_ = Eigen::Vector3d::Zero(), bowl_ = Eigen::Vector3d::Zero();
+  Eigen::Vector3d grasp_ = Eigen::Vector3d::Zero();
+  Eigen::Matrix3d cr_ = Eigen::Matrix3d::Identity();
+  // The plan.
   double grasp_yaw_ = 0, carry_yaw_ = 0, pour_yaw_ = 0;
   Eigen::Vector3d home_ = Eigen::Vector3d::Zero();
   Eigen::Vector3d grasp_point_ = Eigen::Vector3d::Zero();

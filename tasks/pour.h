@@ -5,7 +5,7 @@
 // that start stacked inside the cup, and the static bowl of tasks/objects.h (find_container("bowl"):
 // free floor radius 0.076 m, rim 0.05 m above the table, footprint radius 0.09 m).
 //
-// Cups are open containers: a base plate and a ring of box wall segments (as container_body_xml
+// Cups are open containers: a base plate and a ring of box wall segments (as add_container_body
 // builds the bowl), 5.5-6.4 cm across the flats so the 8 cm gripper closes on two opposite flat
 // wall faces, 8.5-11.5 cm tall, 55-90 g (class "object", 500 kg/m^3; with the balls under 0.14 kg,
 // far below what the 70 N grasp holds). Balls: radius 8 mm, 6 g each (a glass marble of that size

@@ -11,6 +11,7 @@
 #include "tasks/objects.h"
 #include "tasks/phase_labeller.h"
 #include "tasks/registry.h"
+#include "tasks/staged_expert.h"
 
 namespace wambench {
 namespace {
@@ -36,11 +37,6 @@ constexpr double kBezelWidthM = 0.012;
 constexpr float kBezelUnlitRgba[4] = {0.3f, 0.3f, 0.32f, 1.0f};
 constexpr float kBezelLitRgba[4] = {0.15f, 0.95f, 0.3f, 1.0f};
 
-std::string replace_all(std::string s, const std::string& from, const std::string& to) {
-  for (size_t p = s.find(from); p != std::string::npos; p = s.find(from, p + to.size())) s.replace(p, from.size(), to);
-  return s;
-}
-
 std::string button_body(const std::string& cap) { return "button_" + cap; }
 std::string cap_body(const std::string& cap) { return "button_" + cap + "_cap"; }
 std::string cap_joint(const std::string& cap) { return "button_" + cap + "_press"; }
@@ -53,28 +49,46 @@ std::string housing_geom(const std::string& cap, const std::string& housing) {
 // and the cap on its spring-loaded slide joint. The cap reaches 16 mm into the housing so no gap
 // shows at full travel; cap-housing contacts are excluded (scene().extra), so the cap slides
 // freely through the housing's top.
-std::string button_xml(const ButtonCap& cap) {
+void add_button(mjcf::Element parent, const ButtonCap& cap) {
   const std::string b = button_body(cap.name);
   const std::string c = cap_body(cap.name);
   const double h = kPressButtonHousingHeightM;
   const double w = kPressButtonHousingHalfWidthM;
-  std::ostringstream s;
-  s << "<body name=\"" << b << "\" pos=\"0 0 0\">\n"
-    << "  <geom name=\"" << housing_geom(cap.name, "box") << "\" class=\"fixture\" type=\"box\" size=\"" << w << " "
-    << w << " " << h / 2 << "\" pos=\"0 0 " << h / 2 << "\"/>\n"
-    << "  <geom name=\"" << housing_geom(cap.name, "cylinder") << "\" class=\"fixture\" type=\"cylinder\" size=\""
-    << w + 0.003 << " " << h / 2 << "\" pos=\"0 0 " << h / 2 << "\"/>\n"
-    << "  <geom name=\"" << bezel_geom(cap.name) << "\" type=\"cylinder\" size=\"" << std::min(cap.radius_m, 0.03) + kBezelWidthM
-    << " 0.0008\" pos=\"0 0 " << h + 0.0008 << "\" rgba=\"" << kBezelUnlitRgba[0] << " " << kBezelUnlitRgba[1] << " "
-    << kBezelUnlitRgba[2] << " 1\" contype=\"0\" conaffinity=\"0\" mass=\"0\"/>\n"
-    << "  <body name=\"" << c << "\" pos=\"0 0 " << h << "\">\n"
-    << "    <joint name=\"" << cap_joint(cap.name) << "\" type=\"slide\" axis=\"0 0 1\" range=\"" << -kPressButtonTravelM
-    << " 0\" limited=\"true\" stiffness=\"250\" springref=\"" << kPressButtonTravelM
-    << "\" damping=\"2\" solreflimit=\"0.005 1\" solimplimit=\"0.95 0.99 0.001\"/>\n"
-    << replace_all(cap.geoms_xml, "{B}", c) << "\n"
-    << "  </body>\n"
-    << "</body>\n";
-  return s.str();
+  mjcf::Element button = parent.add("body").set("name", b).set("pos", {0, 0, 0});
+  button.add("geom")
+      .set("name", housing_geom(cap.name, "box"))
+      .set("class", "fixture")
+      .set("type", "box")
+      .set("size", {w, w, h / 2})
+      .set("pos", {0, 0, h / 2});
+  button.add("geom")
+      .set("name", housing_geom(cap.name, "cylinder"))
+      .set("class", "fixture")
+      .set("type", "cylinder")
+      .set("size", {w + 0.003, h / 2})
+      .set("pos", {0, 0, h / 2});
+  button.add("geom")
+      .set("name", bezel_geom(cap.name))
+      .set("type", "cylinder")
+      .set("size", {std::min(cap.radius_m, 0.03) + kBezelWidthM, 0.0008})
+      .set("pos", {0, 0, h + 0.0008})
+      .set("rgba", {kBezelUnlitRgba[0], kBezelUnlitRgba[1], kBezelUnlitRgba[2], 1})
+      .set("contype", 0)
+      .set("conaffinity", 0)
+      .set("mass", 0);
+  mjcf::Element cap_element = button.add("body").set("name", c).set("pos", {0, 0, h});
+  cap_element.add("joint")
+      .set("name", cap_joint(cap.name))
+      .set("type", "slide")
+      .set("axis", {0, 0, 1})
+      .set("range", {-kPressButtonTravelM, 0})
+      .set("limited", "true")
+      .set("stiffness", 250)
+      .set("springref", kPressButtonTravelM)
+      .set("damping", 2)
+      .set("solreflimit", "0.005 1")
+      .set("solimplimit", "0.95 0.99 0.001");
+  cap_element.append_xml(cap.geoms_xml, "{B}", c);
 }
 
 ButtonCap make_cap(std::string name, std::string geoms, double top, double radius, double symmetry) {
@@ -108,15 +122,14 @@ class PressButton final : public Task {
 
   TaskScene scene() const override {
     TaskScene s;
-    s.defaults = object_defaults_xml();
-    s.extra = "  <contact>\n";
+    s.defaults = object_defaults();
+    mjcf::Element contact = s.extra.add("contact");
     for (const auto* list : {&press_button_train_caps(), &press_button_heldout_caps()}) {
       for (const ButtonCap& c : *list) {
-        s.worldbody += button_xml(c);
-        s.extra += "    <exclude body1=\"" + button_body(c.name) + "\" body2=\"" + cap_body(c.name) + "\"/>\n";
+        add_button(s.worldbody.root(), c);
+        contact.add("exclude").set("body1", button_body(c.name)).set("body2", cap_body(c.name));
       }
     }
-    s.extra += "  </contact>\n";
     return s;
   }
 
@@ -307,78 +320,70 @@ class PressButton final : public Task {
 // The scripted expert: close the gripper (the closed fingers make a flat pusher) while moving
 // above the cap -> descend to just above it -> press slowly to 10.5 mm (past the 8 mm click depth,
 // short of the 12 mm stop) until the click registers -> lift off -> retreat upwards.
-class PressButtonExpert final : public Expert {
+class PressButtonExpert final : public StagedExpert {
  public:
   PressButtonExpert(const PressButton& task, double noise_std, uint64_t seed)
-      : task_(task), noise_std_(noise_std), rng_(seed) {}
-
-  Action act(const Env& env, PhaseLabel* phase) override {
-    const mjData* d = env.data();
-    const Eigen::Vector3d top = task_.cap_top_at_rest(d);
-    // TCP height at which the fingertips are at height z.
-    auto tcp_z = [](double z) { return z + kFingertipBelowTcpM; };
-    const Eigen::Matrix3d rot = ee_down_rotation(0.0);
-    const auto ee = env.controller().ee_pos_m(d);
-    Action a{};
-    ++steps_in_phase_;
-    switch (stage_) {
-      case Stage::kReach: {
-        const Eigen::Vector3d target(top.x(), top.y(), tcp_z(top.z() + 0.06));
-        a = servo_action(env, target, rot, 1);
-        *phase = {CoarsePhase::kTransit, "reach"};
-        // Tolerances: the pusher (22 x 36 mm) pressing within 12 mm of the cap's axis still covers it.
-        const bool above = std::hypot(ee[0] - target.x(), ee[1] - target.y()) < 0.012 && std::abs(ee[2] - target.z()) < 0.02;
-        // The fingers close (0.8 s at the gripper's speed) during the reach: press with the closed fist.
-        if ((above && ee_rotation_error(env, rot) < 0.1 && gripper_close_finished(env)) || steps_in_phase_ > 40)
-          next(Stage::kDescend);
-        break;
-      }
-      case Stage::kDescend: {
-        const Eigen::Vector3d target(top.x(), top.y(), tcp_z(top.z() + 0.01));
-        a = servo_action(env, target, rot, 1);
-        *phase = {CoarsePhase::kInteraction, "press"};
-        if (ee_position_error(env, target) < 0.008 || steps_in_phase_ > 15) next(Stage::kPress);
-        break;
-      }
-      case Stage::kPress: {
-        const Eigen::Vector3d target(top.x(), top.y(), tcp_z(top.z() - kExpertPressDepthM));
-        a = servo_action(env, target, rot, 1);
-        a[2] = std::clamp(a[2], -0.3, 0.3);  // press at <= 1.5 cm per step
-        *phase = {CoarsePhase::kInteraction, "press"};
-        // The click latch (privileged state) is up to date: Task::update ran after the last step.
-        if (task_.clicked() || steps_in_phase_ > 20) next(Stage::kRelease);
-        break;
-      }
-      case Stage::kRelease: {
-        const Eigen::Vector3d target(top.x(), top.y(), tcp_z(top.z() + 0.03));
-        a = servo_action(env, target, rot, 1);
-        *phase = {CoarsePhase::kInteraction, "release"};
-        if (ee[2] > tcp_z(top.z() + 0.015) || steps_in_phase_ > 8) next(Stage::kRetreat);
-        break;
-      }
-      case Stage::kRetreat: {
-        const Eigen::Vector3d target(top.x(), top.y(), tcp_z(top.z() + 0.10));
-        a = servo_action(env, target, rot, 1);
-        *phase = {CoarsePhase::kTransit, "retreat"};
-        break;
-      }
-    }
-    add_action_noise(&a, noise_std_, rng_);
-    return a;
+      : StagedExpert(noise_std, seed), task_(task) {
+    using C = CoarsePhase;
+    std::vector<Stage> t(kRetreat + 1);
+    t[kReach] = {{C::kTransit, "reach"},
+                 1,
+                 [this](const Env&, int) { return above_cap(0.06); },
+                 nullptr,
+                 [this](const Env& env, int steps) {
+                   const Eigen::Vector3d target = above_cap(0.06).pos_m;
+                   // Tolerances: the pusher (22 x 36 mm) pressing within 12 mm of the cap's axis still covers it.
+                   const bool above = std::hypot(ee_[0] - target.x(), ee_[1] - target.y()) < 0.012 &&
+                                      std::abs(ee_[2] - target.z()) < 0.02;
+                   // The fingers close (0.8 s at the gripper's speed) during the reach: press with the closed fist.
+                   return (above && ee_rotation_error(env, rot_) < 0.1 && gripper_close_finished(env)) || steps > 40
+                              ? kDescend
+                              : kStay;
+                 }};
+    t[kDescend] = {{C::kInteraction, "press"},
+                   1,
+                   [this](const Env&, int) { return above_cap(0.01); },
+                   nullptr,
+                   [this](const Env& env, int steps) {
+                     return ee_position_error(env, above_cap(0.01).pos_m) < 0.008 || steps > 15 ? kPress : kStay;
+                   }};
+    t[kPress] = {{C::kInteraction, "press"},
+                 1,
+                 [this](const Env&, int) { return above_cap(-kExpertPressDepthM); },
+                 [](const Env&, const Target&, Action* a) {
+                   (*a)[2] = std::clamp((*a)[2], -0.3, 0.3);  // press at <= 1.5 cm per step
+                 },
+                 [this](const Env&, int steps) {
+                   // The click latch (privileged state) is up to date: Task::update ran after the last step.
+                   return task_.clicked() || steps > 20 ? kRelease : kStay;
+                 }};
+    t[kRelease] = {
+        {C::kInteraction, "release"},
+        1,
+        [this](const Env&, int) { return above_cap(0.03); },
+        nullptr,
+        [this](const Env&, int steps) { return ee_[2] > tcp_z(top_.z() + 0.015) || steps > 8 ? kRetreat : kStay; }};
+    t[kRetreat] = {{C::kTransit, "retreat"}, 1, [this](const Env&, int) { return above_cap(0.10); }, nullptr, nullptr};
+    set_stages(std::move(t));
   }
 
  private:
-  enum class Stage { kReach, kDescend, kPress, kRelease, kRetreat };
-  void next(Stage s) {
-    stage_ = s;
-    steps_in_phase_ = 0;
+  enum StageId : int { kReach, kDescend, kPress, kRelease, kRetreat };
+
+  void observe(const Env& env) override {
+    top_ = task_.cap_top_at_rest(env.data());
+    ee_ = env.controller().ee_pos_m(env.data());
   }
+  // TCP height at which the fingertips are at height z.
+  static double tcp_z(double z) { return z + kFingertipBelowTcpM; }
+  // The pusher (fingertips) `dz` above the cap's top at rest, hand pointing down at yaw 0.
+  Target above_cap(double dz) const { return Target{Eigen::Vector3d(top_.x(), top_.y(), tcp_z(top_.z() + dz)), rot_}; }
 
   const PressButton& task_;
-  double noise_std_;
-  Rng rng_;
-  Stage stage_ = Stage::kReach;
-  int steps_in_phase_ = 0;
+  const Eigen::Matrix3d rot_ = ee_down_rotation(0.0);
+  // This step's state (observe()).
+  Eigen::Vector3d top_ = Eigen::Vector3d::Zero();
+  std::array<double, 3> ee_{};
 };
 
 std::unique_ptr<Expert> PressButton::make_expert(const Variation&, double noise_std, uint64_t seed) const {

@@ -9,6 +9,7 @@
 #include "tasks/objects.h"
 #include "tasks/phase_labeller.h"
 #include "tasks/registry.h"
+#include "tasks/staged_expert.h"
 
 namespace wambench {
 namespace {
@@ -40,11 +41,6 @@ constexpr double kReleaseMarginM = 0.008;    // gripper open at least grasp widt
 // touch through 3 to 5 box pairs instead of 9 to 16, which keeps the contact count (and the
 // solver's cost) low. Every face of a block is still backed by a box that the other block touches.
 const char* const kSideSlab = " contype=\"4\" conaffinity=\"3\"";
-
-std::string replace_all(std::string s, const std::string& from, const std::string& to) {
-  for (size_t p = s.find(from); p != std::string::npos; p = s.find(from, p + to.size())) s.replace(p, from.size(), to);
-  return s;
-}
 
 std::string fmt(double x) {
   std::ostringstream s;
@@ -129,9 +125,10 @@ BlockCategory puck(double across_flats, double height) {
 
 // `slot` spreads the bodies' default poses (qpos0, the state before a variation is applied) on the
 // floor behind the back wall, 1 cm above it, so they touch nothing there.
-std::string block_body_xml(const BlockCategory& c, const std::string& body, int slot) {
-  return "<body name=\"" + body + "\" pos=\"-1.5 " + fmt(-1.5 + 0.25 * slot) + " -0.74\">\n  <freejoint name=\"" +
-         body + "_joint\"/>\n" + replace_all(c.geoms_xml, "{B}", body) + "</body>\n";
+void add_block_body(mjcf::Element parent, const BlockCategory& c, const std::string& body, int slot) {
+  mjcf::Element b = parent.add("body").set("name", body).set("pos", {-1.5, -1.5 + 0.25 * slot, -0.74});
+  b.add("freejoint").set("name", body + "_joint");
+  b.append_xml(c.geoms_xml, "{B}", body);
 }
 
 // The instruction's noun phrase: size adjective, colour, noun ("small red cube").
@@ -161,12 +158,12 @@ class StackBlocks final : public Task {
 
   TaskScene scene() const override {
     TaskScene s;
-    s.defaults = object_defaults_xml();
+    s.defaults = object_defaults();
     int slot = 0;
     for (const std::string& role : kRoles)
       for (const auto* list : {&stack_blocks_train_blocks(), &stack_blocks_heldout_blocks()})
         for (const BlockCategory& c : *list)
-          s.worldbody += block_body_xml(c, stack_blocks_body_name(role, c.name), slot++);
+          add_block_body(s.worldbody.root(), c, stack_blocks_body_name(role, c.name), slot++);
     return s;
   }
 
@@ -338,115 +335,136 @@ class StackBlocks final : public Task {
 // bottom block -> lower until seated -> open -> retreat. Targets are recomputed every step from the
 // blocks' true poses; while carrying, the EE is servoed so that the HELD block (not the hand) lines
 // up with the bottom block, which absorbs any offset of the grasp.
-class StackBlocksExpert final : public Expert {
+class StackBlocksExpert final : public StagedExpert {
  public:
   StackBlocksExpert(const StackBlocks& task, double noise_std, uint64_t seed)
-      : task_(task), noise_std_(noise_std), rng_(seed) {}
-
-  Action act(const Env& env, PhaseLabel* phase) override {
-    const mjData* d = env.data();
-    const BlockCategory& top_cat = task_.top_cat_;
-    const BlockCategory& bottom_cat = task_.bottom_cat_;
-    const int top = task_.top_.active_body();
-    const Eigen::Vector3d t = body_pos(d, top);
-    const Eigen::Vector3d b = body_pos(d, task_.bottom_.active_body());
-    const auto ee_a = env.controller().ee_pos_m(d);
-    const Eigen::Vector3d ee(ee_a[0], ee_a[1], ee_a[2]);
-    const double grasp_z = top_cat.height_m / 2;  // TCP at half the block's height
-    const double seat_z = b.z() + bottom_cat.height_m;  // bottom's top face (world z, m)
-    const double carry_clearance = 0.04;  // top block's base above the bottom's top face while moving (m)
-    const double offset = std::hypot(b.x() - t.x(), b.y() - t.y());  // top block to bottom block, horizontal (m)
-    const mjModel* m = env.model();
-    Action a{};
-    ++steps_in_phase_;
-    switch (stage_) {
-      case Stage::kReach: {
-        hand_yaw_ = grasp_yaw(body_yaw(d, top), top_cat.symmetry_rad);
-        const Eigen::Vector3d target = t + Eigen::Vector3d(0, 0, grasp_z + 0.10);
-        a = servo_action(env, target, ee_down_rotation(hand_yaw_), -1);
-        *phase = {CoarsePhase::kTransit, "reach"};
-        if ((ee_position_error(env, target) < 0.012 && ee_rotation_error(env, ee_down_rotation(hand_yaw_)) < 0.05) ||
-            steps_in_phase_ > 40)
-          next(Stage::kDescend);
-        break;
-      }
-      case Stage::kDescend: {
-        hand_yaw_ = grasp_yaw(body_yaw(d, top), top_cat.symmetry_rad);
-        const Eigen::Vector3d target = t + Eigen::Vector3d(0, 0, grasp_z);
-        a = servo_action(env, target, ee_down_rotation(hand_yaw_), -1);
-        *phase = {CoarsePhase::kInteraction, "grasp"};
-        if (ee_position_error(env, target) < 0.005 || steps_in_phase_ > 25) next(Stage::kClose);
-        break;
-      }
-      case Stage::kClose: {
-        const Eigen::Vector3d target = t + Eigen::Vector3d(0, 0, grasp_z);
-        a = servo_action(env, target, ee_down_rotation(hand_yaw_), 1);
-        *phase = {CoarsePhase::kInteraction, "grasp"};
-        if ((steps_in_phase_ >= 5 && gripper_close_finished(env)) || steps_in_phase_ > 12) next(Stage::kLift);
-        break;
-      }
-      case Stage::kLift: {
-        const double lift_z = ee.z() + (seat_z + carry_clearance - t.z());
-        const Eigen::Vector3d target(ee.x(), ee.y(), std::max(lift_z, ee.z()));
-        a = servo_action(env, target, ee_down_rotation(hand_yaw_), 1);
-        *phase = {CoarsePhase::kInteraction, "lift"};
-        if (steps_in_phase_ >= 3 && !task_.grasped(m, d)) next(Stage::kReach);  // missed: grasp again
-        else if (t.z() > seat_z + carry_clearance - 0.01 || steps_in_phase_ > 20) next(Stage::kMove);
-        break;
-      }
-      case Stage::kMove: {
-        const Eigen::Vector3d target(ee.x() + b.x() - t.x(), ee.y() + b.y() - t.y(),
-                                     ee.z() + (seat_z + carry_clearance - t.z()));
-        a = servo_action(env, target, ee_down_rotation(hand_yaw_), 1);
-        *phase = {CoarsePhase::kTransit, "move"};
-        if (!task_.grasped(m, d)) next(Stage::kReach);  // dropped: pick it up again
-        else if (offset < 0.004 || steps_in_phase_ > 40) next(Stage::kLower);
-        break;
-      }
-      case Stage::kLower: {
-        // Lower until the block's base is 3 mm above the bottom's top face, correcting x-y.
-        const double gap = t.z() - seat_z;
-        const Eigen::Vector3d target(ee.x() + b.x() - t.x(), ee.y() + b.y() - t.y(), ee.z() - (gap - 0.003));
-        a = servo_action(env, target, ee_down_rotation(hand_yaw_), 1);
-        for (int i = 2; i < 3; ++i) a[i] = std::max(a[i], -0.5);  // descend at <= 2.5 cm per step
-        *phase = {CoarsePhase::kInteraction, "place"};
-        if (!task_.grasped(m, d)) next(Stage::kReach);
-        else if ((gap < 0.006 && offset < 0.005) || steps_in_phase_ > 30) next(Stage::kRelease);
-        break;
-      }
-      case Stage::kRelease: {
-        a = servo_action(env, ee, ee_down_rotation(hand_yaw_), -1);
-        *phase = {CoarsePhase::kInteraction, "release"};
-        if (steps_in_phase_ >= 4) next(Stage::kRetreat);
-        break;
-      }
-      case Stage::kRetreat: {
-        const Eigen::Vector3d target(ee.x(), ee.y(), std::max(0.25, seat_z + 0.15));
-        a = servo_action(env, target, ee_down_rotation(hand_yaw_), -1);
-        *phase = {CoarsePhase::kTransit, "retreat"};
-        // Once clear of the stack, check it; if the block is off-centre, not seated or tipped,
-        // pick it up and place it again.
-        const bool stacked = offset < 0.01 && std::abs(t.z() - seat_z) < 0.005 && body_rot(d, top)(2, 2) > 0.99;
-        if (ee.z() > t.z() + top_cat.height_m + 0.08 && !stacked) next(Stage::kReach);
-        break;
-      }
-    }
-    add_action_noise(&a, noise_std_, rng_);
-    return a;
+      : StagedExpert(noise_std, seed), task_(task) {
+    using C = CoarsePhase;
+    std::vector<Stage> t(kRetreat + 1);
+    t[kReach] = {{C::kTransit, "reach"},
+                 -1,
+                 [this](const Env&, int) {
+                   hand_yaw_ = grasp_yaw(top_yaw_, task_.top_cat_.symmetry_rad);
+                   return Target{t_ + Eigen::Vector3d(0, 0, grasp_z_ + 0.10), ee_down_rotation(hand_yaw_)};
+                 },
+                 nullptr,
+                 [this](const Env& env, int steps) {
+                   const Eigen::Vector3d target = t_ + Eigen::Vector3d(0, 0, grasp_z_ + 0.10);
+                   return (ee_position_error(env, target) < 0.012 &&
+                           ee_rotation_error(env, ee_down_rotation(hand_yaw_)) < 0.05) ||
+                                  steps > 40
+                              ? kDescend
+                              : kStay;
+                 }};
+    t[kDescend] = {{C::kInteraction, "grasp"},
+                   -1,
+                   [this](const Env&, int) {
+                     hand_yaw_ = grasp_yaw(top_yaw_, task_.top_cat_.symmetry_rad);
+                     return Target{t_ + Eigen::Vector3d(0, 0, grasp_z_), ee_down_rotation(hand_yaw_)};
+                   },
+                   nullptr,
+                   [this](const Env& env, int steps) {
+                     return ee_position_error(env, t_ + Eigen::Vector3d(0, 0, grasp_z_)) < 0.005 || steps > 25 ? kClose
+                                                                                                               : kStay;
+                   }};
+    t[kClose] = {{C::kInteraction, "grasp"},
+                 1,
+                 [this](const Env&, int) {
+                   return Target{t_ + Eigen::Vector3d(0, 0, grasp_z_), ee_down_rotation(hand_yaw_)};
+                 },
+                 nullptr,
+                 [](const Env& env, int steps) {
+                   return (steps >= 5 && gripper_close_finished(env)) || steps > 12 ? kLift : kStay;
+                 }};
+    t[kLift] = {
+        {C::kInteraction, "lift"},
+        1,
+        [this](const Env&, int) {
+          const double lift_z = ee_.z() + (seat_z_ + kCarryClearanceM - t_.z());
+          return Target{Eigen::Vector3d(ee_.x(), ee_.y(), std::max(lift_z, ee_.z())), ee_down_rotation(hand_yaw_)};
+        },
+        nullptr,
+        [this](const Env& env, int steps) -> int {
+          if (steps >= 3 && !task_.grasped(env.model(), env.data())) return kReach;  // missed: grasp again
+          return t_.z() > seat_z_ + kCarryClearanceM - 0.01 || steps > 20 ? kMove : kStay;
+        }};
+    t[kMove] = {{C::kTransit, "move"},
+                1,
+                [this](const Env&, int) {
+                  return Target{Eigen::Vector3d(ee_.x() + b_.x() - t_.x(), ee_.y() + b_.y() - t_.y(),
+                                                ee_.z() + (seat_z_ + kCarryClearanceM - t_.z())),
+                                ee_down_rotation(hand_yaw_)};
+                },
+                nullptr,
+                [this](const Env& env, int steps) -> int {
+                  if (!task_.grasped(env.model(), env.data())) return kReach;  // dropped: pick it up again
+                  return offset_ < 0.004 || steps > 40 ? kLower : kStay;
+                }};
+    t[kLower] = {{C::kInteraction, "place"},
+                 1,
+                 [this](const Env&, int) {
+                   // Lower until the block's base is 3 mm above the bottom's top face, correcting x-y.
+                   const double gap = t_.z() - seat_z_;
+                   return Target{
+                       Eigen::Vector3d(ee_.x() + b_.x() - t_.x(), ee_.y() + b_.y() - t_.y(), ee_.z() - (gap - 0.003)),
+                       ee_down_rotation(hand_yaw_)};
+                 },
+                 [](const Env&, const Target&, Action* a) {
+                   (*a)[2] = std::max((*a)[2], -0.5);  // descend at <= 2.5 cm per step
+                 },
+                 [this](const Env& env, int steps) -> int {
+                   if (!task_.grasped(env.model(), env.data())) return kReach;
+                   const double gap = t_.z() - seat_z_;
+                   return (gap < 0.006 && offset_ < 0.005) || steps > 30 ? kRelease : kStay;
+                 }};
+    t[kRelease] = {{C::kInteraction, "release"},
+                   -1,
+                   [this](const Env&, int) {
+                     return Target{ee_, ee_down_rotation(hand_yaw_)};
+                   },
+                   nullptr,
+                   [](const Env&, int steps) { return steps >= 4 ? kRetreat : kStay; }};
+    t[kRetreat] = {
+        {C::kTransit, "retreat"},
+        -1,
+        [this](const Env&, int) {
+          return Target{Eigen::Vector3d(ee_.x(), ee_.y(), std::max(0.25, seat_z_ + 0.15)), ee_down_rotation(hand_yaw_)};
+        },
+        nullptr,
+        [this](const Env& env, int) {
+          // Once clear of the stack, check it; if the block is off-centre, not seated or tipped,
+          // pick it up and place it again.
+          const int top = task_.top_.active_body();
+          const bool stacked =
+              offset_ < 0.01 && std::abs(t_.z() - seat_z_) < 0.005 && body_rot(env.data(), top)(2, 2) > 0.99;
+          return ee_.z() > t_.z() + task_.top_cat_.height_m + 0.08 && !stacked ? kReach : kStay;
+        }};
+    set_stages(std::move(t));
   }
 
  private:
-  enum class Stage { kReach, kDescend, kClose, kLift, kMove, kLower, kRelease, kRetreat };
-  void next(Stage s) {
-    stage_ = s;
-    steps_in_phase_ = 0;
+  enum StageId : int { kReach, kDescend, kClose, kLift, kMove, kLower, kRelease, kRetreat };
+  // Top block's base above the bottom's top face while moving (m).
+  static constexpr double kCarryClearanceM = 0.04;
+
+  void observe(const Env& env) override {
+    const mjData* d = env.data();
+    const int top = task_.top_.active_body();
+    t_ = body_pos(d, top);
+    top_yaw_ = body_yaw(d, top);
+    b_ = body_pos(d, task_.bottom_.active_body());
+    const auto ee = env.controller().ee_pos_m(d);
+    ee_ = Eigen::Vector3d(ee[0], ee[1], ee[2]);
+    grasp_z_ = task_.top_cat_.height_m / 2;                  // TCP at half the block's height
+    seat_z_ = b_.z() + task_.bottom_cat_.height_m;           // bottom's top face (world z, m)
+    offset_ = std::hypot(b_.x() - t_.x(), b_.y() - t_.y());  // top block to bottom block, horizontal (m)
   }
 
   const StackBlocks& task_;
-  double noise_std_;
-  Rng rng_;
-  Stage stage_ = Stage::kReach;
-  int steps_in_phase_ = 0;
+  // This step's state (observe()): block positions (m), the top block's yaw (rad), the TCP (m).
+  Eigen::Vector3d t_ = Eigen::Vector3d::Zero(), b_ = Eigen::Vector3d::Zero(), ee_ = Eigen::Vector3d::Zero();
+  double top_yaw_ = 0, grasp_z_ = 0, seat_z_ = 0, offset_ = 0;
+  // The plan: the hand yaw of the grasp (rad).
   double hand_yaw_ = 0;
 };
 

@@ -65,15 +65,21 @@ const char* to_string(CoarsePhase phase) {
 }
 
 std::string compose_scene(const std::string& model_name, const TaskScene& scene) {
-  return "<mujoco model=\"" + model_name + R"(">
-  <compiler angle="radian" autolimits="true"/>
-  <option timestep="0.002" integrator="Euler" cone="elliptic" impratio="10" jacobian="sparse"/>
-  <size nconmax="300" njmax="1200"/>
-  <include file="arena.xml"/>
-  <include file="backgrounds.xml"/>
-  <include file="robot/panda.xml"/>
-)" + scene.defaults + "\n  <asset>\n" + scene.assets + "\n  </asset>\n  <worldbody>\n" + scene.worldbody +
-         "\n  </worldbody>\n" + scene.extra + "\n</mujoco>\n";
+  mjcf::Document doc(model_name);
+  doc.add("compiler").set("angle", "radian").set("autolimits", "true");
+  doc.add("option")
+      .set("timestep", 0.002)
+      .set("integrator", "Euler")
+      .set("cone", "elliptic")
+      .set("impratio", 10)
+      .set("jacobian", "sparse");
+  doc.add("size").set("nconmax", 300).set("njmax", 1200);
+  for (const char* file : {"arena.xml", "backgrounds.xml", "robot/panda.xml"}) doc.add("include").set("file", file);
+  scene.defaults.copy_into(doc.root());
+  scene.assets.copy_into(doc.add("asset"));
+  scene.worldbody.copy_into(doc.add("worldbody"));
+  scene.extra.copy_into(doc.root());
+  return doc.str();
 }
 
 // ------------------------------------------------------------------------------------------------

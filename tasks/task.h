@@ -18,6 +18,7 @@
 
 #include "sim/env.h"
 #include "tasks/background.h"
+#include "tasks/mjcf.h"
 #include "tasks/split.h"
 #include "tasks/variation.h"
 
@@ -99,15 +100,18 @@ class Expert {
   virtual Action act(const Env& env, PhaseLabel* phase) = 0;
 };
 
-/// Task-specific MJCF fragments, composed with the arena, backgrounds and robot by compose_scene().
+/// Task-specific MJCF fragments (built with tasks/mjcf.h), composed with the arena, backgrounds and
+/// robot by compose_scene().
 struct TaskScene {
-  std::string defaults;   ///< <default> blocks
-  std::string assets;     ///< children of <asset>
-  std::string worldbody;  ///< children of <worldbody>
-  std::string extra;      ///< other top-level sections (<equality>, <contact>, ...)
+  mjcf::Fragment defaults;   ///< <default> elements
+  mjcf::Fragment assets;     ///< children of <asset>
+  mjcf::Fragment worldbody;  ///< children of <worldbody>
+  mjcf::Fragment extra;      ///< other top-level sections (<equality>, <contact>, ...)
 };
 
-/// Full MJCF document: compiler/option settings, arena, backgrounds, robot and the task's fragments.
+/// Full MJCF document as text: <mujoco model="`model_name`"> with the compiler / option / size
+/// settings, includes of arena.xml, backgrounds.xml and robot/panda.xml (resolved relative to
+/// asset_dir()), then the scene's defaults, <asset>, <worldbody> and extra sections in that order.
 std::string compose_scene(const std::string& model_name, const TaskScene& scene);
 
 /// Size of Task::object_state().
