@@ -17,6 +17,7 @@ PACKAGES=(
   libcli11-dev             # command-line parsing
   libspdlog-dev libfmt-dev # logging
   nlohmann-json3-dev       # JSON
+  libpugixml-dev           # MJCF scene documents (tasks/mjcf.h)
   libboost-dev             # Boost.Math (statistics distributions); Boost.Beast + Asio (WebSocket transport)
   gnuplot-nox              # report plots (SVG)
   libhdf5-dev              # episode trajectories (HDF5, readable with h5py)
