@@ -60,10 +60,6 @@ Variation variation_from_json(const nlohmann::json& j) {
   return v;
 }
 
-const char* to_string(CoarsePhase phase) {
-  return phase == CoarsePhase::kTransit ? "transit" : "interaction";
-}
-
 std::string compose_scene(const std::string& model_name, const TaskScene& scene) {
   return "<mujoco model=\"" + model_name + R"(">
   <compiler angle="radian" autolimits="true"/>
