@@ -15,11 +15,15 @@
 
 #include <benchmark/benchmark.h>
 
+#include "eval/oracle_policy.h"
 #include "eval/runner.h"
 #include "eval/store.h"
 
 namespace wambench {
 namespace {
+
+// make_policy("scripted") needs the evaluation layer's oracle (eval/oracle_policy.h).
+const bool kOraclesRegistered = (register_oracle_policies(), true);
 
 namespace fs = std::filesystem;
 

@@ -15,12 +15,17 @@
 #include <benchmark/benchmark.h>
 
 #include "eval/config.h"
+#include "eval/oracle_policy.h"
 #include "eval/runner.h"
 #include "eval/store.h"
 #include "viewer/app.h"
 
 namespace {
 namespace fs = std::filesystem;
+
+// make_policy("scripted") needs the evaluation layer's oracle (eval/oracle_policy.h).
+const bool kOraclesRegistered = (wambench::register_oracle_policies(), true);
+
 using wambench::viewer::Viewer;
 using wambench::viewer::ViewerOptions;
 

@@ -10,6 +10,7 @@
 #include <spdlog/spdlog.h>
 
 #include "bridge/watchdog.h"
+#include "eval/oracle_policy.h"
 #include "tasks/phase_labeller.h"
 #include "tasks/split.h"
 #include "tasks/task_env.h"
@@ -239,6 +240,7 @@ std::optional<EpisodeRecord> RealEpisodeRunner::run(const EpisodeKey& key, uint6
     if (is_privileged_policy(policy_.name()) && info.privileged == nullptr)
       throw std::invalid_argument("policy '" + policy_.name() + "' needs privileged simulator access, which the '" +
                                   robot_.name() + "' robot does not give");
+    attach_task_env(policy_, sim_source.privileged());  // the scripted oracle (eval/oracle_policy.h)
     auto tp = std::chrono::steady_clock::now();
     policy_.reset(info);
     policy_s += std::chrono::duration<double>(std::chrono::steady_clock::now() - tp).count();

@@ -7,6 +7,7 @@
 #include <CLI/CLI.hpp>
 
 #include "cli/commands.h"
+#include "eval/oracle_policy.h"
 
 namespace {
 
@@ -39,6 +40,7 @@ int main(int argc, char** argv) {
       "wambench"};
   app.require_subcommand(1);
   app.set_version_flag("--version", std::string("wambench ") + WAMBENCH_VERSION);
+  wambench::register_oracle_policies();  // "scripted" for make_policy() (eval/oracle_policy.h)
 
   std::string command_line;
   for (int i = 0; i < argc; ++i) command_line += (i ? " " : "") + std::string(argv[i]);

@@ -12,8 +12,9 @@
 
 #include <nlohmann/json.hpp>
 
-#include "eval/hdf5.h"
+#include "eval/oracle_policy.h"
 #include "eval/runner.h"
+#include "io/hdf5.h"
 #include "policies/policy.h"
 #include "tasks/registry.h"
 #include "tasks/task_env.h"
@@ -160,6 +161,7 @@ void validate(const CollectConfig& c) {
 CollectSummary collect_demonstrations(const CollectConfig& c,
                                       const std::function<void(const std::string&, int, int)>& on_progress) {
   validate(c);
+  register_oracle_policies();
   const auto t0 = Clock::now();
   const uint64_t base_seed = kDemoBaseSeed + c.seed;
   const std::string tmp = c.out + ".tmp";

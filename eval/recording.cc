@@ -1,6 +1,6 @@
 #include "eval/recording.h"
 
-#include "eval/hdf5.h"
+#include "io/hdf5.h"
 
 #include <filesystem>
 #include <mutex>

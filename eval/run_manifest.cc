@@ -10,6 +10,7 @@
 #include <mujoco/mujoco.h>
 
 #include "build_info/git_commit.h"
+#include "eval/oracle_policy.h"
 #include "eval/store.h"
 #include "policies/policy.h"
 #include "sim/gl_context.h"
@@ -27,6 +28,7 @@ nlohmann::json machine_info() {
 }
 
 std::string gl_renderer_string(const EvalConfig& c) {
+  register_oracle_policies();
   bool renders = c.record_video > 0;
   for (const PolicySpec& p : c.policies) renders |= make_policy(p)->needs_images();
   if (!renders) return "not used (no policy reads images, no video recorded)";

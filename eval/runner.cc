@@ -11,6 +11,7 @@
 #include <set>
 #include <thread>
 
+#include "eval/oracle_policy.h"
 #include "eval/recording.h"
 #include "tasks/registry.h"
 
@@ -55,6 +56,7 @@ EpisodeStepper::EpisodeStepper(Policy& policy, TaskEnv& env, const EpisodeKey& k
     info_.instruction = v.instruction;
     info_.horizon_steps = env.task().horizon_steps();
     info_.privileged = &env;
+    attach_task_env(policy, &env);  // the scripted oracle reads the simulator (eval/oracle_policy.h)
     stage_ = "phase labeller";
     phase_labeller_ = std::make_unique<PhaseLabeller>(env.task());
     phase_labeller_->reset(env.env().model(), env.env().data());
@@ -213,6 +215,7 @@ void EpisodeStepper::switch_policy(Policy& policy) {
   if (done()) return;
   try {
     stage_ = "policy";
+    attach_task_env(policy, &env_);
     policy.reset(info_);
     stage_ = "simulator";
     obs_ = env_.observe();
@@ -239,6 +242,7 @@ std::vector<EpisodeKey> sweep_keys(const EvalConfig& c) {
 
 SweepSummary run_sweep(const EvalConfig& config, ResultStore& store, const std::string& recordings_dir,
                        const std::function<void(const SweepProgress&)>& on_progress, const ShardSpec& shard) {
+  register_oracle_policies();
   for (const std::string& t : config.tasks) make_task(t);  // validate names before any work
   for (const std::string& s : config.splits) parse_split(s);
   for (const PolicySpec& p : config.policies) make_policy(p);
@@ -331,6 +335,7 @@ SweepSummary run_sweep(const EvalConfig& config, ResultStore& store, const std::
 RolloutScore rollout_score(const PolicySpec& spec, const std::vector<std::string>& tasks, int episodes,
                            uint64_t base_seed, int image_size) {
   if (episodes < 1) throw std::invalid_argument("rollout_score: episodes must be >= 1");
+  register_oracle_policies();
   std::unique_ptr<Policy> policy = make_policy(spec);
   RolloutScore score;
   for (const std::string& task : tasks) {

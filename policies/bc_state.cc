@@ -3,8 +3,8 @@
 // Task::object_state, symmetry-aware yaw as sin / cos, plus both positions relative to the end
 // effector: demo_dataset.h state_features) and proprioception instead of images. It is
 // the upper bound a learner reaches once vision is solved, and checks the data and action pipeline
-// on its own; like `scripted` it reads the simulator (EpisodeInfo::privileged), so tables mark it
-// privileged.
+// on its own; like `scripted` it reads the simulator's privileged state (EpisodeInfo::privileged,
+// sim/privileged.h), so tables mark it privileged.
 #include <torch/torch.h>
 
 #include <stdexcept>
@@ -12,10 +12,11 @@
 #include "policies/demo_dataset.h"
 #include "policies/policy.h"
 #include "policies/vla_model.h"
-#include "tasks/task_env.h"
 
 namespace wambench {
 namespace {
+
+static_assert(kStateDim == kObjectStateDim, "state_features reads PrivilegedState::object_state");
 
 class BcStatePolicy final : public Policy {
  public:
@@ -29,16 +30,16 @@ class BcStatePolicy final : public Policy {
 
   void reset(const EpisodeInfo& info) override {
     if (info.privileged == nullptr) throw std::invalid_argument("bc_state: needs privileged simulator access");
-    env_ = info.privileged;
+    state_ = info.privileged;
     tokens_ = instruction_tokens(info.instruction, info_.config.instruction_buckets);
   }
 
   PolicyOutput act(const Observation& obs) override {
-    if (env_ == nullptr) throw std::logic_error("bc_state: act() before reset()");
+    if (state_ == nullptr) throw std::logic_error("bc_state: act() before reset()");
     const Normalization& n = info_.normalization;
     std::vector<float> proprio = proprio_vector(obs);
     for (int k = 0; k < kProprioDim; ++k) proprio[k] = (proprio[k] - n.proprio_mean[k]) / n.proprio_std[k];
-    const auto raw = env_->task().object_state(env_->env().model(), env_->env().data());
+    const auto raw = state_->object_state();
     std::array<float, kStateFeatureDim> state = state_features(raw.data(), obs.ee_pos_m.data());
     for (int k = 0; k < kStateFeatureDim; ++k) state[k] = (state[k] - n.state_mean[k]) / n.state_std[k];
     torch::NoGradGuard no_grad;
@@ -56,7 +57,7 @@ class BcStatePolicy final : public Policy {
   BcStateNet net_;
   std::string hash_;
   std::vector<int64_t> tokens_;
-  const TaskEnv* env_ = nullptr;
+  const PrivilegedState* state_ = nullptr;
 };
 
 }  // namespace

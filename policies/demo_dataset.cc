@@ -8,7 +8,7 @@
 #include <mutex>
 #include <stdexcept>
 
-#include "eval/hdf5.h"
+#include "io/hdf5.h"
 #include "sim/env.h"
 
 namespace wambench {

@@ -13,7 +13,7 @@ namespace wambench {
 /// columns of the EE rotation matrix, Zhou et al. 2019: continuous, unlike the quaternion whose sign
 /// flips near w = 0), gripper_opening (1, m), joint_pos (7, rad), in that order.
 inline constexpr int kProprioDim = 17;
-/// Size of the privileged object state (tasks/task.h Task::object_state, kObjectStateDim).
+/// Size of the privileged object state (sim/privileged.h PrivilegedState::object_state, kObjectStateDim).
 inline constexpr int kStateDim = 11;
 /// Size of the state features bc_state reads: the object state, then the object's and the
 /// target's positions relative to the end effector (m, world frame). The servo a scripted expert

@@ -18,6 +18,11 @@ std::map<std::string, ExternalPolicyFactory>& registry() {
   return r;
 }
 
+std::map<std::string, ExternalPolicyFactory>& oracle_registry() {
+  static std::map<std::string, ExternalPolicyFactory> r;
+  return r;
+}
+
 }  // namespace
 
 void register_external_policy(const std::string& name, ExternalPolicyFactory factory) {
@@ -60,6 +65,29 @@ std::unique_ptr<Policy> make_external_policy(const PolicySpec& spec) {
     std::lock_guard<std::mutex> lock(registry_mutex());
     const auto it = registry().find(spec.name);
     if (it == registry().end()) return nullptr;
+    factory = it->second;
+  }
+  return factory(spec);
+}
+
+void register_oracle_policy(const std::string& name, ExternalPolicyFactory factory) {
+  const auto& builtin = policy_names();
+  if (std::find(builtin.begin(), builtin.end(), name) == builtin.end())
+    throw std::invalid_argument("oracle policy '" + name + "' is not a built-in policy name (policy_names())");
+  if (!factory) throw std::invalid_argument("oracle policy '" + name + "': the factory is empty");
+  std::lock_guard<std::mutex> lock(registry_mutex());
+  oracle_registry()[name] = std::move(factory);
+}
+
+std::unique_ptr<Policy> make_oracle_policy(const PolicySpec& spec) {
+  ExternalPolicyFactory factory;
+  {
+    std::lock_guard<std::mutex> lock(registry_mutex());
+    const auto it = oracle_registry().find(spec.name);
+    if (it == oracle_registry().end())
+      throw std::logic_error("policy '" + spec.name +
+                             "' is an oracle the evaluation layer provides: call register_oracle_policies() "
+                             "(eval/oracle_policy.h) before making it");
     factory = it->second;
   }
   return factory(spec);

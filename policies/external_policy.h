@@ -40,6 +40,20 @@ std::vector<std::string> external_policy_names();
 /// @throws whatever the factory throws.
 std::unique_ptr<Policy> make_external_policy(const PolicySpec& spec);
 
+/// Registers the factory of an oracle policy: a built-in name (policy_names(), e.g. "scripted")
+/// whose implementation reads the task's simulator and therefore lives in the evaluation layer
+/// (eval/oracle_policy.h register_oracle_policies()), not in policies/. make_policy() makes such a
+/// name through this factory, after its own checks of the spec. Registering a name again replaces
+/// its factory. Thread-safe.
+/// @throws std::invalid_argument if `name` is not a built-in policy name or `factory` is empty.
+void register_oracle_policy(const std::string& name, ExternalPolicyFactory factory);
+
+/// A new instance of the oracle policy `spec.name` from its registered factory.
+/// @throws std::logic_error if no factory is registered for `spec.name` (the program did not call
+/// register_oracle_policies(), eval/oracle_policy.h, before making policies); whatever the
+/// factory throws.
+std::unique_ptr<Policy> make_oracle_policy(const PolicySpec& spec);
+
 /// Registers a factory for the lifetime of this object (unregisters it in the destructor).
 class ExternalPolicyRegistration {
  public:

@@ -11,12 +11,10 @@
 
 #include "policies/chunk_execution.h"
 #include "sim/env.h"
-#include "tasks/split.h"
+#include "sim/phase.h"
+#include "sim/privileged.h"
 
 namespace wambench {
-
-class TaskEnv;
-struct PhaseLabel;
 
 /// What a policy is told at the start of an episode.
 struct EpisodeInfo {
@@ -26,9 +24,11 @@ struct EpisodeInfo {
   uint64_t seed = 0;        ///< the episode's seed (episode_seed(base, task, split, index))
   std::string instruction;  ///< plain-text instruction, e.g. "put the red mug in the bowl"
   int horizon_steps = 0;    ///< maximum control steps of the episode
-  /// Privileged access to the simulator, for the `scripted` oracle only (learned policies must use
-  /// the Observation alone). Valid until the episode ends.
-  const TaskEnv* privileged = nullptr;
+  /// Privileged state of the episode (sim/privileged.h: the task's object state), for state-based
+  /// policies only (`bc_state`; vision-based policies must use the Observation alone). Null when
+  /// the caller has none (e.g. a real robot). Valid until the episode ends. The `scripted` oracle
+  /// reads the simulator through the evaluation layer instead (eval/oracle_policy.h).
+  const PrivilegedState* privileged = nullptr;
   /// Privileged, for oracle ablations only (`harmowam_gate_schedule`): the coarse / fine state phase
   /// label of the current simulator state (Task::phase_from_state through the runner's
   /// PhaseLabeller, eval/runner.h), updated before every act(). Null when the caller provides none.
@@ -135,9 +135,11 @@ std::string bundled_checkpoint(const std::string& name);
 nlohmann::json checkpoint_metadata(const std::string& path);
 
 /// Creates a policy instance: a built-in one, or an external policy registered at run time
-/// (policies/external_policy.h), which gets the spec's options.
+/// (policies/external_policy.h), which gets the spec's options. "scripted" is an oracle the
+/// evaluation layer provides: the program registers it first (eval/oracle_policy.h
+/// register_oracle_policies()).
 /// @throws std::invalid_argument for an unknown name (listing the valid ones) or a missing /
-/// unreadable checkpoint.
+/// unreadable checkpoint; std::logic_error for an oracle whose factory is not registered.
 std::unique_ptr<Policy> make_policy(const PolicySpec& spec);
 
 }  // namespace wambench

@@ -9,7 +9,6 @@
 
 namespace wambench {
 
-std::unique_ptr<Policy> make_scripted_policy(double noise_std);
 std::unique_ptr<Policy> make_vla_policy(const std::string& checkpoint);
 std::unique_ptr<Policy> make_bc_state_policy(const std::string& checkpoint);
 std::unique_ptr<Policy> make_wam_policy(const std::string& name, const std::string& checkpoint);
@@ -63,7 +62,7 @@ std::unique_ptr<Policy> make_policy(const PolicySpec& spec) {
       throw std::invalid_argument("scripted policy: noise_std must be in [0, 1], got " + std::to_string(spec.noise_std));
     if (!spec.execution.is_default())
       throw std::invalid_argument("scripted policy: execute / temporal_ensemble apply to learned policies only");
-    return make_scripted_policy(spec.noise_std);
+    return make_oracle_policy(spec);  // eval/oracle_policy.h
   }
   if (std::find(names.begin(), names.end(), spec.name) != names.end()) {
     if (spec.checkpoint.empty())

@@ -15,7 +15,6 @@
 #include "policies/demo_dataset.h"
 #include "policies/policy.h"
 #include "policies/wam_model.h"
-#include "tasks/task.h"
 
 namespace wambench {
 namespace {

@@ -18,6 +18,7 @@
 
 #include "build_info/git_commit.h"
 #include "eval/config.h"
+#include "eval/oracle_policy.h"
 #include "eval/report.h"
 #include "eval/run_manifest.h"
 #include "eval/runner.h"
@@ -314,6 +315,7 @@ PYBIND11_MODULE(_core, m) {
   using namespace wambench;
   using namespace wambench::python;
   m.doc() = "C++ core of the wambench Python package (use the `wambench` module, not this one)";
+  register_oracle_policies();  // "scripted" for make_policy() (eval/oracle_policy.h)
   m.attr("version") = WAMBENCH_VERSION;
   m.attr("git_commit") = git_commit();
   m.def("task_names", &task_names, "The benchmark's task names, in table order.");

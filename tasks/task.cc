@@ -60,10 +60,6 @@ Variation variation_from_json(const nlohmann::json& j) {
   return v;
 }
 
-const char* to_string(CoarsePhase phase) {
-  return phase == CoarsePhase::kTransit ? "transit" : "interaction";
-}
-
 std::string compose_scene(const std::string& model_name, const TaskScene& scene) {
   mjcf::Document doc(model_name);
   doc.add("compiler").set("angle", "radian").set("autolimits", "true");

@@ -17,6 +17,8 @@
 #include <nlohmann/json.hpp>
 
 #include "sim/env.h"
+#include "sim/phase.h"
+#include "sim/privileged.h"
 #include "tasks/background.h"
 #include "tasks/mjcf.h"
 #include "tasks/split.h"
@@ -61,18 +63,6 @@ nlohmann::json to_json(const Variation& v);
 /// @throws nlohmann::json::exception naming the missing / mistyped field.
 Variation variation_from_json(const nlohmann::json& j);
 
-/// Coarse phase of a control step (what HarmoWAM's gate should discover).
-enum class CoarsePhase { kTransit, kInteraction };
-const char* to_string(CoarsePhase phase);
-
-/// Phase label of one control step: from the simulator state (Task::phase_from_state, what the
-/// benchmark judges every policy with) or from a scripted expert's plan (Expert::act, the separate
-/// "expert plan" series).
-struct PhaseLabel {
-  CoarsePhase coarse = CoarsePhase::kTransit;
-  std::string fine = "reach";  ///< reach, grasp, lift, move, place, release, retreat, pull, insert, press, tilt, ...
-};
-
 /// Success and progress of the current episode.
 struct TaskStatus {
   bool success = false;        ///< latched: the success condition held for kSuccessDwellS of sim time
@@ -113,9 +103,6 @@ struct TaskScene {
 /// settings, includes of arena.xml, backgrounds.xml and robot/panda.xml (resolved relative to
 /// asset_dir()), then the scene's defaults, <asset>, <worldbody> and extra sections in that order.
 std::string compose_scene(const std::string& model_name, const TaskScene& scene);
-
-/// Size of Task::object_state().
-inline constexpr int kObjectStateDim = 11;
 
 /// Base class of the six tasks.
 class Task {

@@ -7,14 +7,16 @@
 #include <vector>
 
 #include "sim/env.h"
+#include "sim/privileged.h"
 #include "tasks/registry.h"
 #include "tasks/task.h"
 
 namespace wambench {
 
 /// One worker's environment for one task. Compiles the task's scene once; every episode reuses it
-/// (variation is applied to model fields and state, never by recompiling). Not thread-safe.
-class TaskEnv {
+/// (variation is applied to model fields and state, never by recompiling). Not thread-safe. It is
+/// the episode's PrivilegedState (sim/privileged.h) that runners hand to state-based policies.
+class TaskEnv : public PrivilegedState {
  public:
   /// @throws std::invalid_argument for an unknown task name (listing valid names), ModelLoadError
   /// if the scene does not compile, GlError if rendering is on and no OpenGL backend works.
@@ -34,8 +36,10 @@ class TaskEnv {
   const TaskStatus& status() const { return task_->status(); }
   /// The task's privileged object state in the current simulator state (Task::object_state; world
   /// frame, m; the layout is documented there and per task in tasks/<task>.h). For state-based
-  /// policies, which reach the TaskEnv through EpisodeInfo::privileged. Valid after reset().
-  std::array<double, kObjectStateDim> object_state() const { return task_->object_state(env_.model(), env_.data()); }
+  /// policies, which read it through EpisodeInfo::privileged. Valid after reset().
+  std::array<double, kObjectStateDim> object_state() const override {
+    return task_->object_state(env_.model(), env_.data());
+  }
   const Variation& variation() const { return variation_; }
   /// Control steps since reset.
   int steps() const { return steps_; }

@@ -10,6 +10,7 @@
 
 #include "eval/compare.h"
 #include "eval/config.h"
+#include "eval/oracle_policy.h"
 #include "eval/recording.h"
 #include "eval/report.h"
 #include "eval/runner.h"
@@ -198,6 +199,7 @@ TEST(Runner, FailuresBecomeErrorEpisodesWithTheirMessage) {
   EXPECT_EQ(c.status, "error");
   EXPECT_NE(c.error.find("empty action chunk"), std::string::npos);
   // The environment is still usable for the next episode.
+  register_oracle_policies();
   auto scripted = make_policy({"scripted", "", 0.0, {}});
   EXPECT_EQ(run_episode(*scripted, env, key, 0).status, "success");
 }

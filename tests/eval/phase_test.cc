@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <string>
 
+#include "eval/oracle_policy.h"
 #include "eval/recording.h"
 #include "eval/report.h"
 #include "eval/runner.h"
@@ -24,13 +25,14 @@ constexpr int kHoverSteps = 40;
 
 // pick_place by hand, grasping late: hovers 30 cm up and 15 cm to the side of the object for
 // kHoverSteps steps, then reaches above the object, descends, closes for 10 steps and lifts it to
-// 30 cm. Reads the privileged state (like `scripted`), one action per act().
-class LateGraspPolicy final : public Policy {
+// 30 cm. An oracle like `scripted` (it reads the episode's TaskEnv, which the runner attaches),
+// one action per act().
+class LateGraspPolicy final : public OraclePolicy {
  public:
   std::string name() const override { return "late_grasp"; }
   bool needs_images() const override { return false; }
-  void reset(const EpisodeInfo& info) override {
-    env_ = info.privileged;
+  void set_task_env(const TaskEnv* env) override { env_ = env; }
+  void reset(const EpisodeInfo&) override {
     const Variation& v = env_->variation();
     cat_ = &find_category(pick_place_train_objects(), v.object("object").category);
     const Placement& p = v.placement("object");
@@ -144,6 +146,7 @@ TEST(StatePhases, ScriptedRecordsKeepThePlanApartAndReplayRelabelsFromTheState) 
   EnvConfig config;
   config.render = false;
   TaskEnv env("open_drawer", config);
+  register_oracle_policies();
   std::unique_ptr<Policy> scripted = make_policy({"scripted", "", 0.0, {}});
   EpisodeTrace trace;
   const EpisodeRecord r = run_episode(*scripted, env, {"scripted", "open_drawer", "train", 0}, kSeed, &trace);

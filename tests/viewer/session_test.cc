@@ -7,6 +7,7 @@
 
 #include <gtest/gtest.h>
 
+#include "eval/oracle_policy.h"
 #include "eval/recording.h"
 #include "eval/runner.h"
 #include "tests/viewer/viewer_test_util.h"
@@ -161,11 +162,13 @@ namespace wambench::viewer {
 namespace {
 
 // A stand-in world-model policy: the scripted expert's actions, and at every query three
-// "imagined" frames whose first pixel encodes the query step.
-class ImaginingPolicy : public Policy {
+// "imagined" frames whose first pixel encodes the query step. An oracle itself, so that the runner
+// hands it the TaskEnv the expert needs.
+class ImaginingPolicy : public OraclePolicy {
  public:
   ImaginingPolicy() : expert_(make_policy({"scripted", "", 0.0, {}})) {}
   std::string name() const override { return "imagining"; }
+  void set_task_env(const TaskEnv* env) override { attach_task_env(*expert_, env); }
   void reset(const EpisodeInfo& info) override {
     expert_->reset(info);
     queries_ = 0;

@@ -8,6 +8,7 @@
 #include <fstream>
 #include <string>
 
+#include "eval/oracle_policy.h"
 #include "eval/recording.h"
 #include "eval/runner.h"
 #include "policies/policy.h"
@@ -17,6 +18,10 @@
 namespace wambench::viewer {
 
 /// An EnvConfig that renders nothing (no OpenGL context).
+// make_policy("scripted") needs the evaluation layer's oracle (eval/oracle_policy.h), registered once
+// before any test of the binary runs.
+inline const bool kOraclesRegistered = (register_oracle_policies(), true);
+
 inline EnvConfig no_render() {
   EnvConfig c;
   c.render = false;

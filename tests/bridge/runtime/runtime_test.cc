@@ -17,11 +17,15 @@
 #include "bridge/runtime.h"
 #include "bridge/sim_robot.h"
 #include "bridge/watchdog.h"
+#include "eval/oracle_policy.h"
 #include "eval/runner.h"
 #include "tasks/registry.h"
 
 namespace wambench {
 namespace {
+
+// make_policy("scripted") needs the evaluation layer's oracle (eval/oracle_policy.h).
+const bool kOraclesRegistered = (register_oracle_policies(), true);
 
 EnvConfig image_config(bool render) {
   EnvConfig c;

@@ -22,6 +22,7 @@
 #include "bridge/sim_robot.h"
 #include "bridge/twin_robot.h"
 #include "bridge/twin_server.h"
+#include "eval/oracle_policy.h"
 #include "policies/policy.h"
 #include "tasks/split.h"
 #include "tasks/task_env.h"
@@ -100,7 +101,7 @@ struct EpisodeResult {
 
 // The runtime's loop: observe -> (act when the chunk is used up) -> command, until success or horizon.
 EpisodeResult run_scripted(Robot& robot, const EpisodeSetup& setup, TwinRobot* twin) {
-  auto policy = make_policy({"scripted", ""});
+  auto policy = make_scripted_oracle(0.0);
   robot.start_episode(setup);
   EpisodeInfo info;
   info.task = setup.task;
@@ -111,6 +112,7 @@ EpisodeResult run_scripted(Robot& robot, const EpisodeSetup& setup, TwinRobot* t
   info.horizon_steps = setup.horizon_steps;
   info.privileged = robot.privileged();
   EXPECT_NE(info.privileged, nullptr);
+  policy->set_task_env(robot.privileged());
   policy->reset(info);
   std::deque<Action> queue;
   EpisodeResult r;

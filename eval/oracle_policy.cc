@@ -1,25 +1,26 @@
-// The `scripted` policy: the task's privileged-state expert (the oracle row of every table). With
-// action noise (PolicySpec::noise_std) the noise is added to the executed action and the clean
-// expert action is reported in the step's diagnostics as "expert_action" (DART labels, eval/collect.h).
+// The `scripted` oracle (eval/oracle_policy.h). The expert plans without noise; act() adds the
+// noise from the stream the expert would have drawn it from, so the executed actions are those of
+// an expert made with the noise and the clean action stays known.
+#include "eval/oracle_policy.h"
+
+#include <mutex>
 #include <stdexcept>
 
-#include "policies/policy.h"
-#include "tasks/task_env.h"
+#include "policies/external_policy.h"
 
 namespace wambench {
 namespace {
 
-class ScriptedPolicy final : public Policy {
+class ScriptedPolicy final : public OraclePolicy {
  public:
   explicit ScriptedPolicy(double noise_std) : noise_std_(noise_std) {}
   std::string name() const override { return "scripted"; }
   bool needs_images() const override { return false; }
+  void set_task_env(const TaskEnv* env) override { attached_ = env; }
 
   void reset(const EpisodeInfo& info) override {
-    if (info.privileged == nullptr) throw std::invalid_argument("scripted policy: needs privileged simulator access");
-    env_ = info.privileged;
-    // The expert plans without noise; act() adds the noise from the stream the expert would have
-    // drawn it from, so the executed actions are as before and the clean action stays known.
+    if (attached_ == nullptr) throw std::invalid_argument("scripted policy: needs privileged simulator access");
+    env_ = attached_;
     expert_ = env_->task().make_expert(env_->variation(), 0.0, info.seed ^ 0x5EEDE4CE57ULL);
     noise_rng_ = Rng(info.seed ^ 0x5EEDE4CE57ULL);
     steps_ = interaction_steps_ = 0;
@@ -47,7 +48,8 @@ class ScriptedPolicy final : public Policy {
 
  private:
   double noise_std_;
-  const TaskEnv* env_ = nullptr;
+  const TaskEnv* attached_ = nullptr;  // set_task_env(): the next episode's environment
+  const TaskEnv* env_ = nullptr;       // the current episode's environment
   std::unique_ptr<Expert> expert_;
   Rng noise_rng_{0};
   int steps_ = 0, interaction_steps_ = 0;
@@ -55,6 +57,24 @@ class ScriptedPolicy final : public Policy {
 
 }  // namespace
 
-std::unique_ptr<Policy> make_scripted_policy(double noise_std) { return std::make_unique<ScriptedPolicy>(noise_std); }
+bool attach_task_env(Policy& policy, const TaskEnv* env) {
+  auto* oracle = dynamic_cast<OraclePolicy*>(&policy);
+  if (oracle == nullptr) return false;
+  oracle->set_task_env(env);
+  return true;
+}
+
+std::unique_ptr<OraclePolicy> make_scripted_oracle(double noise_std) {
+  return std::make_unique<ScriptedPolicy>(noise_std);
+}
+
+void register_oracle_policies() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    register_oracle_policy("scripted", [](const PolicySpec& spec) -> std::unique_ptr<Policy> {
+      return make_scripted_oracle(spec.noise_std);
+    });
+  });
+}
 
 }  // namespace wambench

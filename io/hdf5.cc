@@ -1,4 +1,4 @@
-#include "eval/hdf5.h"
+#include "io/hdf5.h"
 
 #include <algorithm>
 #include <stdexcept>

@@ -1,5 +1,7 @@
-// Small helpers over HDF5's C API (Debian's libhdf5-dev) shared by the trajectory recordings and
-// the demonstration datasets. Internal to wambench_eval: HDF5 headers stay out of public headers.
+// Small helpers over HDF5's C API (Debian's libhdf5-dev) shared by the trajectory recordings
+// (eval/recording.h), demonstration collection (eval/collect.h) and the dataset reader
+// (policies/demo_dataset.h). Included by .cc files only, so that HDF5's headers stay out of the
+// public headers of the libraries that use it.
 #pragma once
 
 #include <hdf5.h>
