@@ -17,11 +17,11 @@
 
 namespace wambench::viewer {
 
-/// An EnvConfig that renders nothing (no OpenGL context).
 // make_policy("scripted") needs the evaluation layer's oracle (eval/oracle_policy.h), registered once
 // before any test of the binary runs.
 inline const bool kOraclesRegistered = (register_oracle_policies(), true);
 
+/// An EnvConfig that renders nothing (no OpenGL context).
 inline EnvConfig no_render() {
   EnvConfig c;
   c.render = false;
