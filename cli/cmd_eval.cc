@@ -17,10 +17,7 @@
 #include "eval/compare.h"
 #include "eval/config.h"
 #include "eval/report.h"
-#include "eval/run_manifest.h"
-#include "eval/runner.h"
-#include "eval/shard.h"
-#include "eval/store.h"
+#include "eval/run.h"
 
 namespace wambench::cli {
 namespace {
@@ -75,14 +72,33 @@ class ProgressPrinter {
   std::mutex mutex_;
 };
 
-int run_eval(const EvalOptions& o) {
-  if (!o.checkpoint.empty())
-    throw UsageError("eval has no --checkpoint: name the checkpoint in --policies as NAME@CHECKPOINT, e.g. "
-                     "--policies vla vla@" + o.checkpoint + " (the bundled vla next to yours, on the same episodes)");
-  EvalConfig config;
-  std::string dir;
-  nlohmann::json manifest;
-  const bool resume = !o.resume.empty();
+// The sweep config of a new run: the config file with the command line's overrides.
+EvalConfig config_from_options(const EvalOptions& o) {
+  const std::string path = o.config.empty() ? default_config_path() : o.config;
+  nlohmann::json j = read_json_file(path, "config file");
+  if (!j.is_object()) throw UsageError(path + ": expected a JSON object at the top level");
+  std::string source = path;
+  auto override_list = [&](const char* key, const std::vector<std::string>& v) {
+    if (v.empty()) return;
+    j[key] = v.size() == 1 && v[0] == "all" ? nlohmann::json("all") : nlohmann::json(v);
+    source = path + " with command-line overrides";
+  };
+  override_list("policies", o.policies);
+  override_list("tasks", o.tasks);
+  override_list("splits", o.splits);
+  if (o.episodes >= 0) j["episodes"] = o.episodes;
+  if (o.workers >= 0) j["workers"] = o.workers;
+  if (o.seed >= 0) j["seed"] = o.seed;
+  if (o.record_video >= 0) j["record_video"] = o.record_video;
+  if (o.no_trajectories) j["record_trajectories"] = false;
+  try {
+    return parse_eval_config(j, source);
+  } catch (const ConfigError& e) {
+    throw UsageError(e.what());
+  }
+}
+
+std::unique_ptr<Run> open_run(const EvalOptions& o) {
   ShardSpec shard;
   if (!o.shard.empty()) {
     try {
@@ -91,93 +107,44 @@ int run_eval(const EvalOptions& o) {
       throw UsageError(e.what());
     }
   }
-  if (resume) {
-    if (!o.config.empty() || !o.policies.empty() || !o.tasks.empty() || !o.splits.empty() || o.episodes >= 0 ||
-        o.seed >= 0 || o.record_video >= 0 || !o.out.empty() || o.no_trajectories)
-      throw UsageError("--resume continues a run with the config in its manifest.json; only --workers (and its "
-                       "own --shard) may be given");
-    dir = o.resume;
-    const std::string mpath = (fs::path(dir) / "manifest.json").string();
-    manifest = read_json_file(mpath, "run manifest");
-    if (!manifest.contains("config")) throw UsageError(mpath + ": no 'config' field; not a wambench run directory");
-    try {
-      config = parse_eval_config(manifest.at("config"), mpath);
-    } catch (const ConfigError& e) {
-      throw UsageError(e.what());
+  try {
+    if (!o.resume.empty()) {
+      if (!o.config.empty() || !o.policies.empty() || !o.tasks.empty() || !o.splits.empty() || o.episodes >= 0 ||
+          o.seed >= 0 || o.record_video >= 0 || !o.out.empty() || o.no_trajectories)
+        throw UsageError("--resume continues a run with the config in its manifest.json; only --workers (and its "
+                         "own --shard) may be given");
+      return Run::resume(o.resume, o.workers, o.shard.empty() ? nullptr : &shard);
     }
-    if (o.workers > 0) config.workers = o.workers;
-    ShardSpec stored;
-    if (manifest.contains("shard")) {
-      try {
-        stored = parse_shard_spec(manifest.at("shard").at("spec").get<std::string>(), mpath + ": shard.spec");
-      } catch (const nlohmann::json::exception& e) {
-        throw UsageError(mpath + ": malformed 'shard' field: " + e.what());
-      } catch (const ConfigError& e) {
-        throw UsageError(e.what());
-      }
+    const EvalConfig config = config_from_options(o);
+    std::string dir = o.out;
+    if (dir.empty()) {
+      dir = default_run_dir("eval");
+      std::cerr << "eval: no --out given; the run goes to " << dir << " (WAMBENCH_RUNS_DIR sets where runs go)\n";
     }
-    if (!o.shard.empty() && !(shard == stored))
-      throw UsageError("--shard " + o.shard + " does not match the run in '" + dir + "', which is " +
-                       (stored.whole() ? std::string("a whole sweep") : "shard " + to_string(stored)) +
-                       "; resume it without --shard");
-    shard = stored;
-  } else {
-    const std::string path = o.config.empty() ? default_config_path() : o.config;
-    nlohmann::json j = read_json_file(path, "config file");
-    if (!j.is_object()) throw UsageError(path + ": expected a JSON object at the top level");
-    std::string source = path;
-    auto override_list = [&](const char* key, const std::vector<std::string>& v) {
-      if (v.empty()) return;
-      j[key] = v.size() == 1 && v[0] == "all" ? nlohmann::json("all") : nlohmann::json(v);
-      source = path + " with command-line overrides";
-    };
-    override_list("policies", o.policies);
-    override_list("tasks", o.tasks);
-    override_list("splits", o.splits);
-    if (o.episodes >= 0) j["episodes"] = o.episodes;
-    if (o.workers >= 0) j["workers"] = o.workers;
-    if (o.seed >= 0) j["seed"] = o.seed;
-    if (o.record_video >= 0) j["record_video"] = o.record_video;
-    if (o.no_trajectories) j["record_trajectories"] = false;
-    try {
-      config = parse_eval_config(j, source);
-    } catch (const ConfigError& e) {
-      throw UsageError(e.what());
-    }
-    dir = o.out.empty() ? (fs::path(WAMBENCH_SOURCE_DIR) / "results/runs" / ("eval-" + utc_timestamp())).string() : o.out;
-    if (fs::exists(fs::path(dir) / "episodes.jsonl") && fs::file_size(fs::path(dir) / "episodes.jsonl") > 0)
-      throw UsageError("'" + dir + "' already holds a run; continue it with --resume " + dir + " or choose another --out");
-    manifest = new_run_manifest(config, "wambench eval");
-    if (!shard.whole())
-      manifest["shard"] = {{"spec", to_string(shard)},
-                           {"index", shard.index},
-                           {"count", shard.count},
-                           {"episodes", shard_keys(config, shard).size()}};
+    return Run::create(dir, config, "wambench eval", shard);
+  } catch (const RunError& e) {
+    throw UsageError(e.what());
   }
+}
 
-  if (!shard.whole() && shard_keys(config, shard).empty())
-    throw UsageError("shard " + to_string(shard) + " of this sweep has no episodes: the sweep has " +
-                     std::to_string(sweep_keys(config).size()) + " episodes, so use at most that many shards");
-  ResultStore store(dir, resume);
-  if (resume) mark_resumed(&manifest, config.workers);
-  write_json_atomic((fs::path(dir) / "manifest.json").string(), manifest);
-
-  const size_t total = sweep_keys(config).size();
+int run_eval(const EvalOptions& o) {
+  if (!o.checkpoint.empty())
+    throw UsageError("eval has no --checkpoint: name the checkpoint in --policies as NAME@CHECKPOINT, e.g. "
+                     "--policies vla vla@" + o.checkpoint + " (the bundled vla next to yours, on the same episodes)");
+  const std::unique_ptr<Run> run = open_run(o);
+  const EvalConfig& config = run->config();
   std::cerr << "eval: " << config.policies.size() << " policies x " << config.tasks.size() << " tasks x "
-            << config.splits.size() << " splits x " << config.episodes << " episodes = " << total << " episodes";
-  if (!shard.whole()) std::cerr << ", shard " << to_string(shard) << ": " << shard_keys(config, shard).size() << " of them";
-  std::cerr << ", " << config.workers << " workers -> " << dir << "\n";
+            << config.splits.size() << " splits x " << config.episodes << " episodes = " << run->sweep_episodes()
+            << " episodes";
+  if (!run->shard().whole()) std::cerr << ", shard " << to_string(run->shard()) << ": " << run->shard_episodes() << " of them";
+  std::cerr << ", " << config.workers << " workers -> " << run->dir() << "\n";
   ProgressPrinter progress;
-  const SweepSummary s =
-      run_sweep(config, store, (fs::path(dir) / "recordings").string(), [&](const SweepProgress& p) { progress(p); },
-                shard);
+  const SweepSummary s = run->run_episodes([&](const SweepProgress& p) { progress(p); });
   progress.finish();
-  manifest["end_time"] = utc_timestamp();
-  write_json_atomic((fs::path(dir) / "manifest.json").string(), manifest);
   std::cerr << "eval: ran " << s.ran << " episodes (" << s.resumed << " already done) in " << std::fixed
             << std::setprecision(1) << s.wall_s << " s; " << s.errors << " errors\n";
-  write_report(dir);
-  std::cout << "wrote " << (fs::path(dir) / "report.md").string() << " and summary.json\n";
+  run->finish();
+  std::cout << "wrote " << (fs::path(run->dir()) / "report.md").string() << " and summary.json\n";
   return 0;
 }
 
@@ -200,7 +167,8 @@ CommandRunner add_eval_command(CLI::App& app) {
   cmd->add_option("--episodes", o->episodes, "Episodes per (policy, task, split) cell")->check(CLI::Range(1, 1000000));
   cmd->add_option("--workers", o->workers, "Worker threads (results never depend on it)")->check(CLI::Range(1, 256));
   cmd->add_option("--seed", o->seed, "Base seed of the episode list")->check(seed_check());
-  cmd->add_option("--out", o->out, "Run directory (default results/runs/eval-<UTC time>)");
+  cmd->add_option("--out", o->out, "Run directory (default $WAMBENCH_RUNS_DIR/eval-<UTC time>, else "
+                  "${XDG_DATA_HOME:-~/.local/share}/wambench/runs/eval-<UTC time>)");
   cmd->add_option("--resume", o->resume, "Continue the run in this directory (after a crash or kill)");
   cmd->add_option("--record-video", o->record_video, "MP4s of the first K episodes of each cell")
       ->check(CLI::Range(0, 1000000));

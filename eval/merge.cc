@@ -17,6 +17,8 @@
 #include "eval/config.h"
 #include "eval/recording.h"
 #include "eval/report.h"
+#include "eval/run.h"
+#include "eval/run_manifest.h"
 #include "eval/store.h"
 
 namespace wambench {
@@ -78,18 +80,13 @@ Sweep read_sweep(const nlohmann::json& config, const std::string& source) {
 Shard read_shard(const std::string& dir) {
   Shard s;
   s.dir = dir;
-  const fs::path mpath = fs::path(dir) / "manifest.json";
-  std::ifstream f(mpath);
-  if (!f)
-    throw MergeError("'" + dir + "' is not a run directory: it has no readable manifest.json (give the --out "
-                     "directories of `wambench eval --shard K/N`)");
   try {
-    s.manifest = nlohmann::json::parse(f);
-  } catch (const nlohmann::json::exception& e) {
-    throw MergeError(mpath.string() + ": malformed JSON: " + e.what());
+    s.manifest = read_run_manifest(dir);
+  } catch (const RunError& e) {
+    const bool unreadable = !std::ifstream(fs::path(dir) / "manifest.json");
+    throw MergeError(std::string(e.what()) +
+                     (unreadable ? " (give the --out directories of `wambench eval --shard K/N`)" : ""));
   }
-  if (!s.manifest.is_object() || !s.manifest.contains("config"))
-    throw MergeError(mpath.string() + ": no 'config' field; not a wambench run directory");
   if (!fs::exists(fs::path(dir) / "episodes.jsonl"))
     throw MergeError("'" + dir + "' has no episodes.jsonl: the shard never started");
   s.hash = config_hash(s.manifest.at("config"));
@@ -344,13 +341,7 @@ MergeResult merge_runs(const std::string& out_dir, const std::vector<std::string
                     {"end_time", s.manifest.value("end_time", nlohmann::json())}});
   manifest["merged_from"] = from;
   manifest["end_time"] = utc_timestamp();
-  {
-    const fs::path mtmp = fs::path(out_dir) / "manifest.json.tmp";
-    std::ofstream mf(mtmp);
-    mf << manifest.dump(2) << "\n";
-    if (!mf) throw std::runtime_error("cannot write '" + mtmp.string() + "'");
-  }
-  fs::rename(fs::path(out_dir) / "manifest.json.tmp", fs::path(out_dir) / "manifest.json");
+  write_json_atomic((fs::path(out_dir) / "manifest.json").string(), manifest);
   if (options.report && result.merged > 0) write_report(out_dir);
   result.written = true;
   return result;

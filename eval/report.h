@@ -16,14 +16,11 @@ namespace wambench {
 /// unseen_object (unseen_all is reported as its own, harder column).
 const std::vector<std::string>& ood_splits();
 
-/// Policy family used by the headline comparison: "oracle" (scripted), "privileged" (bc_state:
-/// learned, but fed the true object state), "vla", "wam" (wam_ite,
-/// wam_joint, aha_wam), "harmowam", "harmowam_ablation" (harmowam_gate_*), or "other".
-std::string policy_family(const std::string& policy);
-
-/// Aggregates records into the summary (schema in the source's comment). Rows are keyed by the
-/// records' policy labels (EpisodeKey::policy), each with its policy type ("policy_types") and
-/// checkpoint hash ("checkpoints"). With a `harmowam` row in the records, the paired comparisons are
+/// Aggregates records into the summary (schema in the source's comment) by running the aggregations
+/// of summary_metrics() (eval/summary_metrics.h) in turn. Rows are keyed by the records' policy
+/// labels (EpisodeKey::policy), each with its policy type ("policy_types"), family (PolicyInfo::family,
+/// policies/policy.h; "families") and checkpoint hash ("checkpoints"). With a `harmowam` row in the
+/// records, the paired comparisons are
 /// `harmowam` against every other row plus every pair of rows of one policy type (else every pair), and
 /// "gate" holds, per policy and task ("all" = pooled), the steps per coarse state phase and acting
 /// expert from the records' "gate_by_phase", the fraction of interaction steps, the predictive

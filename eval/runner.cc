@@ -11,6 +11,7 @@
 #include <set>
 #include <thread>
 
+#include "eval/diagnostics.h"
 #include "eval/oracle_policy.h"
 #include "eval/recording.h"
 #include "tasks/registry.h"
@@ -107,14 +108,7 @@ void EpisodeStepper::step() {
       diagnostics.update(out_.step_diagnostics[chunk_pos_]);
     const std::string plan_coarse =
         diagnostics.contains("coarse") && diagnostics["coarse"].is_string() ? diagnostics["coarse"].get<std::string>() : "";
-    const bool has_expert = diagnostics.contains("expert") && diagnostics["expert"].is_string();
-    const std::string expert = has_expert ? diagnostics["expert"].get<std::string>() : "";
-    if (has_expert) {
-      expert_per_step_ += expert.empty() ? '-' : expert[0];
-      gate_per_step_.push_back(diagnostics.contains("gate") && diagnostics["gate"].is_number()
-                                   ? std::round(diagnostics["gate"].get<double>() * 1000.0) / 1000.0
-                                   : std::nan(""));
-    }
+    diagnostic_series_.append(diagnostics);
     stage_ = "simulator";
     const Action& action = out_.chunk[chunk_pos_];
     env_.step(action);
@@ -127,7 +121,6 @@ void EpisodeStepper::step() {
     phase_per_step_ += phase_letter(step_phase.coarse);
     has_plan_phases_ |= !plan_coarse.empty();
     plan_phase_per_step_ += plan_coarse == "interaction" ? 'i' : plan_coarse == "transit" ? 't' : '-';
-    step_expert_.push_back(has_expert ? std::optional<std::string>(expert) : std::nullopt);
     chunk_position_per_step_.push_back(chunk_pos_);
     if (relabelled >= 0) {
       const PhaseLabel& fixed = phase_labeller_->steps()[relabelled];
@@ -179,25 +172,8 @@ EpisodeRecord EpisodeStepper::record() const {
     if (!r.diagnostics.is_object()) r.diagnostics = {{"summary", r.diagnostics}};
     r.diagnostics["phase_per_step"] = phase_per_step_;
     if (has_plan_phases_) r.diagnostics["plan_phase_per_step"] = plan_phase_per_step_;
-    std::map<std::string, std::map<std::string, int>> gate_by_phase;  // coarse phase -> expert -> steps
     const std::vector<PhaseLabel>& phases = phase_labeller_ ? phase_labeller_->steps() : std::vector<PhaseLabel>{};
-    for (size_t k = 0; k < step_expert_.size() && k < phases.size(); ++k)
-      if (step_expert_[k]) ++gate_by_phase[to_string(phases[k].coarse)][*step_expert_[k]];
-    if (!gate_by_phase.empty()) {
-      r.diagnostics["gate_by_phase"] = gate_by_phase;
-      r.diagnostics["gate_per_step"] = gate_per_step_;  // NaN is written as null
-      r.diagnostics["expert_per_step"] = expert_per_step_;
-      // Steps per (position in the executed chunk, expert): whether the choice follows the phase or
-      // the chunk's structure (a gate that prefers one expert early in every chunk).
-      std::vector<std::map<std::string, int>> by_position;
-      for (size_t k = 0; k < chunk_position_per_step_.size() && k < step_expert_.size(); ++k) {
-        if (!step_expert_[k]) continue;
-        const size_t pos = static_cast<size_t>(chunk_position_per_step_[k]);
-        if (by_position.size() <= pos) by_position.resize(pos + 1);
-        ++by_position[pos][*step_expert_[k]];
-      }
-      r.diagnostics["gate_by_chunk_position"] = by_position;
-    }
+    r.diagnostics.update(harmowam_gate_diagnostics(diagnostic_series_, phases, chunk_position_per_step_));
   } catch (const std::exception& e) {
     r.diagnostics = {{"summary_error", e.what()}};
   }

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "eval/config.h"
+#include "eval/diagnostics.h"
 #include "eval/record.h"
 #include "eval/shard.h"
 #include "eval/store.h"
@@ -75,11 +76,11 @@ class EpisodeStepper {
   /// is told, before it acts, the state phase it is in. The record's diagnostics get "phase_per_step" (one
   /// letter per executed step: 't' transit, 'i' interaction) and, when the policy reports its own
   /// plan's coarse phase (the scripted expert's "coarse" diagnostic), "plan_phase_per_step" (the
-  /// same letters, '-' where it gives none): the "expert plan" series, kept apart. When the
-  /// step's diagnostics (PolicyOutput::diagnostics merged with its step_diagnostics entry) name an
-  /// "expert", the record's diagnostics also get "gate_by_phase": {state coarse phase: {expert:
-  /// steps}}, "gate_per_step" (the "gate" value of every step, rounded to 1e-3) and
-  /// "expert_per_step" (one letter per step: the expert's initial, e.g. "pprr..."). The trace gets
+  /// same letters, '-' where it gives none): the "expert plan" series, kept apart. The
+  /// step's diagnostics (PolicyOutput::diagnostics merged with its step_diagnostics entry) are kept
+  /// as named series (eval/diagnostics.h DiagnosticSeries); when they name an "expert", the record's
+  /// diagnostics also get HarmoWAM's gate diagnostics computed from them (harmowam_gate_diagnostics:
+  /// "gate_by_phase", "gate_per_step", "expert_per_step", "gate_by_chunk_position"). The trace gets
   /// the state labels (phases, phases_coarse) and the plan labels (plan_phases).
   void step();
   /// The observation the policy was last given (or will be given next, once its chunk is used up).
@@ -104,12 +105,10 @@ class EpisodeStepper {
   // "phase_per_step", the trace's phases), computed on the state before every control step.
   std::unique_ptr<PhaseLabeller> phase_labeller_;
   PhaseLabel phase_;                 // label of the current state (EpisodeInfo::phase points here)
-  std::vector<std::optional<std::string>> step_expert_;  // the "expert" diagnostic of each executed step
   std::string phase_per_step_;       // state coarse phase of each executed step ('t', 'i')
   std::string plan_phase_per_step_;  // the policy's "coarse" diagnostic per step ('t', 'i', '-')
   bool has_plan_phases_ = false;     // the policy gave a "coarse" diagnostic at least once
-  std::vector<double> gate_per_step_;  // the "gate" diagnostic of each executed step (NaN if none)
-  std::string expert_per_step_;        // first letter of each step's "expert" ('p', 'r'; '-' if none)
+  DiagnosticSeries diagnostic_series_;  // the policy's step diagnostics, one value per step and key
   std::vector<int> chunk_position_per_step_;  // each executed step's position in its chunk (0-based)
   TaskEnv& env_;
   EpisodeTrace* trace_;

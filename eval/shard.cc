@@ -10,6 +10,7 @@
 #include <utility>
 
 #include "eval/runner.h"
+#include "policies/policy.h"
 
 namespace wambench {
 namespace {
@@ -41,8 +42,8 @@ const std::map<std::string, std::map<std::string, double>>& cost_table() {
 // The world-action models and HarmoWAM's ablations run HarmoWAM's networks (or one of its two
 // experts): they are costed as harmowam.
 std::string costed_as(const std::string& policy_type) {
-  if (policy_type.rfind("harmowam", 0) == 0 || policy_type.rfind("wam_", 0) == 0 || policy_type == "aha_wam")
-    return "harmowam";
+  const std::string family = policy_info(policy_type).family;
+  if (family == "wam" || family == "harmowam" || family == "harmowam_ablation") return "harmowam";
   return policy_type;
 }
 

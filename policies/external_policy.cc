@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <stdexcept>
 
 namespace wambench {
@@ -13,8 +14,13 @@ std::mutex& registry_mutex() {
   return m;
 }
 
-std::map<std::string, ExternalPolicyFactory>& registry() {
-  static std::map<std::string, ExternalPolicyFactory> r;
+struct Entry {
+  ExternalPolicyFactory factory;
+  PolicyInfo info;
+};
+
+std::map<std::string, Entry>& registry() {
+  static std::map<std::string, Entry> r;
   return r;
 }
 
@@ -25,7 +31,7 @@ std::map<std::string, ExternalPolicyFactory>& oracle_registry() {
 
 }  // namespace
 
-void register_external_policy(const std::string& name, ExternalPolicyFactory factory) {
+void register_external_policy(const std::string& name, ExternalPolicyFactory factory, PolicyInfo info) {
   const bool valid_chars = std::all_of(name.begin(), name.end(), [](char c) {
     return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
   });
@@ -37,7 +43,7 @@ void register_external_policy(const std::string& name, ExternalPolicyFactory fac
     throw std::invalid_argument("external policy name '" + name + "' is the name of a built-in policy; choose another");
   if (!factory) throw std::invalid_argument("external policy '" + name + "': the factory is empty");
   std::lock_guard<std::mutex> lock(registry_mutex());
-  if (!registry().emplace(name, std::move(factory)).second)
+  if (!registry().emplace(name, Entry{std::move(factory), std::move(info)}).second)
     throw std::invalid_argument("external policy '" + name +
                                 "' is already registered (is another evaluation using it right now?)");
 }
@@ -55,8 +61,15 @@ bool is_external_policy(const std::string& name) {
 std::vector<std::string> external_policy_names() {
   std::lock_guard<std::mutex> lock(registry_mutex());
   std::vector<std::string> names;
-  for (const auto& [name, factory] : registry()) names.push_back(name);
+  for (const auto& [name, entry] : registry()) names.push_back(name);
   return names;
+}
+
+std::optional<PolicyInfo> external_policy_info(const std::string& name) {
+  std::lock_guard<std::mutex> lock(registry_mutex());
+  const auto it = registry().find(name);
+  if (it == registry().end()) return std::nullopt;
+  return it->second.info;
 }
 
 std::unique_ptr<Policy> make_external_policy(const PolicySpec& spec) {
@@ -65,7 +78,7 @@ std::unique_ptr<Policy> make_external_policy(const PolicySpec& spec) {
     std::lock_guard<std::mutex> lock(registry_mutex());
     const auto it = registry().find(spec.name);
     if (it == registry().end()) return nullptr;
-    factory = it->second;
+    factory = it->second.factory;
   }
   return factory(spec);
 }

@@ -7,6 +7,7 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -20,10 +21,11 @@ namespace wambench {
 /// bad options; the sweep then fails before any episode runs.
 using ExternalPolicyFactory = std::function<std::unique_ptr<Policy>(const PolicySpec& spec)>;
 
-/// Registers `factory` under `name`. Thread-safe.
+/// Registers `factory` under `name`, with the metadata policy_info() reports for it (by default
+/// family "other", not an ablation, no phase labels, not privileged). Thread-safe.
 /// @throws std::invalid_argument if `name` is empty, not made of lowercase letters, digits and '_',
 /// longer than 64 characters, the name of a built-in policy (policy_names()), or already registered.
-void register_external_policy(const std::string& name, ExternalPolicyFactory factory);
+void register_external_policy(const std::string& name, ExternalPolicyFactory factory, PolicyInfo info = {});
 
 /// Removes the registration of `name`; returns false if it was not registered. Policy instances
 /// already made stay valid. Thread-safe.
@@ -34,6 +36,9 @@ bool is_external_policy(const std::string& name);
 
 /// The registered external policy names, sorted. Thread-safe.
 std::vector<std::string> external_policy_names();
+
+/// The metadata `name` was registered with, or std::nullopt if it is not registered. Thread-safe.
+std::optional<PolicyInfo> external_policy_info(const std::string& name);
 
 /// A new instance of the external policy `spec.name`, or nullptr if no such name is registered.
 /// The factory runs without the registry's lock held (it may register or look up other names).
@@ -58,8 +63,9 @@ std::unique_ptr<Policy> make_oracle_policy(const PolicySpec& spec);
 class ExternalPolicyRegistration {
  public:
   /// @throws std::invalid_argument as register_external_policy().
-  ExternalPolicyRegistration(std::string name, ExternalPolicyFactory factory) : name_(std::move(name)) {
-    register_external_policy(name_, std::move(factory));
+  ExternalPolicyRegistration(std::string name, ExternalPolicyFactory factory, PolicyInfo info = {})
+      : name_(std::move(name)) {
+    register_external_policy(name_, std::move(factory), std::move(info));
   }
   ~ExternalPolicyRegistration() { unregister_external_policy(name_); }
   ExternalPolicyRegistration(const ExternalPolicyRegistration&) = delete;

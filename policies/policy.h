@@ -106,8 +106,31 @@ struct PolicySpec {
   const std::string& row_label() const { return label.empty() ? name : label; }
 };
 
-/// True for policies that read the simulator's privileged state ("scripted", "bc_state"): tables
-/// mark their rows, and no vision-based policy is compared against them as a peer.
+/// What the registry knows about a policy type, for the report, the sweep and the clients that must
+/// treat some policies apart. Registered with each built-in policy (policy_registry.cc) and with each
+/// external one (register_external_policy, policies/external_policy.h).
+struct PolicyInfo {
+  /// Group of the report's headline comparison (eval/report.h, summary.json "families"): "oracle"
+  /// (scripted), "privileged" (bc_state: learned, fed the true object state), "vla", "wam" (wam_ite,
+  /// wam_joint), "harmowam", "harmowam_ablation" (harmowam_gate_*), or "other" (torchscript, remote,
+  /// external policies unless registered otherwise, and names the registry does not know).
+  std::string family = "other";
+  /// An ablation variant (harmowam_gate_*): "policies": "all" leaves it out.
+  bool is_ablation = false;
+  /// Reads the runner's state phase labels (EpisodeInfo::phase) before each act(): the oracle
+  /// ablation harmowam_gate_schedule.
+  bool needs_phase_labels = false;
+  /// Reads the simulator's privileged state ("scripted", "bc_state"): tables mark its rows, no
+  /// vision-based policy is compared against it as a peer, and a real robot never runs it.
+  bool privileged = false;
+};
+
+/// The metadata of policy type `name`: a built-in policy's (policy_names()), a registered external
+/// policy's, or, for any other name (e.g. the type of a record written by a policy no longer
+/// registered), the default PolicyInfo{} (family "other", no flags). Thread-safe; never throws.
+PolicyInfo policy_info(const std::string& name);
+
+/// True for policies that read the simulator's privileged state: policy_info(name).privileged.
 bool is_privileged_policy(const std::string& name);
 
 /// Names of the registered policies, in table order: "scripted", "bc_state" (privileged), "vla", then the world-action
@@ -121,7 +144,8 @@ const std::vector<std::string>& policy_names();
 /// policies, policies/external_policy.h).
 bool policy_needs_checkpoint(const std::string& name);
 
-/// True for the ablation variants (harmowam_gate_*), which "policies": "all" leaves out.
+/// True for the ablation variants (harmowam_gate_*), which "policies": "all" leaves out:
+/// policy_info(name).is_ablation.
 bool is_ablation_policy(const std::string& name);
 
 /// The checkpoint bundled with the source tree for a learned policy,

@@ -1,5 +1,7 @@
 #include <algorithm>
 #include <filesystem>
+#include <map>
+#include <optional>
 #include <stdexcept>
 
 #include "policies/external_policy.h"
@@ -25,9 +27,39 @@ const std::vector<std::string>& policy_names() {
   return kNames;
 }
 
-bool is_privileged_policy(const std::string& name) { return name == "scripted" || name == "bc_state"; }
+namespace {
 
-bool is_ablation_policy(const std::string& name) { return name.rfind("harmowam_gate_", 0) == 0; }
+// The metadata of every built-in policy, one entry per name of policy_names().
+const std::map<std::string, PolicyInfo>& builtin_policy_info() {
+  static const std::map<std::string, PolicyInfo> kInfo = {
+      //  name                         family               ablation phases privileged
+      {"scripted", {"oracle", false, false, true}},
+      {"bc_state", {"privileged", false, false, true}},
+      {"vla", {"vla", false, false, false}},
+      {"wam_ite", {"wam", false, false, false}},
+      {"wam_joint", {"wam", false, false, false}},
+      {"harmowam", {"harmowam", false, false, false}},
+      {"harmowam_gate_predictive", {"harmowam_ablation", true, false, false}},
+      {"harmowam_gate_reactive", {"harmowam_ablation", true, false, false}},
+      {"harmowam_gate_schedule", {"harmowam_ablation", true, true, false}},
+      {"torchscript", {"other", false, false, false}},
+      {"remote", {"other", false, false, false}},
+  };
+  return kInfo;
+}
+
+}  // namespace
+
+PolicyInfo policy_info(const std::string& name) {
+  const auto& builtin = builtin_policy_info();
+  if (const auto it = builtin.find(name); it != builtin.end()) return it->second;
+  if (std::optional<PolicyInfo> external = external_policy_info(name)) return *external;
+  return PolicyInfo{};
+}
+
+bool is_privileged_policy(const std::string& name) { return policy_info(name).privileged; }
+
+bool is_ablation_policy(const std::string& name) { return policy_info(name).is_ablation; }
 
 bool policy_needs_checkpoint(const std::string& name) {
   return name != "scripted" && name != "remote" && !is_external_policy(name);
