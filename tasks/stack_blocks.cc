@@ -216,11 +216,24 @@ class StackBlocks final : public Task {
                              body_yaw(d, bottom), bottom_cat_.symmetry_rad);
   }
 
+  const VariationSpace& variation_space() const override {
+    static const VariationSpace kSpace = [] {
+      VariationSpace s;
+      s.region = {stack_blocks_train_region(), stack_blocks_heldout_region()};
+      s.categories = {names_of(stack_blocks_train_blocks()), names_of(stack_blocks_heldout_blocks())};
+      s.category_roles = {"top", "bottom"};
+      return s;
+    }();
+    return kSpace;
+  }
+
+  std::string target_role() const override { return "bottom"; }
+
  protected:
-  void sample_task_variation(const HeldOutAxes& held_out, AxisStreams& rng, Variation* v) const override {
-    const auto& cats = held_out.object ? stack_blocks_heldout_blocks() : stack_blocks_train_blocks();
-    const BlockCategory& top = cats[rng.object.uniform_index(cats.size())];
-    const BlockCategory& bottom = cats[rng.object.uniform_index(cats.size())];
+  void sample_task_variation(const SplitDraws& draws, AxisStreams& rng, Variation* v) const override {
+    const auto& cats = variation_space().categories[draws.object];
+    const BlockCategory& top = stack_blocks_find_block(cats[rng.object.uniform_index(cats.size())]);
+    const BlockCategory& bottom = stack_blocks_find_block(cats[rng.object.uniform_index(cats.size())]);
     auto [top_color, top_rgb] = sample_palette_color(rng.object);
     auto [bottom_color, bottom_rgb] = sample_palette_color(rng.object);
     if (bottom_color == top_color) {  // the instruction must tell the two blocks apart
@@ -233,7 +246,7 @@ class StackBlocks final : public Task {
     const std::string& tmpl = kTemplates[rng.object.uniform_index(kTemplates.size())];
     v->objects = {{"top", top.name, top_color, top_rgb}, {"bottom", bottom.name, bottom_color, bottom_rgb}};
 
-    const Region region = held_out.position ? stack_blocks_heldout_region() : stack_blocks_train_region();
+    const Region& region = variation_space().region[draws.position];
     // 4 cm between footprints: the open fingers (0.058 m from the TCP) clear the other block.
     const auto xy =
         variation::sample_non_overlapping({region, region}, {top.radius_m, bottom.radius_m}, 0.04, rng.position);
@@ -483,6 +496,6 @@ Region stack_blocks_heldout_region() {
   return Region{{Rect{0.32, 0.62, 0.26, 0.36}, Rect{0.32, 0.62, -0.36, -0.26}}};
 }
 
-std::unique_ptr<Task> make_stack_blocks() { return std::make_unique<StackBlocks>(); }
+WAMBENCH_REGISTER_TASK_AT(stack_blocks, [] { return std::make_unique<StackBlocks>(); }, 1)
 
 }  // namespace wambench
