@@ -229,6 +229,32 @@ class StackBlocks final : public Task {
 
   std::string target_role() const override { return "bottom"; }
 
+  std::vector<NearMiss> near_misses() const override {
+    // Sets `pool`'s active block at rest at (x, y, z) (m, world; z of its base), yaw 0.
+    auto set_block = [](const FreeBodyPool& pool, mjModel* m, mjData* d, double x, double y, double z) {
+      mjtNum* q = d->qpos + m->jnt_qposadr[m->body_jntadr[pool.active_body()]];
+      q[0] = x, q[1] = y, q[2] = z;
+      q[3] = 1, q[4] = q[5] = q[6] = 0;
+    };
+    return {
+        {"top block on the bottom block's top face, 3 cm off its centre",
+         [this, set_block](mjModel* m, mjData* d) {
+           set_block(bottom_, m, d, 0.5, 0.0, 0.0005);
+           set_block(top_, m, d, 0.5 + 0.03 * std::cos(0.4), 0.03 * std::sin(0.4), bottom_cat_.height_m + 0.0005);
+         }},
+        {"top block on the table beside the bottom block",
+         [this, set_block](mjModel* m, mjData* d) {
+           set_block(bottom_, m, d, 0.5, 0.0, 0.0005);
+           set_block(top_, m, d, 0.5 + top_cat_.radius_m + bottom_cat_.radius_m + 0.005, 0.0, 0.0005);
+         }},
+        {"the stack swapped: the bottom block on the top block",
+         [this, set_block](mjModel* m, mjData* d) {
+           set_block(top_, m, d, 0.5, 0.0, 0.0005);
+           set_block(bottom_, m, d, 0.5, 0.0, top_cat_.height_m + 0.0005);
+         }},
+    };
+  }
+
  protected:
   void sample_task_variation(const SplitDraws& draws, AxisStreams& rng, Variation* v) const override {
     const auto& cats = variation_space().categories[draws.object];

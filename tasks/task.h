@@ -116,7 +116,7 @@ std::string compose_scene(const std::string& model_name, const TaskScene& scene)
 /// refers to (the container to place into, the block to stack on, the cabinet to open, ...), the
 /// point a viewer marks on the table.
 struct TargetRegion {
-  std::string role;          ///< the role of Variation::placements it comes from, e.g. "container"
+  std::string role;              ///< the role of Variation::placements it comes from, e.g. "container"
   Eigen::Vector3d p_W{0, 0, 0};  ///< that role's start (x, y) on the table top, z = 0 (world frame, m)
 };
 
@@ -125,8 +125,9 @@ struct TargetRegion {
 /// checks the task's success condition stays false.
 struct NearMiss {
   std::string name;  ///< what the state is, e.g. "object 2 cm outside the bowl rim"
-  /// Writes the state into `data` (qpos, qvel; `model` is the episode's own) after Task::apply.
-  /// The caller runs mj_forward afterwards.
+  /// Writes the state into `data` (qpos, qvel) and, where the state needs it, into `model` (the
+  /// episode's own, e.g. a fixture's body_pos). Called on an applied episode after mj_forward
+  /// (xpos valid); the caller runs mj_forward afterwards.
   std::function<void(mjModel* model, mjData* data)> set_state;
 };
 
@@ -167,9 +168,9 @@ class Task {
   virtual std::vector<NearMiss> near_misses() const { return {}; }
 
   /// Samples the variation of episode `index` of `split`: the background from the distribution
-  /// split_draws(split) picks in variation_space(), then the task's object and position axes. Each axis has its own
-  /// random stream, shared by episode `index` of every split; a split only decides which
-  /// distribution (train or held out) each axis is drawn from. Variation::seed, unique per
+  /// split_draws(split) picks in variation_space(), then the task's object and position axes.
+  /// Each axis has its own random stream, shared by episode `index` of every split; a split only
+  /// decides which distribution (train or held out) each axis is drawn from. Variation::seed, unique per
   /// (base_seed, task, split, index), seeds everything else of the episode (e.g. expert noise).
   Variation sample_variation(Split split, uint64_t base_seed, int64_t index) const;
 
