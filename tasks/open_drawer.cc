@@ -210,10 +210,24 @@ class OpenDrawer final : public Task {
     return robot_touches_body(m, d, robot_root_, handles_.at(active_).body);
   }
 
+  const VariationSpace& variation_space() const override {
+    static const VariationSpace kSpace = [] {
+      VariationSpace s;
+      s.region = {open_drawer_train_region(), open_drawer_heldout_region()};
+      s.yaw_rad = TrainHeldOut<IntervalSet>{open_drawer_train_yaw_offset(), open_drawer_heldout_yaw_offset()};
+      s.categories = {names_of(open_drawer_train_handles()), names_of(open_drawer_heldout_handles())};
+      s.category_roles = {"handle"};
+      return s;
+    }();
+    return kSpace;
+  }
+
+  std::string target_role() const override { return "cabinet"; }
+
  protected:
-  void sample_task_variation(const HeldOutAxes& held_out, AxisStreams& rng, Variation* v) const override {
-    const auto& handles = held_out.object ? open_drawer_heldout_handles() : open_drawer_train_handles();
-    const DrawerHandle& hd = handles[rng.object.uniform_index(handles.size())];
+  void sample_task_variation(const SplitDraws& draws, AxisStreams& rng, Variation* v) const override {
+    const auto& handles = variation_space().categories[draws.object];
+    const DrawerHandle& hd = open_drawer_find_handle(handles[rng.object.uniform_index(handles.size())]);
     auto [color_name, rgb] = sample_palette_color(rng.object);
     const auto& cabinet_colors = open_drawer_cabinet_colors();
     size_t c = rng.object.uniform_index(cabinet_colors.size());
@@ -221,10 +235,8 @@ class OpenDrawer final : public Task {
     v->objects = {{"handle", hd.name, color_name, rgb},
                   {"cabinet", "cabinet", cabinet_colors[c].first, cabinet_colors[c].second}};
 
-    const Region region = held_out.position ? open_drawer_heldout_region() : open_drawer_train_region();
-    const auto xy = region.sample(rng.position);
-    const double offset =
-        (held_out.position ? open_drawer_heldout_yaw_offset() : open_drawer_train_yaw_offset()).sample(rng.position);
+    const auto xy = variation_space().region[draws.position].sample(rng.position);
+    const double offset = (*variation_space().yaw_rad)[draws.position].sample(rng.position);
     v->placements = {{"cabinet", xy[0], xy[1], std::atan2(xy[1], xy[0]) + offset}};
     v->instruction = "open the drawer by its " + describe(v->objects[0]) + " handle";
   }
@@ -483,6 +495,6 @@ double open_drawer_yaw_offset(const Placement& p) {
   return o;
 }
 
-std::unique_ptr<Task> make_open_drawer() { return std::make_unique<OpenDrawer>(); }
+WAMBENCH_REGISTER_TASK_AT(open_drawer, [] { return std::make_unique<OpenDrawer>(); }, 2)
 
 }  // namespace wambench

@@ -352,10 +352,25 @@ class PegInsert final : public Task {
     return peg_base(d) + body_rot(d, peg_body()).col(2) * (kPegHeightM - kGraspBelowTopM);
   }
 
+  const VariationSpace& variation_space() const override {
+    static const VariationSpace kSpace = [] {
+      VariationSpace s;
+      s.region = {peg_insert_train_region(), peg_insert_heldout_region()};
+      s.yaw_rad = TrainHeldOut<IntervalSet>{peg_insert_train_yaw(), peg_insert_heldout_yaw()};
+      s.yaw_roles = {"peg", "block"};
+      s.categories = {names_of(peg_insert_train_shapes()), names_of(peg_insert_heldout_shapes())};
+      s.category_roles = {"peg"};
+      return s;
+    }();
+    return kSpace;
+  }
+
+  std::string target_role() const override { return "block"; }
+
  protected:
-  void sample_task_variation(const HeldOutAxes& held_out, AxisStreams& rng, Variation* v) const override {
-    const auto& shapes = held_out.object ? peg_insert_heldout_shapes() : peg_insert_train_shapes();
-    const PegShape& shape = shapes[rng.object.uniform_index(shapes.size())];
+  void sample_task_variation(const SplitDraws& draws, AxisStreams& rng, Variation* v) const override {
+    const auto& shapes = variation_space().categories[draws.object];
+    const PegShape& shape = peg_insert_find_shape(shapes[rng.object.uniform_index(shapes.size())]);
     auto [peg_color, peg_rgb] = sample_palette_color(rng.object);
     auto [block_color, block_rgb] = sample_palette_color(rng.object);
     if (block_color == peg_color) {  // keep the peg distinguishable from its block
@@ -368,8 +383,8 @@ class PegInsert final : public Task {
     const std::string& tmpl = kTemplates[rng.object.uniform_index(kTemplates.size())];
     v->objects = {{"peg", shape.name, peg_color, peg_rgb}, {"block", "block", block_color, block_rgb}};
 
-    const Region region = held_out.position ? peg_insert_heldout_region() : peg_insert_train_region();
-    const IntervalSet yaws = held_out.position ? peg_insert_heldout_yaw() : peg_insert_train_yaw();
+    const Region& region = variation_space().region[draws.position];
+    const IntervalSet& yaws = (*variation_space().yaw_rad)[draws.position];
     // 4 cm between footprints: the open fingers (58 mm from the TCP along the hand's y) pass the
     // block while grasping the peg.
     const auto xy = variation::sample_non_overlapping({region, region}, {shape.radius_m, peg_insert_block_radius_m()},
@@ -689,6 +704,6 @@ IntervalSet peg_insert_train_yaw() { return IntervalSet{{{-0.35, 0.35}}}; }
 
 IntervalSet peg_insert_heldout_yaw() { return IntervalSet{{{-0.785, -0.45}, {0.45, 0.785}}}; }
 
-std::unique_ptr<Task> make_peg_insert() { return std::make_unique<PegInsert>(); }
+WAMBENCH_REGISTER_TASK_AT(peg_insert, [] { return std::make_unique<PegInsert>(); }, 3)
 
 }  // namespace wambench

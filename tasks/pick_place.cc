@@ -92,10 +92,48 @@ class PickPlace final : public Task {
     return find_category(pick_place_train_objects(), name);  // throws listing names
   }
 
+  const VariationSpace& variation_space() const override {
+    static const VariationSpace kSpace = [] {
+      VariationSpace s;
+      s.region = {pick_place_train_region(), pick_place_heldout_region()};
+      s.categories = {names_of(pick_place_train_objects()), names_of(pick_place_heldout_objects())};
+      s.category_roles = {"object"};
+      return s;
+    }();
+    return kSpace;
+  }
+
+  std::string target_role() const override { return "container"; }
+
+  std::vector<NearMiss> near_misses() const override {
+    // The episode's object at rest with its base at height z_m, dx_m (m, world x) from the
+    // container's centre, tilted by tilt_rad about world x.
+    auto object_at = [this](double dx_m, double z_m, double tilt_rad) {
+      return [this, dx_m, z_m, tilt_rad](mjModel* m, mjData* d) {
+        const int body = objects_.active_body();
+        mjtNum* q = d->qpos + m->jnt_qposadr[m->body_jntadr[body]];
+        q[0] = d->xpos[3 * container_] + dx_m;
+        q[1] = d->xpos[3 * container_ + 1];
+        q[2] = z_m;
+        q[3] = std::cos(tilt_rad / 2);
+        q[4] = std::sin(tilt_rad / 2);
+        q[5] = q[6] = 0;
+      };
+    };
+    return {
+        {"object upright on the table, 4 cm beyond the container's outer radius",
+         object_at(spec_.outer_radius_m + 0.04, 0.0005, 0.0)},
+        {"object tilted across the container's wall, half on the rim",
+         object_at(spec_.inner_radius_m + 0.006, spec_.wall_height_m, 0.4)},
+    };
+  }
+
  protected:
-  void sample_task_variation(const HeldOutAxes& held_out, AxisStreams& rng, Variation* v) const override {
-    const auto& categories = held_out.object ? pick_place_heldout_objects() : pick_place_train_objects();
-    const ObjectCategory& cat = categories[rng.object.uniform_index(categories.size())];
+  void sample_task_variation(const SplitDraws& draws, AxisStreams& rng, Variation* v) const override {
+    const auto& categories = variation_space().categories[draws.object];
+    const ObjectCategory& cat = find_by_name({&pick_place_train_objects(), &pick_place_heldout_objects()},
+                                             categories[rng.object.uniform_index(categories.size())],
+                                             "object category");
     const ContainerSpec& box = containers()[rng.object.uniform_index(containers().size())];
     auto [color_name, rgb] = sample_palette_color(rng.object);
     auto [box_color_name, box_rgb] = sample_palette_color(rng.object);
@@ -108,7 +146,7 @@ class PickPlace final : public Task {
     }
     v->objects = {{"object", cat.name, color_name, rgb}, {"container", box.name, box_color_name, box_rgb}};
 
-    const Region region = held_out.position ? pick_place_heldout_region() : pick_place_train_region();
+    const Region& region = variation_space().region[draws.position];
     const auto xy = variation::sample_non_overlapping({region, region}, {cat.radius_m, box.outer_radius_m}, 0.04,
                                                       rng.position);
     v->placements = {{"object", xy[0][0], xy[0][1], rng.position.uniform(-M_PI, M_PI)},
@@ -337,6 +375,6 @@ Region pick_place_heldout_region() {
   return Region{{Rect{0.32, 0.62, 0.26, 0.36}, Rect{0.32, 0.62, -0.36, -0.26}}};
 }
 
-std::unique_ptr<Task> make_pick_place() { return std::make_unique<PickPlace>(); }
+WAMBENCH_REGISTER_TASK_AT(pick_place, [] { return std::make_unique<PickPlace>(); }, 0)
 
 }  // namespace wambench

@@ -264,10 +264,25 @@ class Pour final : public Task {
   // Number of balls needed in the bowl.
   static int balls_needed() { return static_cast<int>(std::ceil(kPourSuccessFraction * kPourBallCount - 1e-9)); }
 
+  const VariationSpace& variation_space() const override {
+    static const VariationSpace kSpace = [] {
+      VariationSpace s;
+      s.region = {pour_train_region(), pour_heldout_region()};
+      s.yaw_rad = TrainHeldOut<IntervalSet>{pour_train_yaw(), pour_heldout_yaw()};
+      s.yaw_roles = {"cup"};
+      s.categories = {names_of(pour_train_cups()), names_of(pour_heldout_cups())};
+      s.category_roles = {"cup"};
+      return s;
+    }();
+    return kSpace;
+  }
+
+  std::string target_role() const override { return "bowl"; }
+
  protected:
-  void sample_task_variation(const HeldOutAxes& held_out, AxisStreams& rng, Variation* v) const override {
-    const auto& cups = held_out.object ? pour_heldout_cups() : pour_train_cups();
-    const PourCup& cup = cups[rng.object.uniform_index(cups.size())];
+  void sample_task_variation(const SplitDraws& draws, AxisStreams& rng, Variation* v) const override {
+    const auto& cups = variation_space().categories[draws.object];
+    const PourCup& cup = pour_find_cup(cups[rng.object.uniform_index(cups.size())]);
     const auto& palette = variation::object_palette();
     auto [cup_color, cup_rgb] = sample_palette_color(rng.object);
     auto [bowl_color, bowl_rgb] = sample_palette_color(rng.object);
@@ -286,11 +301,11 @@ class Pour final : public Task {
                   {"bowl", "bowl", bowl_color, bowl_rgb},
                   {"balls", "ball", ball_color, ball_rgb}};
 
-    const Region region = held_out.position ? pour_heldout_region() : pour_train_region();
+    const Region& region = variation_space().region[draws.position];
     const double bowl_r = find_container("bowl").outer_radius_m;
     const auto xy = variation::sample_non_overlapping({region, region}, {kCupPlacementRadiusM, bowl_r},
                                                       kPlacementMarginM, rng.position);
-    const double yaw = (held_out.position ? pour_heldout_yaw() : pour_train_yaw()).sample(rng.position);
+    const double yaw = (*variation_space().yaw_rad)[draws.position].sample(rng.position);
     v->placements = {{"cup", xy[0][0], xy[0][1], yaw}, {"bowl", xy[1][0], xy[1][1], 0.0}};
     v->instruction = "pour the balls from the " + describe(v->objects[0]) + " into the " + describe(v->objects[1]);
   }
@@ -674,6 +689,6 @@ IntervalSet pour_train_yaw() { return IntervalSet{{{-0.35, 0.35}}}; }
 
 IntervalSet pour_heldout_yaw() { return IntervalSet{{{-0.785, -0.45}, {0.45, 0.785}}}; }
 
-std::unique_ptr<Task> make_pour() { return std::make_unique<Pour>(); }
+WAMBENCH_REGISTER_TASK_AT(pour, [] { return std::make_unique<Pour>(); }, 5)
 
 }  // namespace wambench

@@ -204,10 +204,25 @@ class PressButton final : public Task {
     return robot_touches_body(m, d, robot_root_, active().cap_body);
   }
 
+  const VariationSpace& variation_space() const override {
+    static const VariationSpace kSpace = [] {
+      VariationSpace s;
+      s.region = {press_button_train_region(), press_button_heldout_region()};
+      s.yaw_rad = TrainHeldOut<IntervalSet>{press_button_train_yaw(), press_button_heldout_yaw()};
+      s.yaw_roles = {"button"};
+      s.categories = {names_of(press_button_train_caps()), names_of(press_button_heldout_caps())};
+      s.category_roles = {"button"};
+      return s;
+    }();
+    return kSpace;
+  }
+
+  std::string target_role() const override { return "button"; }
+
  protected:
-  void sample_task_variation(const HeldOutAxes& held_out, AxisStreams& rng, Variation* v) const override {
-    const auto& caps = held_out.object ? press_button_heldout_caps() : press_button_train_caps();
-    const ButtonCap& cap = caps[rng.object.uniform_index(caps.size())];
+  void sample_task_variation(const SplitDraws& draws, AxisStreams& rng, Variation* v) const override {
+    const auto& caps = variation_space().categories[draws.object];
+    const ButtonCap& cap = press_button_find_cap(caps[rng.object.uniform_index(caps.size())]);
     const std::string& housing = press_button_housings()[rng.object.uniform_index(press_button_housings().size())];
     auto [color_name, rgb] = sample_palette_color(rng.object);
     auto [housing_color_name, housing_rgb] = sample_palette_color(rng.object);
@@ -220,9 +235,8 @@ class PressButton final : public Task {
     }
     v->objects = {{"button", cap.name, color_name, rgb}, {"housing", housing, housing_color_name, housing_rgb}};
 
-    const Region region = held_out.position ? press_button_heldout_region() : press_button_train_region();
-    const auto xy = region.sample(rng.position);
-    const double yaw = (held_out.position ? press_button_heldout_yaw() : press_button_train_yaw()).sample(rng.position);
+    const auto xy = variation_space().region[draws.position].sample(rng.position);
+    const double yaw = (*variation_space().yaw_rad)[draws.position].sample(rng.position);
     v->placements = {{"button", xy[0], xy[1], yaw}};
     v->instruction = "press the " + describe(v->objects[0]) + " button";
   }
@@ -440,6 +454,6 @@ IntervalSet press_button_train_yaw() { return IntervalSet{{{-0.35, 0.35}}}; }
 
 IntervalSet press_button_heldout_yaw() { return IntervalSet{{{-0.785, -0.45}, {0.45, 0.785}}}; }
 
-std::unique_ptr<Task> make_press_button() { return std::make_unique<PressButton>(); }
+WAMBENCH_REGISTER_TASK_AT(press_button, [] { return std::make_unique<PressButton>(); }, 4)
 
 }  // namespace wambench

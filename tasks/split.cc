@@ -1,6 +1,7 @@
 #include "tasks/split.h"
 
 #include <stdexcept>
+#include <utility>
 
 namespace wambench {
 namespace {
@@ -49,15 +50,45 @@ Split parse_split(const std::string& name) {
   throw std::invalid_argument("unknown split '" + name + "'; valid splits: " + valid);
 }
 
-HeldOutAxes held_out_axes(Split split) {
-  switch (split) {
-    case Split::kTrain: return {false, false, false};
-    case Split::kUnseenBackground: return {true, false, false};
-    case Split::kUnseenPosition: return {false, true, false};
-    case Split::kUnseenObject: return {false, false, true};
-    case Split::kUnseenAll: return {true, true, true};
+const std::vector<Axis>& all_axes() {
+  static const std::vector<Axis> kAll = {Axis::kBackground, Axis::kPosition, Axis::kObject};
+  return kAll;
+}
+
+const char* to_string(Axis axis) {
+  switch (axis) {
+    case Axis::kBackground: return "background";
+    case Axis::kPosition: return "position";
+    case Axis::kObject: return "object";
   }
-  return {};
+  return "?";
+}
+
+const char* to_string(Draw draw) { return draw == Draw::kHeldOut ? "held_out" : "train"; }
+
+Draw SplitDraws::of(Axis axis) const {
+  switch (axis) {
+    case Axis::kBackground: return background;
+    case Axis::kPosition: return position;
+    case Axis::kObject: return object;
+  }
+  return Draw::kTrain;
+}
+
+const SplitDraws& split_draws(Split split) {
+  constexpr Draw T = Draw::kTrain, H = Draw::kHeldOut;
+  static const std::vector<std::pair<Split, SplitDraws>> kTable = {
+      //                           background position object
+      {Split::kTrain, {T, T, T}},
+      {Split::kUnseenBackground, {H, T, T}},
+      {Split::kUnseenPosition, {T, H, T}},
+      {Split::kUnseenObject, {T, T, H}},
+      {Split::kUnseenAll, {H, H, H}},
+  };
+  for (const auto& [s, draws] : kTable)
+    if (s == split) return draws;
+  throw std::invalid_argument("split_draws: split value " + std::to_string(static_cast<int>(split)) +
+                              " is none of train, unseen_background, unseen_position, unseen_object, unseen_all");
 }
 
 uint64_t episode_seed(uint64_t base_seed, const std::string& task, Split split, int64_t index) {

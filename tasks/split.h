@@ -26,13 +26,41 @@ const char* to_string(Split split);
 /// Parses a split name. @throws std::invalid_argument listing the valid names.
 Split parse_split(const std::string& name);
 
-/// Which variation axes a split draws from the held-out distribution.
-struct HeldOutAxes {
-  bool background = false;
-  bool position = false;
-  bool object = false;
+/// A variation axis (DESIGN.md): each has its own random stream and a train and a held-out
+/// distribution, disjoint by construction (the task's VariationSpace holds them).
+enum class Axis {
+  kBackground,  ///< "background": table, walls, floor, light, distractors
+  kPosition,    ///< "position": where objects and targets stand on the table, their yaws
+  kObject,      ///< "object": object categories / shapes (and the colours named in instructions)
 };
-HeldOutAxes held_out_axes(Split split);
+
+/// All axes in stream order: background, position, object.
+const std::vector<Axis>& all_axes();
+
+/// Public name of an axis, e.g. "position".
+const char* to_string(Axis axis);
+
+/// Which of an axis's two distributions a split draws from.
+enum class Draw {
+  kTrain,    ///< "train": the in-distribution range
+  kHeldOut,  ///< "held_out": the held-out range, disjoint from train
+};
+
+/// Public name of a draw: "train" or "held_out".
+const char* to_string(Draw draw);
+
+/// A split as data: the distribution each axis draws from.
+struct SplitDraws {
+  Draw background = Draw::kTrain;
+  Draw position = Draw::kTrain;
+  Draw object = Draw::kTrain;
+  /// The draw of `axis`.
+  Draw of(Axis axis) const;
+};
+
+/// The split table: train draws every axis from train; unseen_background, unseen_position and
+/// unseen_object each draw their one axis from held out; unseen_all draws all three from held out.
+const SplitDraws& split_draws(Split split);
 
 /// Seed of episode `index` of (task, split): fully determined by the four inputs, identical on
 /// every machine. FNV-1a (64-bit) of "task/split" mixed with the base seed and the index through

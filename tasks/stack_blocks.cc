@@ -213,11 +213,50 @@ class StackBlocks final : public Task {
                              body_yaw(d, bottom), bottom_cat_.symmetry_rad);
   }
 
+  const VariationSpace& variation_space() const override {
+    static const VariationSpace kSpace = [] {
+      VariationSpace s;
+      s.region = {stack_blocks_train_region(), stack_blocks_heldout_region()};
+      s.categories = {names_of(stack_blocks_train_blocks()), names_of(stack_blocks_heldout_blocks())};
+      s.category_roles = {"top", "bottom"};
+      return s;
+    }();
+    return kSpace;
+  }
+
+  std::string target_role() const override { return "bottom"; }
+
+  std::vector<NearMiss> near_misses() const override {
+    // Sets `pool`'s active block at rest at (x, y, z) (m, world; z of its base), yaw 0.
+    auto set_block = [](const FreeBodyPool& pool, mjModel* m, mjData* d, double x, double y, double z) {
+      mjtNum* q = d->qpos + m->jnt_qposadr[m->body_jntadr[pool.active_body()]];
+      q[0] = x, q[1] = y, q[2] = z;
+      q[3] = 1, q[4] = q[5] = q[6] = 0;
+    };
+    return {
+        {"top block on the bottom block's top face, 3 cm off its centre",
+         [this, set_block](mjModel* m, mjData* d) {
+           set_block(bottom_, m, d, 0.5, 0.0, 0.0005);
+           set_block(top_, m, d, 0.5 + 0.03 * std::cos(0.4), 0.03 * std::sin(0.4), bottom_cat_.height_m + 0.0005);
+         }},
+        {"top block on the table beside the bottom block",
+         [this, set_block](mjModel* m, mjData* d) {
+           set_block(bottom_, m, d, 0.5, 0.0, 0.0005);
+           set_block(top_, m, d, 0.5 + top_cat_.radius_m + bottom_cat_.radius_m + 0.005, 0.0, 0.0005);
+         }},
+        {"the stack swapped: the bottom block on the top block",
+         [this, set_block](mjModel* m, mjData* d) {
+           set_block(top_, m, d, 0.5, 0.0, 0.0005);
+           set_block(bottom_, m, d, 0.5, 0.0, top_cat_.height_m + 0.0005);
+         }},
+    };
+  }
+
  protected:
-  void sample_task_variation(const HeldOutAxes& held_out, AxisStreams& rng, Variation* v) const override {
-    const auto& cats = held_out.object ? stack_blocks_heldout_blocks() : stack_blocks_train_blocks();
-    const BlockCategory& top = cats[rng.object.uniform_index(cats.size())];
-    const BlockCategory& bottom = cats[rng.object.uniform_index(cats.size())];
+  void sample_task_variation(const SplitDraws& draws, AxisStreams& rng, Variation* v) const override {
+    const auto& cats = variation_space().categories[draws.object];
+    const BlockCategory& top = stack_blocks_find_block(cats[rng.object.uniform_index(cats.size())]);
+    const BlockCategory& bottom = stack_blocks_find_block(cats[rng.object.uniform_index(cats.size())]);
     auto [top_color, top_rgb] = sample_palette_color(rng.object);
     auto [bottom_color, bottom_rgb] = sample_palette_color(rng.object);
     if (bottom_color == top_color) {  // the instruction must tell the two blocks apart
@@ -230,7 +269,7 @@ class StackBlocks final : public Task {
     const std::string& tmpl = kTemplates[rng.object.uniform_index(kTemplates.size())];
     v->objects = {{"top", top.name, top_color, top_rgb}, {"bottom", bottom.name, bottom_color, bottom_rgb}};
 
-    const Region region = held_out.position ? stack_blocks_heldout_region() : stack_blocks_train_region();
+    const Region& region = variation_space().region[draws.position];
     // 4 cm between footprints: the open fingers (0.058 m from the TCP) clear the other block.
     const auto xy =
         variation::sample_non_overlapping({region, region}, {top.radius_m, bottom.radius_m}, 0.04, rng.position);
@@ -501,6 +540,6 @@ Region stack_blocks_heldout_region() {
   return Region{{Rect{0.32, 0.62, 0.26, 0.36}, Rect{0.32, 0.62, -0.36, -0.26}}};
 }
 
-std::unique_ptr<Task> make_stack_blocks() { return std::make_unique<StackBlocks>(); }
+WAMBENCH_REGISTER_TASK_AT(stack_blocks, [] { return std::make_unique<StackBlocks>(); }, 1)
 
 }  // namespace wambench

@@ -89,16 +89,24 @@ Variation Task::sample_variation(Split split, uint64_t base_seed, int64_t index)
   v.base_seed = base_seed;
   v.index = index;
   v.seed = episode_seed(base_seed, v.task, split, index);
-  const HeldOutAxes held_out = held_out_axes(split);
+  const SplitDraws& draws = split_draws(split);
   // Each axis draws from its own random stream, and the streams of episode `index` are the same in
   // every split: a split only swaps distributions. So unseen_X episode i differs from train
   // episode i on axis X (and on placements that X's object sizes force apart), which makes
   // per-episode comparisons across splits meaningful.
   Rng root(episode_seed(base_seed, v.task, Split::kTrain, index));
   AxisStreams streams{Rng(root.next_u64()), Rng(root.next_u64()), Rng(root.next_u64())};
-  v.background = (held_out.background ? heldout_background() : train_background()).sample(streams.background);
-  sample_task_variation(held_out, streams, &v);
+  v.background = variation_space().background[draws.background]->sample(streams.background);
+  sample_task_variation(draws, streams, &v);
   return v;
+}
+
+TargetRegion Task::target_region(const Variation& v) const {
+  if (v.task != name()) {
+    throw std::invalid_argument("target_region: variation is for task '" + v.task + "', not '" + name() + "'");
+  }
+  const Placement& p = v.placement(target_role());
+  return {p.role, Eigen::Vector3d(p.x_m, p.y_m, 0.0)};
 }
 
 void Task::apply(const Variation& v, mjModel* model, mjData* data) {

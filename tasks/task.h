@@ -8,6 +8,7 @@
 #include <initializer_list>
 #include <stdexcept>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -23,6 +24,7 @@
 #include "tasks/mjcf.h"
 #include "tasks/split.h"
 #include "tasks/variation.h"
+#include "tasks/variation_space.h"
 
 namespace wambench {
 
@@ -104,6 +106,25 @@ struct TaskScene {
 /// asset_dir()), then the scene's defaults, <asset>, <worldbody> and extra sections in that order.
 std::string compose_scene(const std::string& model_name, const TaskScene& scene);
 
+/// Where a task's target stands in an episode: the start placement of the role the task's goal
+/// refers to (the container to place into, the block to stack on, the cabinet to open, ...), the
+/// point a viewer marks on the table.
+struct TargetRegion {
+  std::string role;              ///< the role of Variation::placements it comes from, e.g. "container"
+  Eigen::Vector3d p_W{0, 0, 0};  ///< that role's start (x, y) on the table top, z = 0 (world frame, m)
+};
+
+/// Near miss: a named state, set on a freshly applied episode, that must NOT count as success
+/// (e.g. the object resting just outside the container). The conformance suite sets each one and
+/// checks the task's success condition stays false.
+struct NearMiss {
+  std::string name;  ///< what the state is, e.g. "object 2 cm outside the bowl rim"
+  /// Writes the state into `data` (qpos, qvel) and, where the state needs it, into `model` (the
+  /// episode's own, e.g. a fixture's body_pos). Called on an applied episode after mj_forward
+  /// (xpos valid); the caller runs mj_forward afterwards.
+  std::function<void(mjModel* model, mjData* data)> set_state;
+};
+
 /// Base class of the six tasks.
 class Task {
  public:
@@ -122,10 +143,25 @@ class Task {
   /// Task::bind first.
   virtual void bind(const mjModel* model);
 
-  /// Samples the variation of episode `index` of `split`: the background from the split's
-  /// background distribution, then the task's object and position axes. Each axis has its own
-  /// random stream, shared by episode `index` of every split; a split only decides which
-  /// distribution (train or held out) each axis is drawn from. Variation::seed, unique per
+  /// The task's variation space: per axis, its train and held-out distributions. The same object
+  /// for the task's lifetime.
+  virtual const VariationSpace& variation_space() const = 0;
+
+  /// The role of Variation::placements whose start marks the task's target (see TargetRegion).
+  virtual std::string target_role() const = 0;
+
+  /// The target of episode `v` (world frame, m): the start placement of target_role().
+  /// @throws std::invalid_argument if `v` is for another task or has no placement of that role.
+  TargetRegion target_region(const Variation& v) const;
+
+  /// States of an applied episode that must not count as success, declared next to the success
+  /// predicate. Default: none.
+  virtual std::vector<NearMiss> near_misses() const { return {}; }
+
+  /// Samples the variation of episode `index` of `split`: the background from the distribution
+  /// split_draws(split) picks in variation_space(), then the task's object and position axes.
+  /// Each axis has its own random stream, shared by episode `index` of every split; a split only
+  /// decides which distribution (train or held out) each axis is drawn from. Variation::seed, unique per
   /// (base_seed, task, split, index), seeds everything else of the episode (e.g. expert noise).
   Variation sample_variation(Split split, uint64_t base_seed, int64_t index) const;
 
@@ -183,8 +219,8 @@ class Task {
  protected:
   /// Samples the task's position and object axes into `v` (objects, placements, instruction):
   /// object choices (categories, colours) from streams.object, placements from streams.position,
-  /// each from the held-out distribution where `held_out` says so.
-  virtual void sample_task_variation(const HeldOutAxes& held_out, AxisStreams& streams, Variation* v) const = 0;
+  /// each from the distribution of variation_space() that `draws` picks for its axis.
+  virtual void sample_task_variation(const SplitDraws& draws, AxisStreams& streams, Variation* v) const = 0;
   /// Writes the task's part of the variation into the model and the initial state.
   virtual void apply_task_variation(const Variation& v, mjModel* model, mjData* data) = 0;
   /// True while the success condition holds (before the dwell time).

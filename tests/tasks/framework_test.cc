@@ -8,6 +8,7 @@
 #include "tasks/split.h"
 #include "tasks/task.h"
 #include "tasks/variation.h"
+#include "tasks/variation_space.h"
 
 namespace wambench {
 namespace {
@@ -26,13 +27,39 @@ TEST(Split, NamesRoundTripAndUnknownNamesListValidOnes) {
 
 TEST(Split, EachOodSplitHoldsOutExactlyOneAxis) {
   for (Split s : {Split::kUnseenBackground, Split::kUnseenPosition, Split::kUnseenObject}) {
-    const HeldOutAxes a = held_out_axes(s);
-    EXPECT_EQ(a.background + a.position + a.object, 1) << to_string(s);
+    int held_out = 0;
+    for (Axis a : all_axes()) held_out += split_draws(s).of(a) == Draw::kHeldOut;
+    EXPECT_EQ(held_out, 1) << to_string(s);
   }
-  const HeldOutAxes all = held_out_axes(Split::kUnseenAll);
-  EXPECT_TRUE(all.background && all.position && all.object);
-  const HeldOutAxes train = held_out_axes(Split::kTrain);
-  EXPECT_FALSE(train.background || train.position || train.object);
+  EXPECT_EQ(split_draws(Split::kUnseenBackground).background, Draw::kHeldOut);
+  EXPECT_EQ(split_draws(Split::kUnseenPosition).position, Draw::kHeldOut);
+  EXPECT_EQ(split_draws(Split::kUnseenObject).object, Draw::kHeldOut);
+  for (Axis a : all_axes()) {
+    EXPECT_EQ(split_draws(Split::kUnseenAll).of(a), Draw::kHeldOut) << to_string(a);
+    EXPECT_EQ(split_draws(Split::kTrain).of(a), Draw::kTrain) << to_string(a);
+  }
+  EXPECT_STREQ(to_string(Axis::kBackground), "background");
+  EXPECT_STREQ(to_string(Axis::kPosition), "position");
+  EXPECT_STREQ(to_string(Axis::kObject), "object");
+  EXPECT_STREQ(to_string(Draw::kTrain), "train");
+  EXPECT_STREQ(to_string(Draw::kHeldOut), "held_out");
+  try {
+    split_draws(static_cast<Split>(17));
+    FAIL();
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("split value 17 is none of train"), std::string::npos) << e.what();
+  }
+}
+
+TEST(VariationSpace, TrainHeldOutPicksTheDistributionOfTheDraw) {
+  const TrainHeldOut<int> pair{1, 2};
+  EXPECT_EQ(pair[Draw::kTrain], 1);
+  EXPECT_EQ(pair[Draw::kHeldOut], 2);
+  const VariationSpace space;
+  EXPECT_EQ(space.background[Draw::kTrain], &train_background());
+  EXPECT_EQ(space.background[Draw::kHeldOut], &heldout_background());
+  struct Named { std::string name; };
+  EXPECT_EQ(names_of(std::vector<Named>{{"a"}, {"b"}}), (std::vector<std::string>{"a", "b"}));
 }
 
 TEST(Registry, KnowsTheSixTasksAndRejectsOthersListingThem) {

@@ -173,14 +173,10 @@ TEST(OpenDrawer, HandleMissedIsNotSuccess) {
   EXPECT_LT(env.status().progress, 2);
 }
 
-TEST(OpenDrawer, HeldOutDistributionsAreDisjointFromTrain) {
-  std::set<std::string> train, heldout;
-  for (const DrawerHandle& h : open_drawer_train_handles()) train.insert(h.name);
-  for (const DrawerHandle& h : open_drawer_heldout_handles()) heldout.insert(h.name);
-  for (const std::string& n : heldout) EXPECT_EQ(train.count(n), 0u) << n;
-  EXPECT_TRUE(open_drawer_train_region().disjoint_from(open_drawer_heldout_region()));
-  EXPECT_TRUE(open_drawer_train_yaw_offset().disjoint_from(open_drawer_heldout_yaw_offset()));
-
+// Train / held-out disjointness of every axis is the conformance suite's (conformance_test.cc);
+// these are the task's own properties of every variation: the cabinet's yaw is the drawn offset
+// from facing the robot, and the whole footprint fits the table and the arm's reach.
+TEST(OpenDrawer, CabinetYawIsTheDrawnOffsetAndTheFootprintFitsTheTable) {
   // Footprint corners in the cabinet frame: carcass, front panel, fully open drawer, handle.
   const double w = kOpenDrawerCabinetWidthM, dp = kOpenDrawerCabinetDepthM;
   const double front = -dp / 2 - kOpenDrawerFrontThicknessM;
@@ -192,18 +188,13 @@ TEST(OpenDrawer, HeldOutDistributionsAreDisjointFromTrain) {
 
   auto task = make_task("open_drawer");
   for (Split split : all_splits()) {
-    const HeldOutAxes held = held_out_axes(split);
-    const auto& cats = held.object ? heldout : train;
-    const auto region = held.position ? open_drawer_heldout_region() : open_drawer_train_region();
-    const auto yaws = held.position ? open_drawer_heldout_yaw_offset() : open_drawer_train_yaw_offset();
+    const auto& yaws = (*task->variation_space().yaw_rad)[split_draws(split).position];
     for (int64_t i = 0; i < 500; ++i) {
       const Variation v = task->sample_variation(split, 0, i);
       const ObjectChoice& handle = v.object("handle");
       const ObjectChoice& cabinet = v.object("cabinet");
       const Placement& p = v.placement("cabinet");
-      ASSERT_EQ(cats.count(handle.category), 1u) << to_string(split) << " " << handle.category;
       ASSERT_NE(handle.color_name, cabinet.color_name);
-      ASSERT_TRUE(region.contains(p.x_m, p.y_m)) << p.x_m << " " << p.y_m;
       ASSERT_TRUE(yaws.contains(open_drawer_yaw_offset(p))) << p.yaw_rad;
       const double c = std::cos(p.yaw_rad), s = std::sin(p.yaw_rad);
       for (const auto& [lx, ly] : corners) {

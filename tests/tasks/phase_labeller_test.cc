@@ -32,6 +32,11 @@ class ScriptedPhaseTask final : public Task {
     return kNone;
   }
   int horizon_steps() const override { return 10; }
+  const VariationSpace& variation_space() const override {
+    static const VariationSpace kEmpty;
+    return kEmpty;
+  }
+  std::string target_role() const override { return "none"; }
   std::array<double, kObjectStateDim> object_state(const mjModel*, const mjData*) const override { return {}; }
   std::unique_ptr<Expert> make_expert(const Variation&, double, uint64_t) const override { return nullptr; }
   PhaseLabel phase_from_state(const mjModel*, const mjData*, const PhaseLabel& prev) const override {
@@ -43,7 +48,7 @@ class ScriptedPhaseTask final : public Task {
   }
 
  protected:
-  void sample_task_variation(const HeldOutAxes&, AxisStreams&, Variation*) const override {}
+  void sample_task_variation(const SplitDraws&, AxisStreams&, Variation*) const override {}
   void apply_task_variation(const Variation&, mjModel*, mjData*) override {}
   bool success_condition(const mjModel*, const mjData*) const override { return false; }
   int progress_now(const mjModel*, const mjData*) const override { return 0; }

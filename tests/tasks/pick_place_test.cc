@@ -86,41 +86,6 @@ TEST_F(PickPlaceNearMiss, ObjectStillHeldOverTheContainerFails) {
   EXPECT_GE(env_.status().progress, 4) << "it did get over the target";
 }
 
-TEST(PickPlace, HeldOutObjectsAndRegionIsDisjointFromTrain) {
-  std::set<std::string> train;
-  for (const ObjectCategory& c : pick_place_train_objects()) train.insert(c.name);
-  for (const ObjectCategory& c : pick_place_heldout_objects()) EXPECT_EQ(train.count(c.name), 0u) << c.name;
-  EXPECT_TRUE(pick_place_train_region().disjoint_from(pick_place_heldout_region()));
-
-  auto task = make_task("pick_place");
-  std::set<std::string> ho_names;
-  for (const ObjectCategory& c : pick_place_heldout_objects()) ho_names.insert(c.name);
-  for (int i = 0; i < 500; ++i) {
-    const Variation t = task->sample_variation(Split::kTrain, 0, i);
-    const Variation p = task->sample_variation(Split::kUnseenPosition, 0, i);
-    const Variation o = task->sample_variation(Split::kUnseenObject, 0, i);
-    for (const Placement& pl : t.placements) ASSERT_TRUE(pick_place_train_region().contains(pl.x_m, pl.y_m));
-    for (const Placement& pl : p.placements) ASSERT_TRUE(pick_place_heldout_region().contains(pl.x_m, pl.y_m));
-    ASSERT_EQ(train.count(t.object("object").category), 1u);
-    ASSERT_EQ(train.count(p.object("object").category), 1u) << "unseen_position keeps train objects";
-    ASSERT_EQ(ho_names.count(o.object("object").category), 1u);
-    ASSERT_NE(t.instruction.find(t.object("object").category), std::string::npos);
-  }
-}
-
-TEST(PickPlace, SameEpisodeGivesSameVariationAndInitialState) {
-  TaskEnv a("pick_place", no_render()), b("pick_place", no_render());
-  const nlohmann::json va = to_json(a.reset(Split::kUnseenAll, 7, 3));
-  const nlohmann::json vb = to_json(b.reset(Split::kUnseenAll, 7, 3));
-  EXPECT_EQ(va, vb);
-  const std::vector<double> qa(a.env().data()->qpos, a.env().data()->qpos + a.env().model()->nq);
-  const std::vector<double> qb(b.env().data()->qpos, b.env().data()->qpos + b.env().model()->nq);
-  EXPECT_EQ(qa, qb);
-  b.reset(Split::kUnseenAll, 8, 3);
-  const std::vector<double> qc(b.env().data()->qpos, b.env().data()->qpos + b.env().model()->nq);
-  EXPECT_NE(qa, qc);
-}
-
 // --- Symmetry-aware grasp yaw ---------------------------------------------------------------
 
 // Hand yaw (rad) from the EE's 6-D rotation: the yaw of the hand's x axis about world z.
