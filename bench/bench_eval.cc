@@ -70,8 +70,8 @@ void BM_WorkerMemory(benchmark::State& state) {
   double at50 = 0, at500 = 0;
   for (auto _ : state) {
     for (int64_t i = 0; i < 500; ++i) {
-      EpisodeTrace trace;
-      run_episode(*policy, env, {"scripted", "pick_place", i % 2 ? "train" : "unseen_all", i}, 0, &trace, false);
+      Trajectory trajectory;
+      run_episode(*policy, env, {"scripted", "pick_place", i % 2 ? "train" : "unseen_all", i}, 0, &trajectory, false);
       if (i == 49) at50 = rss_mib();
     }
     at500 = rss_mib();

@@ -31,21 +31,21 @@ nlohmann::json percentiles(std::vector<double> v) {
   return {{"p50", r3(at(0.5))}, {"p99", r3(at(0.99))}, {"max", r3(v.back())}};
 }
 
-// The per-step log of a robot episode: the trace's common part (actions, states where the robot has
+// The per-step log of a robot episode: the trajectory's common part (actions, states where the robot has
 // a simulator) and the "real/" series.
-class RealTraceWriter {
+class RealTrajectoryWriter {
  public:
-  RealTraceWriter(EpisodeTrace* trace, const TaskEnv* sim, bool frames) : trace_(trace), sim_(sim), frames_(frames) {}
+  RealTrajectoryWriter(Trajectory* trajectory, const TaskEnv* sim, bool frames) : trajectory_(trajectory), sim_(sim), frames_(frames) {}
 
   void start(const TimedObservation& first, double t0) {
     t0_ = t0;
-    if (!trace_) return;
+    if (!trajectory_) return;
     if (sim_) {
-      trace_->variation = sim_->variation();
-      trace_->nq = sim_->env().model()->nq;
-      trace_->nv = sim_->env().model()->nv;
-      trace_->nu = sim_->env().model()->nu;
-      append_state(sim_->env(), trace_);
+      trajectory_->variation = sim_->variation();
+      trajectory_->nq = sim_->env().model()->nq;
+      trajectory_->nv = sim_->env().model()->nv;
+      trajectory_->nu = sim_->env().model()->nu;
+      append_state(sim_->env(), trajectory_);
       labeller_ = std::make_unique<PhaseLabeller>(sim_->task());
       labeller_->reset(sim_->env().model(), sim_->env().data());
     }
@@ -53,19 +53,19 @@ class RealTraceWriter {
   }
 
   void observation(const TimedObservation& o) {
-    if (!trace_) return;
+    if (!trajectory_) return;
     add("obs_stamp_s", {o.state_stamp_s - t0_});
     add("ee_pos_m", {o.observation.ee_pos_m.begin(), o.observation.ee_pos_m.end()});
     add("gripper_opening_m", {o.observation.gripper_opening_m});
     add("joint_pos_rad", {o.observation.joint_pos_rad.begin(), o.observation.joint_pos_rad.end()});
     add("sequence", {static_cast<double>(o.sequence)});
-    if (frames_ && o.observation.images.count("front")) trace_->frames.push_back(o.observation.images.at("front"));
+    if (frames_ && o.observation.images.count("front")) trajectory_->frames.push_back(o.observation.images.at("front"));
   }
 
   void command(const RobotCommand& c, const std::vector<Intervention>& interventions, const nlohmann::json& diagnostics,
                double obs_stamp, double period_ms) {
-    if (!trace_) return;
-    trace_->actions.insert(trace_->actions.end(), c.action.begin(), c.action.end());
+    if (!trajectory_) return;
+    trajectory_->actions.insert(trajectory_->actions.end(), c.action.begin(), c.action.end());
     add("command_s", {c.issued_s - t0_});
     add("obs_to_command_ms", {(c.issued_s - obs_stamp) * 1000.0});
     add("period_ms", {period_ms});
@@ -75,8 +75,8 @@ class RealTraceWriter {
     nlohmann::json list = nlohmann::json::array();
     for (const Intervention& i : interventions) list.push_back({{"reason", i.reason}, {"message", i.message}});
     interventions_.push_back(list);
-    trace_->diagnostics.push_back(diagnostics);
-    trace_->plan_phases.push_back(diagnostics.contains("phase") && diagnostics["phase"].is_string()
+    trajectory_->diagnostics.push_back(diagnostics);
+    trajectory_->plan_phases.push_back(diagnostics.contains("phase") && diagnostics["phase"].is_string()
                                       ? diagnostics["phase"].get<std::string>()
                                       : "");
   }
@@ -84,42 +84,42 @@ class RealTraceWriter {
   // After the robot executed the command: the simulator state and its labels (simulated robots),
   // success and progress.
   void executed(std::optional<bool> success, std::optional<int> progress) {
-    if (!trace_) return;
+    if (!trajectory_) return;
     if (sim_ && labeller_) {
-      append_state(sim_->env(), trace_);
+      append_state(sim_->env(), trajectory_);
       const int relabelled = labeller_->step(sim_->env().model(), sim_->env().data());
       const PhaseLabel& label = labeller_->steps().back();
-      trace_->phases.push_back(label.fine);
-      trace_->phases_coarse.push_back(to_string(label.coarse));
-      if (relabelled >= 0 && relabelled < static_cast<int>(trace_->phases.size())) {
-        trace_->phases[relabelled] = labeller_->steps()[relabelled].fine;
-        trace_->phases_coarse[relabelled] = to_string(labeller_->steps()[relabelled].coarse);
+      trajectory_->phases.push_back(label.fine);
+      trajectory_->phases_coarse.push_back(to_string(label.coarse));
+      if (relabelled >= 0 && relabelled < static_cast<int>(trajectory_->phases.size())) {
+        trajectory_->phases[relabelled] = labeller_->steps()[relabelled].fine;
+        trajectory_->phases_coarse[relabelled] = to_string(labeller_->steps()[relabelled].coarse);
       }
     } else {
-      trace_->phases.push_back("unknown");
-      trace_->phases_coarse.push_back("unknown");
+      trajectory_->phases.push_back("unknown");
+      trajectory_->phases_coarse.push_back("unknown");
     }
-    trace_->success.push_back(success.value_or(false));
-    trace_->progress.push_back(progress.value_or(0));
+    trajectory_->success.push_back(success.value_or(false));
+    trajectory_->progress.push_back(progress.value_or(0));
   }
 
   void finish(const nlohmann::json& robot) {
-    if (!trace_) return;
+    if (!trajectory_) return;
     // Observations: one per step plus the first; a step's observation may be missing when an
     // error ended the episode after its command, so the series are cut to a common length.
-    trace_->real_attributes["interventions"] = interventions_.dump();
-    trace_->real_attributes["robot"] = robot.dump();
+    trajectory_->real_attributes["interventions"] = interventions_.dump();
+    trajectory_->real_attributes["robot"] = robot.dump();
   }
 
  private:
   void add(const std::string& name, const std::vector<double>& row) {
-    EpisodeTrace::Series& s = trace_->real_series[name];
+    Trajectory::Series& s = trajectory_->real_series[name];
     s.cols = row.size() == 1 ? 0 : row.size();
     s.values.insert(s.values.end(), row.begin(), row.end());
     ++s.rows;
   }
 
-  EpisodeTrace* trace_;
+  Trajectory* trajectory_;
   const TaskEnv* sim_;
   bool frames_;
   double t0_ = 0;
@@ -194,7 +194,7 @@ RealEpisodeRunner::RealEpisodeRunner(Robot& robot, Policy& policy, SafetyFilter&
 
 std::optional<EpisodeRecord> RealEpisodeRunner::run(const EpisodeKey& key, uint64_t base_seed,
                                                     const std::string& instruction, int horizon_steps, Operator& op,
-                                                    const std::string& setup_card_png, EpisodeTrace* trace) {
+                                                    const std::string& setup_card_png, Trajectory* trajectory) {
   const double period = 1.0 / options_.control_hz;
   EpisodeSetup setup{key.task, key.split, key.index, base_seed, instruction, horizon_steps};
   if (!op.prepare(setup, setup_card_png)) return std::nullopt;
@@ -222,12 +222,12 @@ std::optional<EpisodeRecord> RealEpisodeRunner::run(const EpisodeKey& key, uint6
     watchdog_reasons.push_back(std::string(to_string(reason)) + ": " + message);
   });
   watchdog.pause();  // armed when the loop starts
-  RealTraceWriter log(trace, nullptr, options_.frames);
+  RealTrajectoryWriter log(trajectory, nullptr, options_.frames);
   try {
     robot_.start_episode(setup);
     if (executor && executor != &robot_) executor->start_episode(setup);
     const Robot& sim_source = executor ? *executor : robot_;
-    log = RealTraceWriter(trace, sim_source.privileged(), options_.frames);
+    log = RealTrajectoryWriter(trajectory, sim_source.privileged(), options_.frames);
     stage = "policy";
     EpisodeInfo info;
     info.task = key.task;

@@ -85,11 +85,11 @@ struct RealRunOptions {
   Robot* dry_run_twin = nullptr;
   /// Consecutive holds for stale observations after which the episode ends as an error.
   int max_stale_holds = 20;
-  /// Front-camera frames in the trace (for the episode's MP4).
+  /// Front-camera frames in the trajectory (for the episode's MP4).
   bool frames = false;
 };
 
-/// Per-step series the runtime adds to the trace (EpisodeTrace::real_series, the trajectory's
+/// Per-step series the runtime adds to the trajectory (Trajectory::real_series, the trajectory's
 /// "real/" group): "obs_stamp_s" (T+1: state capture time of each observation used, s since the
 /// episode's first), "command_s" (T: when each command was sent, same origin), "obs_to_command_ms"
 /// (T: capture of the observation -> command sent), "period_ms" (T: interval between consecutive
@@ -121,7 +121,7 @@ class RealEpisodeRunner {
   /// The record has the format of `wambench eval` (status "success" / "failure" from the verdict,
   /// "error" with the reason for a robot fault, a policy exception, stale observations, or an
   /// emergency stop), and "real" diagnostics: loop statistics, safety interventions per reason,
-  /// watchdog holds, the verdict's source and note, the robot's stats. `trace` (optional) receives the
+  /// watchdog holds, the verdict's source and note, the robot's stats. `trajectory` (optional) receives the
   /// per-step log (actions as filtered and executed, the simulator state where the robot has one:
   /// the SimRobot's or the twin mirror's, and the real series above).
   /// Returns nullopt if the operator ended the run before the episode.
@@ -129,7 +129,7 @@ class RealEpisodeRunner {
   /// held on every exit path.
   std::optional<EpisodeRecord> run(const EpisodeKey& key, uint64_t base_seed, const std::string& instruction,
                                    int horizon_steps, Operator& op, const std::string& setup_card_png,
-                                   EpisodeTrace* trace = nullptr);
+                                   Trajectory* trajectory = nullptr);
 
   /// True once an emergency stop (SIGINT / SIGTERM, bridge/watchdog.h) ended an episode: the caller
   /// runs no further episodes.

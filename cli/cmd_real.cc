@@ -18,6 +18,7 @@
 #include "eval/recording.h"
 #include "eval/report.h"
 #include "eval/run_manifest.h"
+#include "eval/run.h"
 #include "eval/runner.h"
 #include "eval/store.h"
 #include "sim/image.h"
@@ -105,7 +106,14 @@ int run_real(const RealOptions& o) {
       throw UsageError("--resume " + dir + ": the options give another episode list or policy than the run's manifest "
                        "(its config: " + manifest.value("config", nlohmann::json()).dump() + ")");
   } else {
-    if (dir.empty()) dir = (fs::path("results/runs") / ("real-" + utc_timestamp(true))).string();
+    if (dir.empty()) {
+      try {
+        dir = default_run_dir("real");
+      } catch (const RunError& e) {
+        throw UsageError(e.what());
+      }
+      std::cerr << "real: no --out given; the run goes to " << dir << "\n";
+    }
     if (fs::exists(fs::path(dir) / "episodes.jsonl") && fs::file_size(fs::path(dir) / "episodes.jsonl") > 0)
       throw UsageError("'" + dir + "' already holds a run; continue it with --resume " + dir + " or choose another --out");
     manifest = new_run_manifest(config, o.dry_run ? "wambench real --dry-run" : "wambench real");
@@ -178,10 +186,10 @@ int run_real(const RealOptions& o) {
     }
     const Variation& v = it->second->reset(parse_split(key.split), key.index, config.seed);
     const std::string card = make_cards ? cards.render(dir, key, config.seed) : "";
-    EpisodeTrace trace;
+    Trajectory trajectory;
     RealEpisodeRunner& runner = *runners.at(key.policy);
     const std::optional<EpisodeRecord> record =
-        runner.run(key, config.seed, v.instruction, it->second->task().horizon_steps(), *op, card, &trace);
+        runner.run(key, config.seed, v.instruction, it->second->task().horizon_steps(), *op, card, &trajectory);
     if (!record) {
       std::cerr << "real: the operator ended the run\n";
       break;
@@ -192,7 +200,7 @@ int run_real(const RealOptions& o) {
     errors += record->status == "error";
     const bool video = videos[{key.task, key.split}]++ < config.record_video;
     try {
-      save_recordings((fs::path(dir) / "recordings").string(), *record, trace, config.record_trajectories, video);
+      save_recordings((fs::path(dir) / "recordings").string(), *record, trajectory, config.record_trajectories, video);
     } catch (const std::exception& e) {
       spdlog::error("real: recording of {}/{}/{} not written: {}", key.task, key.split, key.index, e.what());
     }
@@ -236,7 +244,8 @@ CommandRunner add_real_command(CLI::App& app) {
   cmd->add_option("--seed", o->seed, "Base seed of the episode list (the sim sweep's, for paired sim / real episodes)")
       ->capture_default_str()
       ->check(seed_check());
-  cmd->add_option("--out", o->out, "Run directory (default results/runs/real-<UTC time>)");
+  cmd->add_option("--out", o->out, "Run directory (default $WAMBENCH_RUNS_DIR/real-<UTC time>, else "
+                  "${XDG_DATA_HOME:-~/.local/share}/wambench/runs/real-<UTC time>)");
   cmd->add_option("--resume", o->resume, "Continue the run in this directory (episodes not yet recorded)");
   cmd->add_flag("--dry-run", o->dry_run,
                 "Run the policy on the robot's observations, but send the robot only holds; commands go to the log (and "

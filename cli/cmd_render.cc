@@ -58,8 +58,8 @@ int run_imagine(const RenderOptions& o) {
     throw UsageError(e.what());
   }
   parse_split(o.split);
-  EpisodeTrace trace;
-  EpisodeStepper stepper(*policy, env, {o.policy, o.task, o.split, o.episode}, o.seed, &trace, /*frames=*/true);
+  Trajectory trajectory;
+  EpisodeStepper stepper(*policy, env, {o.policy, o.task, o.split, o.episode}, o.seed, &trajectory, /*frames=*/true);
   struct Query {
     int step;
     std::vector<Image> imagined;
@@ -80,15 +80,15 @@ int run_imagine(const RenderOptions& o) {
   if (record.status == "error") throw std::runtime_error("the episode ended in an error: " + record.error);
   if (queries.empty()) throw std::runtime_error("the episode ended before the policy was asked for actions");
   const int stride = policy->imagined_stride_steps();
-  const int last_frame = static_cast<int>(trace.frames.size()) - 1;
+  const int last_frame = static_cast<int>(trajectory.frames.size()) - 1;
   std::vector<Image> rows;
   const int n = std::min<int>(o.rows, static_cast<int>(queries.size()));
   for (int r = 0; r < n; ++r) {
     const Query& q = queries[static_cast<size_t>(r) * queries.size() / n];
-    std::vector<Image> row = {trace.frames[q.step]};
+    std::vector<Image> row = {trajectory.frames[q.step]};
     for (size_t k = 0; k < q.imagined.size(); ++k) {
       row.push_back(resize_nearest(q.imagined[k], o.size, o.size));
-      row.push_back(trace.frames[std::min(last_frame, q.step + static_cast<int>(k + 1) * stride)]);
+      row.push_back(trajectory.frames[std::min(last_frame, q.step + static_cast<int>(k + 1) * stride)]);
     }
     rows.push_back(hstack(row));
   }

@@ -15,6 +15,7 @@
 
 #include "cli/commands.h"
 #include "eval/config.h"
+#include "eval/run.h"
 #include "eval/runner.h"
 #include "eval/shard.h"
 #include "eval/slurm.h"
@@ -106,11 +107,15 @@ int run_submit(const SubmitOptions& o) {
   } catch (const ConfigError& e) {
     throw UsageError(e.what());
   }
-  const std::string run_dir =
-      fs::absolute(o.out.empty() ? fs::path(WAMBENCH_SOURCE_DIR) / "results/runs" / ("slurm-" + utc_timestamp(true))
-                                 : fs::path(o.out))
-          .lexically_normal()
-          .string();
+  std::string out = o.out;
+  if (out.empty()) {
+    try {
+      out = default_run_dir("slurm");
+    } catch (const RunError& e) {
+      throw UsageError(e.what());
+    }
+  }
+  const std::string run_dir = fs::absolute(fs::path(out)).lexically_normal().string();
   if (fs::exists(run_dir) && !fs::is_empty(run_dir))
     throw UsageError("'" + run_dir + "' already exists and is not empty; choose another --out (a submitted sweep "
                      "is resumed by requeueing its tasks, `scontrol requeue JOBID_K`)");
@@ -224,7 +229,8 @@ CommandRunner add_slurm_command(CLI::App& app) {
       ->capture_default_str();
   submit->add_option("--mem", s->slurm.mem, "Memory per task, Slurm format (e.g. 4G)");
   submit->add_option("--gpus-per-task", s->slurm.gpus_per_task, "GPUs per task (0 = none)")->check(CLI::Range(0, 64));
-  submit->add_option("--out", s->out, "Submission directory (default results/runs/slurm-<UTC time>)");
+  submit->add_option("--out", s->out, "Submission directory, on a file system every node sees (default $WAMBENCH_RUNS_DIR/slurm-<UTC time>, else "
+                  "${XDG_DATA_HOME:-~/.local/share}/wambench/runs/slurm-<UTC time>)");
   submit->add_flag("--dry-run", s->dry_run, "Only write the scripts; print how to submit them");
   auto dir = std::make_shared<std::string>();
   CLI::App* status = cmd->add_subcommand("status", "Episodes done / total per shard of a submission directory");

@@ -44,9 +44,9 @@ void append_image(const Observation& obs, const char* camera, std::vector<uint8_
 }
 
 DemoEpisode run_demo(Policy& policy, TaskEnv& env, const std::string& task, int64_t index, uint64_t base_seed) {
-  EpisodeTrace trace;
+  Trajectory trajectory;
   // frames = true: the stepper observes after every step, so observation() is what each action answers.
-  EpisodeStepper stepper(policy, env, {"scripted", task, "train", index}, base_seed, &trace, true);
+  EpisodeStepper stepper(policy, env, {"scripted", task, "train", index}, base_seed, &trajectory, true);
   DemoEpisode d;
   d.index = index;
   while (!stepper.done()) {
@@ -67,22 +67,22 @@ DemoEpisode run_demo(Policy& policy, TaskEnv& env, const std::string& task, int6
   d.instruction = r.instruction;
   d.success = r.success;
   d.error = r.error;
-  d.steps = static_cast<int>(trace.actions.size() / kActionDim);
-  d.executed = trace.actions;
-  d.actions = trace.actions;
+  d.steps = static_cast<int>(trajectory.actions.size() / kActionDim);
+  d.executed = trajectory.actions;
+  d.actions = trajectory.actions;
   for (int k = 0; k < d.steps; ++k) {
     // DART: the label is the expert's clean action for the state the noisy execution reached.
-    const nlohmann::json& step = trace.diagnostics[k];
+    const nlohmann::json& step = trajectory.diagnostics[k];
     if (step.is_object() && step.contains("expert_action")) {
       const auto clean = step.at("expert_action").get<std::vector<double>>();
       std::copy(clean.begin(), clean.end(), d.actions.begin() + static_cast<std::ptrdiff_t>(k) * kActionDim);
     }
-    d.rewards.push_back(trace.success[k]);
+    d.rewards.push_back(trajectory.success[k]);
     // State phase labels (what every policy is judged with), and the expert's plan apart.
-    d.phases.push_back(trace.phases[k]);
-    d.coarse.push_back(trace.phases_coarse[k] == "interaction");
-    d.plan_phases.push_back(trace.plan_phases[k]);
-    d.progress.push_back(trace.progress[k]);
+    d.phases.push_back(trajectory.phases[k]);
+    d.coarse.push_back(trajectory.phases_coarse[k] == "interaction");
+    d.plan_phases.push_back(trajectory.plan_phases[k]);
+    d.progress.push_back(trajectory.progress[k]);
   }
   return d;
 }

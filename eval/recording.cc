@@ -17,7 +17,7 @@ using hdf5::write_text_attribute;
 using H5Handle = hdf5::Handle;
 
 void save_trajectory(const std::string& path, const EpisodeRecord& record, const Variation& variation,
-                     const EpisodeTrace& t) {
+                     const Trajectory& t) {
   std::lock_guard<std::mutex> lock(hdf5::mutex());
   const std::string tmp = path + ".tmp";
   {
@@ -56,24 +56,26 @@ std::string recording_path(const std::string& dir, const EpisodeKey& key, const 
       .string();
 }
 
-void save_recordings(const std::string& dir, const EpisodeRecord& record, const EpisodeTrace& trace, bool trajectory,
-                     bool video) {
+void save_recordings(const std::string& dir, const EpisodeRecord& record, const Trajectory& trajectory,
+                     bool save_trajectory_file, bool video) {
   const std::string h5 = recording_path(dir, record.key, "h5");
   std::filesystem::create_directories(std::filesystem::path(h5).parent_path());
-  if (trajectory && trace.nq > 0) save_trajectory(h5, record, trace.variation, trace);
-  if (video && !trace.frames.empty()) write_mp4(recording_path(dir, record.key, "mp4"), trace.frames, 10);
+  if (save_trajectory_file && trajectory.nq > 0) save_trajectory(h5, record, trajectory.variation, trajectory);
+  if (video && !trajectory.frames.empty()) write_mp4(recording_path(dir, record.key, "mp4"), trajectory.frames, 10);
 }
 
-Trajectory read_trajectory(const std::string& path) {
+RecordedEpisode read_recording(const std::string& path) {
   if (!std::filesystem::is_regular_file(path)) throw std::runtime_error("no trajectory file '" + path + "'");
   std::lock_guard<std::mutex> lock(hdf5::mutex());
   H5Handle file(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose);
   if (file.id < 0) throw std::runtime_error("'" + path + "' is not a readable HDF5 file");
   if (read_text_attribute(file.id, path, "format") != "wambench-trajectory-1")
     throw std::runtime_error(path + ": unknown trajectory format");
-  Trajectory t;
+  RecordedEpisode recorded;
+  EpisodeRecord& record = recorded.record;
+  Trajectory& t = recorded.trajectory;
   try {
-    t.record = episode_record_from_json(nlohmann::json::parse(read_text_attribute(file.id, path, "record")));
+    record = episode_record_from_json(nlohmann::json::parse(read_text_attribute(file.id, path, "record")));
     t.variation = variation_from_json(nlohmann::json::parse(read_text_attribute(file.id, path, "variation")));
   } catch (const nlohmann::json::exception& e) {
     throw std::runtime_error(path + ": malformed metadata: " + e.what());
@@ -86,7 +88,6 @@ Trajectory read_trajectory(const std::string& path) {
   t.ctrl = read_matrix(file.id, path, "ctrl", &rows, &cols);
   t.nu = static_cast<int>(cols);
   t.actions = read_matrix(file.id, path, "actions", &steps, &c7);
-  t.steps = static_cast<int>(steps);
   if (rows != steps + 1 || (steps > 0 && c7 != kActionDim))
     throw std::runtime_error(path + ": inconsistent shapes (states " + std::to_string(rows) + ", actions " +
                              std::to_string(steps) + " x " + std::to_string(c7) + ")");
@@ -95,7 +96,7 @@ Trajectory read_trajectory(const std::string& path) {
   try {
     t.phases = nlohmann::json::parse(read_text_attribute(file.id, path, "phases")).get<std::vector<std::string>>();
     // Recordings made before the state phase labels have no "phases_coarse" (their "phases" came
-    // from a shadow expert); replay_trace() relabels every recording from its states anyway.
+    // from a shadow expert); replay() relabels every recording from its states anyway.
     if (H5Aexists(file.id, "phases_coarse") > 0)
       t.phases_coarse =
           nlohmann::json::parse(read_text_attribute(file.id, path, "phases_coarse")).get<std::vector<std::string>>();
@@ -108,19 +109,21 @@ Trajectory read_trajectory(const std::string& path) {
     throw std::runtime_error(path + ": " + std::to_string(steps) + " actions but " + std::to_string(t.phases.size()) +
                              " phases, " + std::to_string(t.diagnostics.size()) + " diagnostics and " +
                              std::to_string(t.success.size()) + " success flags");
-  return t;
+  return recorded;
 }
 
-EpisodeTrace replay_trace(TaskEnv& env, const Trajectory& t) {
-  if (env.task().name() != t.record.key.task)
-    throw std::invalid_argument("replay: trajectory of task '" + t.record.key.task + "' in a '" + env.task().name() +
+Trajectory replay(TaskEnv& env, const RecordedEpisode& recorded) {
+  const Trajectory& t = recorded.trajectory;
+  const std::string& task = recorded.record.key.task;
+  if (env.task().name() != task)
+    throw std::invalid_argument("replay: trajectory of task '" + task + "' in a '" + env.task().name() +
                                 "' environment");
   const mjModel* m = env.env().model();
   if (m->nq != t.nq || m->nv != t.nv || m->nu != t.nu)
     throw std::invalid_argument("replay: model sizes differ from the recording (nq " + std::to_string(m->nq) + " vs " +
                                 std::to_string(t.nq) + ")");
   env.reset(t.variation);
-  EpisodeTrace out;
+  Trajectory out;
   out.variation = t.variation;
   out.nq = t.nq;
   out.nv = t.nv;
@@ -131,7 +134,7 @@ EpisodeTrace replay_trace(TaskEnv& env, const Trajectory& t) {
   // recorded policy's own "phase" diagnostics.
   PhaseLabeller labeller(env.task());
   labeller.reset(env.env().model(), env.env().data());
-  for (int s = 0; s < t.steps; ++s) {
+  for (int s = 0; s < recorded.steps(); ++s) {
     Action a;
     for (int k = 0; k < kActionDim; ++k) a[k] = t.actions[static_cast<size_t>(s) * kActionDim + k];
     env.step(a);
@@ -153,15 +156,17 @@ EpisodeTrace replay_trace(TaskEnv& env, const Trajectory& t) {
   return out;
 }
 
-double max_qpos_difference(const EpisodeTrace& replayed, const Trajectory& t) {
+double max_qpos_difference(const Trajectory& replayed, const Trajectory& t) {
   if (replayed.nq != t.nq || replayed.qpos.size() != t.qpos.size())
-    throw std::invalid_argument("replay: the replayed trace has " + std::to_string(replayed.qpos.size()) +
+    throw std::invalid_argument("replay: the replayed trajectory has " + std::to_string(replayed.qpos.size()) +
                                 " qpos values, the recording " + std::to_string(t.qpos.size()));
   double worst = 0;
   for (size_t k = 0; k < t.qpos.size(); ++k) worst = std::max(worst, std::abs(replayed.qpos[k] - t.qpos[k]));
   return worst;
 }
 
-double replay_trajectory(TaskEnv& env, const Trajectory& t) { return max_qpos_difference(replay_trace(env, t), t); }
+double replay_difference(TaskEnv& env, const RecordedEpisode& recorded) {
+  return max_qpos_difference(replay(env, recorded), recorded.trajectory);
+}
 
 }  // namespace wambench

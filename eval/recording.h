@@ -26,43 +26,43 @@ namespace wambench {
 /// Path of an episode's recording with extension `ext` ("h5" or "mp4") under `recordings_dir`.
 std::string recording_path(const std::string& recordings_dir, const EpisodeKey& key, const std::string& ext);
 
-/// Writes the recordings of one episode (trajectory and / or video). Thread-safe (HDF5 calls are
+/// Writes the recordings of one episode (its trajectory as .h5 and / or its video as .mp4). Thread-safe (HDF5 calls are
 /// serialized). @throws std::runtime_error naming the file on an I/O or encoder error.
-void save_recordings(const std::string& recordings_dir, const EpisodeRecord& record, const EpisodeTrace& trace,
-                     bool trajectory, bool video);
+void save_recordings(const std::string& recordings_dir, const EpisodeRecord& record, const Trajectory& trajectory,
+                     bool save_trajectory, bool video);
 
-/// A trajectory read back from an .h5 file.
-struct Trajectory {
+/// An episode read back from its recording's .h5 file: its record and its trajectory. The trajectory
+/// has what the file stores (variation, states, actions, success, phase labels, diagnostics); its
+/// `progress`, `plan_phases`, `frames` and real-robot series stay empty (replay() recomputes the
+/// first two).
+struct RecordedEpisode {
   EpisodeRecord record;
-  Variation variation;
-  int steps = 0, nq = 0, nv = 0, nu = 0;
-  std::vector<double> qpos, qvel, ctrl, actions;  ///< row-major, shapes as in the file
-  std::vector<uint8_t> success;
-  std::vector<std::string> phases;          ///< steps: fine state phase labels (older recordings: the policy's or a shadow expert's)
-  std::vector<std::string> phases_coarse;   ///< steps: coarse state phase labels; empty in recordings made before them
-  std::vector<nlohmann::json> diagnostics;  ///< steps: the policy's per-step diagnostics
+  Trajectory trajectory;
+  /// Control steps of the episode (rows of trajectory.actions).
+  int steps() const { return static_cast<int>(trajectory.actions.size() / kActionDim); }
 };
 
+/// Reads an episode's .h5 recording (recording_path(..., "h5")).
 /// @throws std::runtime_error naming the file if it is missing, not a wambench trajectory, or
 /// truncated.
-Trajectory read_trajectory(const std::string& path);
+RecordedEpisode read_recording(const std::string& path);
 
-/// Re-simulates a trajectory: resets `env` (same task) to the variation's initial state and
+/// Re-simulates a recorded episode: resets `env` (same task) to the variation's initial state and
 /// executes the recorded actions, logging every state, the task's success and progress after each
 /// step, the state phase labels (recomputed from the re-simulated states with PhaseLabeller, as
 /// the runner computes them), the recorded diagnostics and the plan labels in them, into the
-/// returned trace (no frames). `env` is left
-/// in the final replayed state. This is the replay of both replay_trajectory() and the viewer.
+/// returned trajectory (no frames). `env` is left
+/// in the final replayed state. This is the replay of both replay_difference() and the viewer.
 /// @throws std::invalid_argument if the task or model sizes differ; InvalidActionError /
 /// SimulationError as TaskEnv::step.
-EpisodeTrace replay_trace(TaskEnv& env, const Trajectory& trajectory);
+Trajectory replay(TaskEnv& env, const RecordedEpisode& recorded);
 
-/// Largest absolute difference between the qpos rows of a replayed trace and of the recording
+/// Largest absolute difference between the qpos rows of a replayed trajectory and of the recorded one
 /// (0 for an exact reproduction). @throws std::invalid_argument if their shapes differ.
-double max_qpos_difference(const EpisodeTrace& replayed, const Trajectory& trajectory);
+double max_qpos_difference(const Trajectory& replayed, const Trajectory& recorded);
 
-/// replay_trace() then max_qpos_difference(): 0 when the recording reproduces exactly.
-double replay_trajectory(TaskEnv& env, const Trajectory& trajectory);
+/// replay() then max_qpos_difference(): 0 when the recording reproduces exactly.
+double replay_difference(TaskEnv& env, const RecordedEpisode& recorded);
 
 /// What a video file holds, read back with libavformat / libavcodec.
 struct VideoInfo {

@@ -24,17 +24,17 @@ double seconds_since(Clock::time_point t) { return std::chrono::duration<double>
 
 }  // namespace
 
-void append_state(const Env& env, EpisodeTrace* trace) {
+void append_state(const Env& env, Trajectory* trajectory) {
   const mjModel* m = env.model();
   const mjData* d = env.data();
-  trace->qpos.insert(trace->qpos.end(), d->qpos, d->qpos + m->nq);
-  trace->qvel.insert(trace->qvel.end(), d->qvel, d->qvel + m->nv);
-  trace->ctrl.insert(trace->ctrl.end(), d->ctrl, d->ctrl + m->nu);
+  trajectory->qpos.insert(trajectory->qpos.end(), d->qpos, d->qpos + m->nq);
+  trajectory->qvel.insert(trajectory->qvel.end(), d->qvel, d->qvel + m->nv);
+  trajectory->ctrl.insert(trajectory->ctrl.end(), d->ctrl, d->ctrl + m->nu);
 }
 
 EpisodeStepper::EpisodeStepper(Policy& policy, TaskEnv& env, const EpisodeKey& key, uint64_t base_seed,
-                               EpisodeTrace* trace, bool frames)
-    : policy_(&policy), env_(env), trace_(trace), frames_(frames), t0_(Clock::now()) {
+                               Trajectory* trajectory, bool frames)
+    : policy_(&policy), env_(env), trajectory_(trajectory), frames_(frames), t0_(Clock::now()) {
   record_.key = key;
   record_.policy_type = policy.name();
   record_.checkpoint_hash = policy.checkpoint_hash();
@@ -42,13 +42,13 @@ EpisodeStepper::EpisodeStepper(Policy& policy, TaskEnv& env, const EpisodeKey& k
   try {
     const Variation& v = env.reset(parse_split(key.split), key.index, base_seed);
     record_.instruction = v.instruction;
-    if (trace) {
-      *trace = EpisodeTrace{};
-      trace->variation = v;
-      trace->nq = env.env().model()->nq;
-      trace->nv = env.env().model()->nv;
-      trace->nu = env.env().model()->nu;
-      append_state(env.env(), trace);
+    if (trajectory) {
+      *trajectory = Trajectory{};
+      trajectory->variation = v;
+      trajectory->nq = env.env().model()->nq;
+      trajectory->nv = env.env().model()->nv;
+      trajectory->nu = env.env().model()->nu;
+      append_state(env.env(), trajectory);
     }
     info_.task = key.task;
     info_.split = key.split;
@@ -70,7 +70,7 @@ EpisodeStepper::EpisodeStepper(Policy& policy, TaskEnv& env, const EpisodeKey& k
     stage_ = "simulator";
     obs_ = env.observe();
     render_s_ += env.env().last_timing().render_s;
-    if (trace && frames) trace->frames.push_back(obs_.images.at("front"));
+    if (trajectory && frames) trajectory->frames.push_back(obs_.images.at("front"));
   } catch (const std::exception& e) {
     fail(stage_ + ": " + e.what());
   }
@@ -125,9 +125,9 @@ void EpisodeStepper::step() {
     if (relabelled >= 0) {
       const PhaseLabel& fixed = phase_labeller_->steps()[relabelled];
       phase_per_step_[relabelled] = phase_letter(fixed.coarse);
-      if (trace_ && relabelled < static_cast<int>(trace_->phases.size())) {
-        trace_->phases[relabelled] = fixed.fine;
-        trace_->phases_coarse[relabelled] = to_string(fixed.coarse);
+      if (trajectory_ && relabelled < static_cast<int>(trajectory_->phases.size())) {
+        trajectory_->phases[relabelled] = fixed.fine;
+        trajectory_->phases_coarse[relabelled] = to_string(fixed.coarse);
       }
     }
     stage_ = "simulator";
@@ -136,18 +136,18 @@ void EpisodeStepper::step() {
       obs_ = env_.observe();
       render_s_ += env_.env().last_timing().render_s;
     }
-    if (trace_) {
-      append_state(env_.env(), trace_);
-      trace_->actions.insert(trace_->actions.end(), action.begin(), action.end());
-      trace_->phases.push_back(step_phase.fine);
-      trace_->phases_coarse.push_back(to_string(step_phase.coarse));
-      trace_->plan_phases.push_back(diagnostics.contains("phase") && diagnostics["phase"].is_string()
+    if (trajectory_) {
+      append_state(env_.env(), trajectory_);
+      trajectory_->actions.insert(trajectory_->actions.end(), action.begin(), action.end());
+      trajectory_->phases.push_back(step_phase.fine);
+      trajectory_->phases_coarse.push_back(to_string(step_phase.coarse));
+      trajectory_->plan_phases.push_back(diagnostics.contains("phase") && diagnostics["phase"].is_string()
                                         ? diagnostics["phase"].get<std::string>()
                                         : "");
-      trace_->success.push_back(env_.status().success);
-      trace_->progress.push_back(env_.status().progress);
-      trace_->diagnostics.push_back(diagnostics);
-      if (frames_) trace_->frames.push_back(obs_.images.at("front"));
+      trajectory_->success.push_back(env_.status().success);
+      trajectory_->progress.push_back(env_.status().progress);
+      trajectory_->diagnostics.push_back(diagnostics);
+      if (frames_) trajectory_->frames.push_back(obs_.images.at("front"));
     }
     ++chunk_pos_;
   } catch (const InvalidActionError& e) {
@@ -200,9 +200,9 @@ void EpisodeStepper::switch_policy(Policy& policy) {
   }
 }
 
-EpisodeRecord run_episode(Policy& policy, TaskEnv& env, const EpisodeKey& key, uint64_t base_seed, EpisodeTrace* trace,
+EpisodeRecord run_episode(Policy& policy, TaskEnv& env, const EpisodeKey& key, uint64_t base_seed, Trajectory* trajectory,
                           bool frames) {
-  EpisodeStepper stepper(policy, env, key, base_seed, trace, frames);
+  EpisodeStepper stepper(policy, env, key, base_seed, trajectory, frames);
   while (!stepper.done()) stepper.step();
   return stepper.record();
 }
@@ -277,9 +277,9 @@ SweepSummary run_sweep(const EvalConfig& config, ResultStore& store, const std::
           env = std::make_unique<TaskEnv>(key.task, ec);
         }
         const bool trace_on = !recordings_dir.empty() && (config.record_trajectories || video);
-        EpisodeTrace trace;
-        const EpisodeRecord r = run_episode(*policy, *env, key, config.seed, trace_on ? &trace : nullptr, video);
-        if (trace_on) save_recordings(recordings_dir, r, trace, config.record_trajectories, video);
+        Trajectory trajectory;
+        const EpisodeRecord r = run_episode(*policy, *env, key, config.seed, trace_on ? &trajectory : nullptr, video);
+        if (trace_on) save_recordings(recordings_dir, r, trajectory, config.record_trajectories, video);
         store.append(r);
         std::lock_guard<std::mutex> lock(mutex);
         ++ran;

@@ -25,7 +25,7 @@
 namespace wambench {
 
 /// Per-step log of one episode, for recordings (see eval/recording.h).
-struct EpisodeTrace {
+struct Trajectory {
   Variation variation;                    ///< the episode's variation (initial state)
   int nq = 0, nv = 0, nu = 0;
   std::vector<double> qpos, qvel, ctrl;   ///< (steps + 1) x nq / nv / nu: initial state, then after each step
@@ -51,8 +51,8 @@ struct EpisodeTrace {
   std::map<std::string, std::string> real_attributes;
 };
 
-/// Appends the simulator's current qpos, qvel and ctrl to the trace's state rows.
-void append_state(const Env& env, EpisodeTrace* trace);
+/// Appends the simulator's current qpos, qvel and ctrl to the trajectory's state rows.
+void append_state(const Env& env, Trajectory* trajectory);
 
 /// One episode of `policy` in `env`, advanced one control step at a time (the runner loops it to
 /// the end; the viewer steps it interactively). The policy is asked for a new action chunk whenever
@@ -62,10 +62,10 @@ void append_state(const Env& env, EpisodeTrace* trace);
 class EpisodeStepper {
  public:
   /// Resets `env` to episode `key.index` of (key.task, key.split) under `base_seed` and starts the
-  /// policy. `trace` (optional, must outlive the stepper) receives the per-step log; `frames` asks
+  /// policy. `trajectory` (optional, must outlive the stepper) receives the per-step log; `frames` asks
   /// for front-camera frames in it (and an observation after every step).
   EpisodeStepper(Policy& policy, TaskEnv& env, const EpisodeKey& key, uint64_t base_seed,
-                 EpisodeTrace* trace = nullptr, bool frames = false);
+                 Trajectory* trajectory = nullptr, bool frames = false);
   /// True once the task succeeded, the horizon was reached or an error ended the episode.
   bool done() const { return error_ || env_.done(); }
   /// Executes one control step (asking the policy first if its chunk is used up). No-op when done().
@@ -80,7 +80,7 @@ class EpisodeStepper {
   /// step's diagnostics (PolicyOutput::diagnostics merged with its step_diagnostics entry) are kept
   /// as named series (eval/diagnostics.h DiagnosticSeries); when they name an "expert", the record's
   /// diagnostics also get HarmoWAM's gate diagnostics computed from them (harmowam_gate_diagnostics:
-  /// "gate_by_phase", "gate_per_step", "expert_per_step", "gate_by_chunk_position"). The trace gets
+  /// "gate_by_phase", "gate_per_step", "expert_per_step", "gate_by_chunk_position"). The trajectory gets
   /// the state labels (phases, phases_coarse) and the plan labels (plan_phases).
   void step();
   /// The observation the policy was last given (or will be given next, once its chunk is used up).
@@ -102,7 +102,7 @@ class EpisodeStepper {
   Policy* policy_;
   EpisodeInfo info_;
   // State phase labels of the rollout (EpisodeInfo::phase, the record's "gate_by_phase" and
-  // "phase_per_step", the trace's phases), computed on the state before every control step.
+  // "phase_per_step", the trajectory's phases), computed on the state before every control step.
   std::unique_ptr<PhaseLabeller> phase_labeller_;
   PhaseLabel phase_;                 // label of the current state (EpisodeInfo::phase points here)
   std::string phase_per_step_;       // state coarse phase of each executed step ('t', 'i')
@@ -111,7 +111,7 @@ class EpisodeStepper {
   DiagnosticSeries diagnostic_series_;  // the policy's step diagnostics, one value per step and key
   std::vector<int> chunk_position_per_step_;  // each executed step's position in its chunk (0-based)
   TaskEnv& env_;
-  EpisodeTrace* trace_;
+  Trajectory* trajectory_;
   bool frames_;
   EpisodeRecord record_;
   Observation obs_;
@@ -126,9 +126,9 @@ class EpisodeStepper {
 
 /// Runs one episode of `policy` in `env` (an EpisodeStepper to the end) and returns its record. Exceptions from the policy, the
 /// task or the simulator end the episode with status "error" and their message; they are not
-/// rethrown. `trace` (optional) receives the per-step log; `frames` asks for front-camera frames.
+/// rethrown. `trajectory` (optional) receives the per-step log; `frames` asks for front-camera frames.
 EpisodeRecord run_episode(Policy& policy, TaskEnv& env, const EpisodeKey& key, uint64_t base_seed,
-                          EpisodeTrace* trace = nullptr, bool frames = false);
+                          Trajectory* trajectory = nullptr, bool frames = false);
 
 /// Progress of a sweep, reported after each finished episode.
 struct SweepProgress {

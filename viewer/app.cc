@@ -344,7 +344,7 @@ void validate(const ViewerOptions& o) {
     if (o.episode < 0) throw std::invalid_argument("view: --episode must be >= 0");
     make_policy({o.policy, o.checkpoint.empty() ? bundled_checkpoint(o.policy) : o.checkpoint, 0.0, {}});
   }
-  if (!o.replay.empty()) read_trajectory(resolve_recording(o.replay));  // missing / corrupt: clear error now
+  if (!o.replay.empty()) read_recording(resolve_recording(o.replay));  // missing / corrupt: clear error now
   if (!o.runs.empty()) {
     const size_t n = load_runs(o.runs).size();
     if (o.select >= static_cast<int64_t>(n))

@@ -387,14 +387,14 @@ void TimelinePanel::draw(ViewerState& state, const Layout& layout, const FrameIm
 }
 
 std::string PlaybackControls::phase_text(const ViewerState& state) {
-  const EpisodeTrace& t = state.primary()->episode.trace;
+  const Trajectory& t = state.primary()->episode.trajectory;
   std::string phase_now = state.cursor() > 0 && state.cursor() <= static_cast<int>(t.phases.size()) ? t.phases[state.cursor() - 1] : "-";
   if (state.cursor() > 0 && state.cursor() <= static_cast<int>(t.phases_coarse.size())) phase_now += " (" + t.phases_coarse[state.cursor() - 1] + ")";
   return phase_now;
 }
 
 void PlaybackControls::draw(ViewerState& state) {
-  const EpisodeTrace& t = state.primary()->episode.trace;
+  const Trajectory& t = state.primary()->episode.trajectory;
   if (ImGui::Button("|<")) state.set_cursor(0);
   ImGui::SameLine();
   if (ImGui::Button("<")) {
@@ -446,7 +446,7 @@ void PlaybackControls::draw(ViewerState& state) {
 
 void TimelinePlots::draw(ViewerState& state) {
   Shown* s = state.primary();
-  const EpisodeTrace& t = s->episode.trace;
+  const Trajectory& t = s->episode.trajectory;
   const int steps = s->episode.steps();
   const int n = std::max(1, state.last_state());
   auto x_of = [n](ImVec2 lo, ImVec2 hi, double k) { return lo.x + (hi.x - lo.x) * static_cast<float>(k / n); };
@@ -521,7 +521,7 @@ void TimelinePlots::draw(ViewerState& state) {
   });
   // The side-by-side partner's progress and success.
   if (Shown* b = state.shown(1)) {
-    const EpisodeTrace& tb = b->episode.trace;
+    const Trajectory& tb = b->episode.trajectory;
     timeline_row(state, "B", 20, [&](ImDrawList* dl, ImVec2 lo, ImVec2 hi) {
       for (int k = 0; k < b->episode.steps(); ++k) {
         const float xa = x_of(lo, hi, k), xb = x_of(lo, hi, k + 1);

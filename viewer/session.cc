@@ -24,13 +24,13 @@ std::string resolve_recording(const std::string& path) {
                            "eval run with record_trajectories on");
 }
 
-std::vector<double> gripper_openings(TaskEnv& env, const EpisodeTrace& trace) {
+std::vector<double> gripper_openings(TaskEnv& env, const Trajectory& trajectory) {
   const mjModel* m = env.env().model();
   std::unique_ptr<mjData, void (*)(mjData*)> d(mj_makeData(m), mj_deleteData);
   std::vector<double> out;
-  const size_t states = trace.nq ? trace.qpos.size() / trace.nq : 0;
+  const size_t states = trajectory.nq ? trajectory.qpos.size() / trajectory.nq : 0;
   for (size_t s = 0; s < states; ++s) {
-    std::copy_n(&trace.qpos[s * trace.nq], trace.nq, d->qpos);
+    std::copy_n(&trajectory.qpos[s * trajectory.nq], trajectory.nq, d->qpos);
     mj_kinematics(m, d.get());
     out.push_back(env.env().controller().gripper_opening_m(d.get()));
   }
@@ -39,15 +39,15 @@ std::vector<double> gripper_openings(TaskEnv& env, const EpisodeTrace& trace) {
 
 ShownEpisode load_replay(const std::string& path, EnvCache& envs) {
   const std::string file = resolve_recording(path);
-  const Trajectory t = read_trajectory(file);
-  TaskEnv& env = envs.get(t.record.key.task);
+  const RecordedEpisode recorded = read_recording(file);
+  TaskEnv& env = envs.get(recorded.record.key.task);
   ShownEpisode shown;
   shown.source = file;
-  shown.record = t.record;
-  shown.trace = replay_trace(env, t);
-  shown.replay_max_qpos_diff = max_qpos_difference(shown.trace, t);
-  shown.gripper_opening_m = gripper_openings(env, shown.trace);
-  const EpisodeKey& k = t.record.key;
+  shown.record = recorded.record;
+  shown.trajectory = replay(env, recorded);
+  shown.replay_max_qpos_diff = max_qpos_difference(shown.trajectory, recorded.trajectory);
+  shown.gripper_opening_m = gripper_openings(env, shown.trajectory);
+  const EpisodeKey& k = recorded.record.key;
   shown.label = k.policy + "  " + k.task + " / " + k.split + " #" + std::to_string(k.index);
   return shown;
 }
@@ -61,7 +61,7 @@ LiveSession::LiveSession(EnvCache& envs, std::unique_ptr<Policy> policy, const s
     : env_(envs.get(task)), policy_(std::move(policy)), active_(policy_.get()), in_control_(policy_->name()) {
   parse_split(split);  // validates, listing the valid names
   EpisodeKey key{in_control_, task, split, index};
-  stepper_ = std::make_unique<EpisodeStepper>(*policy_, env_, key, base_seed, &shown_.trace);
+  stepper_ = std::make_unique<EpisodeStepper>(*policy_, env_, key, base_seed, &shown_.trajectory);
   shown_.source = "live";
   shown_.label = in_control_ + "  " + task + " / " + split + " #" + std::to_string(index);
   sync();
@@ -76,7 +76,7 @@ const LiveSession::Imagination* LiveSession::imagination_at(int state) const {
 void LiveSession::sync() {
   shown_.record = stepper_->record();
   // Only the new states need their gripper opening.
-  const size_t states = shown_.trace.nq ? shown_.trace.qpos.size() / shown_.trace.nq : 0;
+  const size_t states = shown_.trajectory.nq ? shown_.trajectory.qpos.size() / shown_.trajectory.nq : 0;
   if (shown_.gripper_opening_m.size() > states) shown_.gripper_opening_m.clear();
   while (shown_.gripper_opening_m.size() < states) {
     // The newest state is the simulator's current one.
@@ -135,18 +135,18 @@ std::vector<size_t> same_episode(const std::vector<RunEpisode>& episodes, size_t
   return out;
 }
 
-std::vector<std::pair<int, std::string>> phase_starts(const EpisodeTrace& trace) {
+std::vector<std::pair<int, std::string>> phase_starts(const Trajectory& trajectory) {
   std::vector<std::pair<int, std::string>> out;
-  for (size_t s = 0; s < trace.phases.size(); ++s)
-    if (s == 0 || trace.phases[s] != trace.phases[s - 1]) out.emplace_back(static_cast<int>(s), trace.phases[s]);
+  for (size_t s = 0; s < trajectory.phases.size(); ++s)
+    if (s == 0 || trajectory.phases[s] != trajectory.phases[s - 1]) out.emplace_back(static_cast<int>(s), trajectory.phases[s]);
   return out;
 }
 
-int progress_stop_step(const EpisodeTrace& trace) {
-  if (trace.progress.empty()) return 0;
-  const int best = *std::max_element(trace.progress.begin(), trace.progress.end());
+int progress_stop_step(const Trajectory& trajectory) {
+  if (trajectory.progress.empty()) return 0;
+  const int best = *std::max_element(trajectory.progress.begin(), trajectory.progress.end());
   if (best == 0) return 0;
-  return static_cast<int>(std::find(trace.progress.begin(), trace.progress.end(), best) - trace.progress.begin());
+  return static_cast<int>(std::find(trajectory.progress.begin(), trajectory.progress.end(), best) - trajectory.progress.begin());
 }
 
 }  // namespace wambench::viewer

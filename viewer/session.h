@@ -1,4 +1,4 @@
-// What the viewer shows: episodes as per-step traces, from a live rollout or a recording, and the
+// What the viewer shows: episodes as trajectories, from a live rollout or a recording, and the
 // episode list of a run folder. No OpenGL here, so tests can drive it without a display.
 #pragma once
 
@@ -15,19 +15,19 @@
 
 namespace wambench::viewer {
 
-/// One episode as the viewer shows it. trace holds steps() + 1 states (the initial state, then the
+/// One episode as the viewer shows it. trajectory holds steps() + 1 states (the initial state, then the
 /// state after each control step) and, per step, the action, phase, success, progress and the
-/// policy's diagnostics (eval/runner.h EpisodeTrace).
+/// policy's diagnostics (eval/runner.h Trajectory).
 struct ShownEpisode {
   std::string label;             ///< e.g. "scripted  pick_place / train #3"
   std::string source;            ///< recording path, or "live"
   EpisodeRecord record;          ///< as recorded (replay) or so far (live)
-  EpisodeTrace trace;
+  Trajectory trajectory;
   std::vector<double> gripper_opening_m;  ///< per state (steps() + 1), 0..0.08 m
   /// Replays: largest |qpos difference| between the re-simulation and the recording (0 = exact).
   /// Live: -1.
   double replay_max_qpos_diff = -1;
-  int steps() const { return static_cast<int>(trace.actions.size() / kActionDim); }
+  int steps() const { return static_cast<int>(trajectory.actions.size() / kActionDim); }
 };
 
 /// Task environments of the viewer, one per task, created on first use with one EnvConfig (the
@@ -48,7 +48,7 @@ class EnvCache {
 /// @throws std::runtime_error naming the path and what was looked for.
 std::string resolve_recording(const std::string& path);
 
-/// Reads a recorded episode and re-simulates it in `envs` (eval/recording.h replay_trace), so that
+/// Reads a recorded episode and re-simulates it in `envs` (eval/recording.h replay), so that
 /// every state is the simulator's own; fills replay_max_qpos_diff.
 /// @throws std::runtime_error for a missing / corrupt recording (naming the file),
 /// std::invalid_argument if it does not fit the task's model, SimulationError if it diverges.
@@ -114,13 +114,13 @@ std::vector<RunEpisode> load_runs(const std::vector<std::string>& dirs);
 /// episodes[i]: the same initial state, for side-by-side comparison.
 std::vector<size_t> same_episode(const std::vector<RunEpisode>& episodes, size_t i);
 
-/// Gripper opening (m) of each state of a trace, computed with the environment's controller.
-std::vector<double> gripper_openings(TaskEnv& env, const EpisodeTrace& trace);
+/// Gripper opening (m) of each state of a trajectory, computed with the environment's controller.
+std::vector<double> gripper_openings(TaskEnv& env, const Trajectory& trajectory);
 
 /// First step of each phase segment (the step index and the phase label), in order.
-std::vector<std::pair<int, std::string>> phase_starts(const EpisodeTrace& trace);
+std::vector<std::pair<int, std::string>> phase_starts(const Trajectory& trajectory);
 
 /// The step at which the furthest sub-goal was first reached (0 if none was): where progress stopped.
-int progress_stop_step(const EpisodeTrace& trace);
+int progress_stop_step(const Trajectory& trajectory);
 
 }  // namespace wambench::viewer

@@ -4,13 +4,14 @@
 #include <map>
 
 #include "policies/policy.h"
+#include "tasks/registry.h"
 
 namespace wambench::viewer {
 
 void Shown::load_state(int k, mjData* d) const {
   const mjModel* m = env->env().model();
   k = std::clamp(k, 0, states() - 1);
-  const EpisodeTrace& t = episode.trace;
+  const Trajectory& t = episode.trajectory;
   std::copy_n(&t.qpos[static_cast<size_t>(k) * t.nq], t.nq, d->qpos);
   std::copy_n(&t.qvel[static_cast<size_t>(k) * t.nv], t.nv, d->qvel);
   if (t.nu) std::copy_n(&t.ctrl[static_cast<size_t>(k) * t.nu], t.nu, d->ctrl);
@@ -22,22 +23,28 @@ void Shown::show(int k) {
   if (!data) data.reset(mj_makeData(env->env().model()));
   k = std::clamp(k, 0, states() - 1);
   load_state(k, data.get());
-  const auto& progress = episode.trace.progress;
+  const auto& progress = episode.trajectory.progress;
   env->task().show_progress_indicators(env->env().mutable_model(),
                                        k == 0 || progress.size() < static_cast<size_t>(k) ? 0 : progress[k - 1]);
   shown_state = k;
 }
 
 std::optional<std::array<double, 3>> target_region(const ShownEpisode& episode) {
-  static const std::map<std::string, std::string> roles = {
-      {"pick_place", "container"}, {"stack_blocks", "bottom"}, {"open_drawer", "cabinet"},
-      {"peg_insert", "block"},     {"press_button", "button"}, {"pour", "bowl"}};
-  const auto role = roles.find(episode.record.key.task);
-  if (role == roles.end()) return std::nullopt;
-  std::optional<std::array<double, 3>> target;
-  for (const Placement& p : episode.trace.variation.placements)
-    if (p.role == role->second) target = std::array<double, 3>{p.x_m, p.y_m, 0.0};
-  return target;
+  // One task object per name, made on first use (the viewer draws from one thread).
+  static std::map<std::string, std::unique_ptr<Task>> tasks;
+  const std::string& name = episode.record.key.task;
+  auto it = tasks.find(name);
+  if (it == tasks.end()) {
+    const std::vector<std::string>& known = task_names();
+    if (std::find(known.begin(), known.end(), name) == known.end()) return std::nullopt;
+    it = tasks.emplace(name, make_task(name)).first;
+  }
+  try {
+    const TargetRegion target = it->second->target_region(episode.trajectory.variation);
+    return std::array<double, 3>{target.p_W.x(), target.p_W.y(), target.p_W.z()};
+  } catch (const std::invalid_argument&) {
+    return std::nullopt;  // a variation without the target role's placement (a foreign recording)
+  }
 }
 
 ViewerState::ViewerState(const ViewerOptions& options, EnvConfig env_config)
@@ -179,7 +186,7 @@ void ViewerState::advance() {
 
 void ViewerState::next_phase() {
   if (!primary()) return;
-  for (const auto& [s, name] : phase_starts(primary()->episode.trace))
+  for (const auto& [s, name] : phase_starts(primary()->episode.trajectory))
     if (s + 1 > cursor_) {
       set_cursor(s + 1);
       break;
@@ -189,13 +196,13 @@ void ViewerState::next_phase() {
 void ViewerState::previous_phase() {
   if (!primary()) return;
   int target = 0;
-  for (const auto& [s, name] : phase_starts(primary()->episode.trace))
+  for (const auto& [s, name] : phase_starts(primary()->episode.trajectory))
     if (s + 1 < cursor_) target = s + 1;
   set_cursor(target);
 }
 
 void ViewerState::jump_to_progress_stop() {
-  if (primary()) set_cursor(progress_stop_step(primary()->episode.trace) + 1);
+  if (primary()) set_cursor(progress_stop_step(primary()->episode.trajectory) + 1);
 }
 
 void ViewerState::restart() {

@@ -18,7 +18,7 @@
 
 namespace wambench::viewer {
 
-/// One displayed episode: its trace, the environment of its task, and a scratch mjData holding the
+/// One displayed episode: its trajectory, the environment of its task, and a scratch mjData holding the
 /// state at the cursor.
 struct Shown {
   ShownEpisode episode;
@@ -36,10 +36,9 @@ struct Shown {
   void show(int k);
 };
 
-/// Where the viewer marks an episode's target (world frame, m; z = 0, the table top), or nullopt for
-/// a task without one. Today the start placement of a role named per task (tasks/*.cc: the
-/// variation's placements): pick_place "container", stack_blocks "bottom", open_drawer "cabinet",
-/// peg_insert "block", press_button "button", pour "bowl". The only place in viewer/ that knows it.
+/// Where the viewer marks an episode's target (world frame, m; z = 0, the table top): the task's own
+/// Task::target_region (tasks/task.h) of the episode's variation; nullopt for a task this build does
+/// not know or a variation without the task's target role.
 std::optional<std::array<double, 3>> target_region(const ShownEpisode& episode);
 
 /// The viewer's state. Created from validated ViewerOptions (viewer/app.h validate()); it opens the
@@ -102,7 +101,7 @@ class ViewerState {
   /// Moves the cursor to `k` (clamped to 0..last_state()) and shows that state in every slot (a
   /// shorter episode shows its last state).
   void set_cursor(int k);
-  /// One control step forward; at the end of a live episode's trace the policy takes one more
+  /// One control step forward; at the end of a live episode's trajectory the policy takes one more
   /// step; at the end of anything else playback stops.
   void advance();
   /// Next / previous phase start of the primary episode (viewer/session.h phase_starts).

@@ -228,16 +228,16 @@ TEST(Recording, ReplayReproducesTheTrajectoryExactly) {
   TaskEnv env("press_button", ec);
   TaskEnv pick("pick_place", ec);
   for (int64_t i = 1; i >= 0; --i) {  // replay in another order than recorded, in a used environment
-    const Trajectory t = read_trajectory(recording_path((dir / "recordings").string(), {"scripted", "pick_place",
+    const RecordedEpisode t = read_recording(recording_path((dir / "recordings").string(), {"scripted", "pick_place",
                                                                                         "unseen_position", i}, "h5"));
-    EXPECT_GT(t.steps, 10);
-    EXPECT_EQ(t.success.back(), t.record.success);
-    EXPECT_THROW(replay_trajectory(env, t), std::invalid_argument);  // wrong task
-    EXPECT_EQ(replay_trajectory(pick, t), 0.0);
+    EXPECT_GT(t.steps(), 10);
+    EXPECT_EQ(t.trajectory.success.back(), t.record.success);
+    EXPECT_THROW(replay_difference(env, t), std::invalid_argument);  // wrong task
+    EXPECT_EQ(replay_difference(pick, t), 0.0);
   }
   // A damaged file is reported, not replayed.
   std::ofstream(dir / "bad.h5") << "not hdf5";
-  EXPECT_THROW(read_trajectory((dir / "bad.h5").string()), std::runtime_error);
+  EXPECT_THROW(read_recording((dir / "bad.h5").string()), std::runtime_error);
   fs::remove_all(dir);
 }
 

@@ -106,38 +106,38 @@ TEST(StatePhases, FollowALateGraspNotTheExpertsSchedule) {
   ASSERT_LT(expert_first_interaction, kHoverSteps - 10) << "the expert should grasp well before the late policy";
 
   LateGraspPolicy policy;
-  EpisodeTrace trace;
-  const EpisodeRecord r = run_episode(policy, env, {"late_grasp", "pick_place", "train", 0}, kSeed, &trace);
+  Trajectory trajectory;
+  const EpisodeRecord r = run_episode(policy, env, {"late_grasp", "pick_place", "train", 0}, kSeed, &trajectory);
   ASSERT_EQ(r.status, "failure") << r.error;  // lifted, never placed: runs to the horizon
-  ASSERT_EQ(trace.phases_coarse.size(), static_cast<size_t>(r.steps));
-  ASSERT_EQ(trace.phases.size(), static_cast<size_t>(r.steps));
+  ASSERT_EQ(trajectory.phases_coarse.size(), static_cast<size_t>(r.steps));
+  ASSERT_EQ(trajectory.phases.size(), static_cast<size_t>(r.steps));
   // Hovering (including every step the expert spends grasping and lifting): transit.
   for (int k = 0; k < kHoverSteps; ++k) {
-    EXPECT_EQ(trace.phases_coarse[k], "transit") << "step " << k << " (" << trace.phases[k] << ")";
-    EXPECT_EQ(trace.phases[k], "reach") << "step " << k;
+    EXPECT_EQ(trajectory.phases_coarse[k], "transit") << "step " << k << " (" << trajectory.phases[k] << ")";
+    EXPECT_EQ(trajectory.phases[k], "reach") << "step " << k;
   }
   // Interaction starts only once the fingers get to the object, i.e. after the hover, and the
   // grasp is labelled as such; once lifted high and carried, the state is transit "move".
   int first_interaction = -1;
   for (int k = 0; k < r.steps && first_interaction < 0; ++k)
-    if (trace.phases_coarse[k] == "interaction") first_interaction = k;
+    if (trajectory.phases_coarse[k] == "interaction") first_interaction = k;
   ASSERT_GE(first_interaction, kHoverSteps);
-  EXPECT_EQ(trace.phases[first_interaction], "grasp");
+  EXPECT_EQ(trajectory.phases[first_interaction], "grasp");
   EXPECT_LT(first_interaction, kHoverSteps + 20);
   int grasp_steps = 0, lift_steps = 0;
-  for (const std::string& fine : trace.phases) grasp_steps += fine == "grasp", lift_steps += fine == "lift";
+  for (const std::string& fine : trajectory.phases) grasp_steps += fine == "grasp", lift_steps += fine == "lift";
   EXPECT_GE(grasp_steps, 8);  // descending and closing for 10 steps
   EXPECT_GE(lift_steps, 1);
-  EXPECT_EQ(trace.phases_coarse.back(), "transit");
-  EXPECT_EQ(trace.phases.back(), "move");  // held 30 cm up
+  EXPECT_EQ(trajectory.phases_coarse.back(), "transit");
+  EXPECT_EQ(trajectory.phases.back(), "move");  // held 30 cm up
   EXPECT_GE(r.progress, 3) << "the object was lifted";  // reached, grasped, lifted
   // The record carries the same state labels, one letter per step; no plan labels (the policy
   // reports none).
   const std::string letters = r.diagnostics.at("phase_per_step").get<std::string>();
-  ASSERT_EQ(letters.size(), trace.phases_coarse.size());
-  for (size_t k = 0; k < letters.size(); ++k) EXPECT_EQ(letters[k], trace.phases_coarse[k] == "interaction" ? 'i' : 't');
+  ASSERT_EQ(letters.size(), trajectory.phases_coarse.size());
+  for (size_t k = 0; k < letters.size(); ++k) EXPECT_EQ(letters[k], trajectory.phases_coarse[k] == "interaction" ? 'i' : 't');
   EXPECT_FALSE(r.diagnostics.contains("plan_phase_per_step"));
-  for (const std::string& plan : trace.plan_phases) EXPECT_EQ(plan, "");
+  for (const std::string& plan : trajectory.plan_phases) EXPECT_EQ(plan, "");
 }
 
 TEST(StatePhases, ScriptedRecordsKeepThePlanApartAndReplayRelabelsFromTheState) {
@@ -148,27 +148,27 @@ TEST(StatePhases, ScriptedRecordsKeepThePlanApartAndReplayRelabelsFromTheState) 
   TaskEnv env("open_drawer", config);
   register_oracle_policies();
   std::unique_ptr<Policy> scripted = make_policy({"scripted", "", 0.0, {}});
-  EpisodeTrace trace;
-  const EpisodeRecord r = run_episode(*scripted, env, {"scripted", "open_drawer", "train", 0}, kSeed, &trace);
+  Trajectory trajectory;
+  const EpisodeRecord r = run_episode(*scripted, env, {"scripted", "open_drawer", "train", 0}, kSeed, &trajectory);
   ASSERT_TRUE(r.success) << r.error;
   const std::string state = r.diagnostics.at("phase_per_step").get<std::string>();
   const std::string plan = r.diagnostics.at("plan_phase_per_step").get<std::string>();
   ASSERT_EQ(state.size(), static_cast<size_t>(r.steps));
   ASSERT_EQ(plan.size(), static_cast<size_t>(r.steps));
   EXPECT_NE(state.find('i'), std::string::npos) << "a successful drawer opening has interaction steps: " << state;
-  for (size_t k = 0; k < trace.plan_phases.size(); ++k) {
-    EXPECT_EQ(trace.plan_phases[k], trace.diagnostics[k].at("phase").get<std::string>());
-    EXPECT_EQ(plan[k], trace.diagnostics[k].at("coarse").get<std::string>() == "interaction" ? 'i' : 't');
+  for (size_t k = 0; k < trajectory.plan_phases.size(); ++k) {
+    EXPECT_EQ(trajectory.plan_phases[k], trajectory.diagnostics[k].at("phase").get<std::string>());
+    EXPECT_EQ(plan[k], trajectory.diagnostics[k].at("coarse").get<std::string>() == "interaction" ? 'i' : 't');
   }
   // The recording holds the state labels; the replay recomputes them from the states, identically.
-  save_recordings(dir.string(), r, trace, true, false);
-  const Trajectory t = read_trajectory(recording_path(dir.string(), r.key, "h5"));
-  EXPECT_EQ(t.phases, trace.phases);
-  EXPECT_EQ(t.phases_coarse, trace.phases_coarse);
-  const EpisodeTrace replayed = replay_trace(env, t);
-  EXPECT_EQ(replayed.phases, trace.phases);
-  EXPECT_EQ(replayed.phases_coarse, trace.phases_coarse);
-  EXPECT_EQ(replayed.plan_phases, trace.plan_phases);
+  save_recordings(dir.string(), r, trajectory, true, false);
+  const RecordedEpisode t = read_recording(recording_path(dir.string(), r.key, "h5"));
+  EXPECT_EQ(t.trajectory.phases, trajectory.phases);
+  EXPECT_EQ(t.trajectory.phases_coarse, trajectory.phases_coarse);
+  const Trajectory replayed = replay(env, t);
+  EXPECT_EQ(replayed.phases, trajectory.phases);
+  EXPECT_EQ(replayed.phases_coarse, trajectory.phases_coarse);
+  EXPECT_EQ(replayed.plan_phases, trajectory.plan_phases);
   fs::remove_all(dir);
 }
 

@@ -256,8 +256,8 @@ TEST(WamPolicy, HarmowamActsWithPerActionGateDiagnosticsAndImaginedFrames) {
 TEST(WamPolicy, TheRunnerTalliesEveryStepsExpertByPhase) {
   auto policy = make_policy({"harmowam", trained_harmowam(), 0.0, {}});
   TaskEnv env("press_button");
-  EpisodeTrace trace;
-  const EpisodeRecord r = run_episode(*policy, env, {"harmowam", "press_button", "train", 0}, 0, &trace);
+  Trajectory trajectory;
+  const EpisodeRecord r = run_episode(*policy, env, {"harmowam", "press_button", "train", 0}, 0, &trajectory);
   ASSERT_NE(r.status, "error") << r.error;
   ASSERT_TRUE(r.diagnostics.contains("gate_by_phase")) << r.diagnostics.dump();
   int steps = 0;
@@ -294,9 +294,9 @@ TEST(WamPolicy, TheRunnerTalliesEveryStepsExpertByPhase) {
     EXPECT_EQ(all, expected_all) << pos;
     EXPECT_EQ(predictive, expected_predictive) << pos;
   }
-  // Every step of the trace carries its own action's gate value.
-  ASSERT_EQ(trace.diagnostics.size(), static_cast<size_t>(r.steps));
-  for (const auto& d : trace.diagnostics) EXPECT_TRUE(d.contains("gate") && d.contains("expert") && d.contains("refine_energy"));
+  // Every step of the trajectory carries its own action's gate value.
+  ASSERT_EQ(trajectory.diagnostics.size(), static_cast<size_t>(r.steps));
+  for (const auto& d : trajectory.diagnostics) EXPECT_TRUE(d.contains("gate") && d.contains("expert") && d.contains("refine_energy"));
 }
 
 }  // namespace

@@ -78,7 +78,7 @@ TEST(ViewerApp, LivePlaysOneControlStepPerHeadlessFrameAndSpacePauses) {
   EXPECT_EQ(adapter.windows_drawn(), (std::vector<std::string>{"Episode", "Timeline"}));
   EXPECT_EQ(EpisodeSummary::status_text(s, 0), "running");
   EXPECT_EQ(PlaybackControls::phase_text(s),
-            s.primary()->episode.trace.phases[4] + " (" + s.primary()->episode.trace.phases_coarse[4] + ")");
+            s.primary()->episode.trajectory.phases[4] + " (" + s.primary()->episode.trajectory.phases_coarse[4] + ")");
 
   press(adapter, app, GLFW_KEY_SPACE);
   EXPECT_FALSE(s.playing());
@@ -100,12 +100,12 @@ TEST(ViewerApp, KeysMoveTheCursorChangeSpeedAndToggleOverlays) {
   press(adapter, app, GLFW_KEY_LEFT);
   EXPECT_EQ(s.cursor(), 19);
   EXPECT_EQ(s.primary()->shown_state, 19);
-  EXPECT_EQ(s.primary()->episode.steps(), 20);  // stepping back keeps the trace
+  EXPECT_EQ(s.primary()->episode.steps(), 20);  // stepping back keeps the trajectory
   press(adapter, app, GLFW_KEY_HOME);
   EXPECT_EQ(s.cursor(), 0);
   press(adapter, app, GLFW_KEY_END);
   EXPECT_EQ(s.cursor(), 20);
-  press(adapter, app, GLFW_KEY_RIGHT);  // at the end of a live trace: the policy takes a step
+  press(adapter, app, GLFW_KEY_RIGHT);  // at the end of a live trajectory: the policy takes a step
   EXPECT_EQ(s.cursor(), 21);
   EXPECT_EQ(s.primary()->episode.steps(), 21);
   EXPECT_FALSE(s.playing());
@@ -141,7 +141,7 @@ TEST(ViewerApp, KeysMoveTheCursorChangeSpeedAndToggleOverlays) {
   EXPECT_FALSE(has_window(adapter, "Keyboard and mouse (H to close)"));
 
   // Phases: page down goes to the next phase start, page up back; G to where progress stopped.
-  const std::vector<std::pair<int, std::string>> starts = phase_starts(s.primary()->episode.trace);
+  const std::vector<std::pair<int, std::string>> starts = phase_starts(s.primary()->episode.trajectory);
   ASSERT_GE(starts.size(), 2u);
   tap(adapter, app, GLFW_KEY_HOME);
   tap(adapter, app, GLFW_KEY_PAGE_DOWN);
@@ -151,7 +151,7 @@ TEST(ViewerApp, KeysMoveTheCursorChangeSpeedAndToggleOverlays) {
   tap(adapter, app, GLFW_KEY_PAGE_UP);
   EXPECT_EQ(s.cursor(), starts[0].first + 1);
   tap(adapter, app, GLFW_KEY_G);
-  EXPECT_EQ(s.cursor(), progress_stop_step(s.primary()->episode.trace) + 1);
+  EXPECT_EQ(s.cursor(), progress_stop_step(s.primary()->episode.trajectory) + 1);
 }
 
 TEST(ViewerApp, ClickingATimelinePlotMovesTheCursorThere) {
@@ -178,13 +178,13 @@ TEST(ViewerApp, LiveKeysChangeTheEpisodeRestartAndQuit) {
   ViewerApp app(live_options(), adapter);
   ViewerState& s = app.state();
   for (int k = 0; k < 4; ++k) ASSERT_TRUE(app.frame());
-  const std::vector<double> qpos0 = s.primary()->episode.trace.qpos;
+  const std::vector<double> qpos0 = s.primary()->episode.trajectory.qpos;
   tap(adapter, app, GLFW_KEY_N);
   EXPECT_EQ(s.options().episode, 1);
   EXPECT_EQ(s.primary()->episode.record.key.index, 1);
-  EXPECT_NE(std::vector<double>(s.primary()->episode.trace.qpos.begin(),
-                                s.primary()->episode.trace.qpos.begin() + s.primary()->episode.trace.nq),
-            std::vector<double>(qpos0.begin(), qpos0.begin() + s.primary()->episode.trace.nq))
+  EXPECT_NE(std::vector<double>(s.primary()->episode.trajectory.qpos.begin(),
+                                s.primary()->episode.trajectory.qpos.begin() + s.primary()->episode.trajectory.nq),
+            std::vector<double>(qpos0.begin(), qpos0.begin() + s.primary()->episode.trajectory.nq))
       << "episode 1 starts where episode 0 does";
   tap(adapter, app, GLFW_KEY_N);
   EXPECT_EQ(s.options().episode, 2);
@@ -194,7 +194,7 @@ TEST(ViewerApp, LiveKeysChangeTheEpisodeRestartAndQuit) {
   EXPECT_EQ(s.options().episode, 0);
   tap(adapter, app, GLFW_KEY_P);
   EXPECT_EQ(s.options().episode, 0);  // not below 0
-  // R restarts the live episode: a fresh trace that the frame then plays one step into.
+  // R restarts the live episode: a fresh trajectory that the frame then plays one step into.
   for (int k = 0; k < 4; ++k) ASSERT_TRUE(app.frame());
   press(adapter, app, GLFW_KEY_R);
   EXPECT_EQ(s.primary()->episode.steps(), 1);
@@ -416,8 +416,8 @@ TEST(ViewerState, ReplayRewindsWithRAndShowsTheRecordedStates) {
   EXPECT_EQ(s.last_state(), s.primary()->episode.steps());
   s.set_cursor(1000000);
   EXPECT_EQ(s.cursor(), s.last_state());
-  // The shown mjData holds the trace's state at the cursor.
-  const EpisodeTrace& t = s.primary()->episode.trace;
+  // The shown mjData holds the trajectory's state at the cursor.
+  const Trajectory& t = s.primary()->episode.trajectory;
   const int k = s.cursor();
   for (int i = 0; i < t.nq; ++i) EXPECT_EQ(s.primary()->data->qpos[i], t.qpos[static_cast<size_t>(k) * t.nq + i]);
   apply(Command::kRestart, s);
@@ -457,7 +457,7 @@ TEST(TargetRegion, IsTheStartPlacementOfTheTasksTargetRole) {
   const std::optional<std::array<double, 3>> target = target_region(e);
   ASSERT_TRUE(target.has_value());
   bool found = false;
-  for (const Placement& p : e.trace.variation.placements)
+  for (const Placement& p : e.trajectory.variation.placements)
     if (p.role == "container") {
       EXPECT_EQ((*target)[0], p.x_m);
       EXPECT_EQ((*target)[1], p.y_m);

@@ -20,7 +20,7 @@ TEST(LiveSession, StepsTheScriptedExpertToSuccessAndLogsEveryStep) {
   EnvCache envs(no_render());
   LiveSession live(envs, {"scripted", "", 0.0, {}}, "press_button", "unseen_position", 2, 0);
   EXPECT_EQ(live.episode().steps(), 0);
-  EXPECT_EQ(live.episode().trace.qpos.size(), static_cast<size_t>(live.env().env().model()->nq));
+  EXPECT_EQ(live.episode().trajectory.qpos.size(), static_cast<size_t>(live.env().env().model()->nq));
   int steps = 0;
   while (!live.done() && steps < 500) {
     live.step();
@@ -30,13 +30,13 @@ TEST(LiveSession, StepsTheScriptedExpertToSuccessAndLogsEveryStep) {
   }
   EXPECT_TRUE(live.episode().record.success) << live.episode().record.error;
   EXPECT_EQ(live.episode().record.status, "success");
-  EXPECT_EQ(live.episode().trace.progress.back(), static_cast<int>(live.env().task().subgoals().size()));
+  EXPECT_EQ(live.episode().trajectory.progress.back(), static_cast<int>(live.env().task().subgoals().size()));
   // The live rollout is the runner's: same states as run_episode on the same episode.
   TaskEnv env("press_button", no_render());
   auto policy = make_policy({"scripted", "", 0.0, {}});
-  EpisodeTrace trace;
-  run_episode(*policy, env, {"scripted", "press_button", "unseen_position", 2}, 0, &trace);
-  EXPECT_EQ(trace.qpos, live.episode().trace.qpos);
+  Trajectory trajectory;
+  run_episode(*policy, env, {"scripted", "press_button", "unseen_position", 2}, 0, &trajectory);
+  EXPECT_EQ(trajectory.qpos, live.episode().trajectory.qpos);
 }
 
 TEST(LiveSession, ScriptedExpertTakesOverAFailingPolicy) {
@@ -66,22 +66,23 @@ TEST(LiveSession, UnknownNamesAreRejectedWithTheValidOnes) {
 TEST(Replay, ReachesTheRecordedFinalStateThroughTheViewersPath) {
   const fs::path dir = fresh_dir("replay");
   const std::string h5 = record_episode(dir, "stack_blocks", 1);
-  const Trajectory recorded = read_trajectory(h5);
+  const RecordedEpisode recorded_episode = read_recording(h5);
+  const Trajectory& recorded = recorded_episode.trajectory;
   EnvCache envs(no_render());
   // The viewer accepts the path without its extension, as `wambench view --replay` does.
   const ShownEpisode shown = load_replay(h5.substr(0, h5.size() - 3), envs);
   EXPECT_EQ(shown.replay_max_qpos_diff, 0.0);
-  ASSERT_EQ(shown.steps(), recorded.steps);
+  ASSERT_EQ(shown.steps(), recorded_episode.steps());
   const size_t nq = recorded.nq;
   const std::vector<double> final_recorded(recorded.qpos.end() - nq, recorded.qpos.end());
-  const std::vector<double> final_replayed(shown.trace.qpos.end() - nq, shown.trace.qpos.end());
+  const std::vector<double> final_replayed(shown.trajectory.qpos.end() - nq, shown.trajectory.qpos.end());
   EXPECT_EQ(final_replayed, final_recorded);
   // And the simulator itself ends there.
   const mjData* d = envs.get("stack_blocks").env().data();
   EXPECT_EQ(std::vector<double>(d->qpos, d->qpos + nq), final_recorded);
   EXPECT_TRUE(shown.record.success);
-  EXPECT_EQ(shown.trace.phases, recorded.phases);
-  EXPECT_EQ(shown.trace.success, recorded.success);
+  EXPECT_EQ(shown.trajectory.phases, recorded.phases);
+  EXPECT_EQ(shown.trajectory.success, recorded.success);
   fs::remove_all(dir);
 }
 
@@ -143,7 +144,7 @@ TEST(Runs, AFolderWithoutEpisodesIsAClearError) {
 }
 
 TEST(Navigation, PhaseStartsAndWhereProgressStopped) {
-  EpisodeTrace t;
+  Trajectory t;
   t.phases = {"reach", "reach", "grasp", "grasp", "lift", "reach"};
   t.progress = {0, 1, 1, 2, 2, 2};
   const auto starts = phase_starts(t);

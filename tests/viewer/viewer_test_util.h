@@ -41,9 +41,9 @@ inline std::filesystem::path fresh_dir(const std::string& name) {
 inline std::string record_episode(const std::filesystem::path& dir, const std::string& task, int64_t index, double noise = 0.0) {
   TaskEnv env(task, no_render());
   auto policy = make_policy({"scripted", "", noise, {}});
-  EpisodeTrace trace;
-  const EpisodeRecord r = run_episode(*policy, env, {"scripted", task, "train", index}, 0, &trace);
-  save_recordings((dir / "recordings").string(), r, trace, true, false);
+  Trajectory trajectory;
+  const EpisodeRecord r = run_episode(*policy, env, {"scripted", task, "train", index}, 0, &trajectory);
+  save_recordings((dir / "recordings").string(), r, trajectory, true, false);
   std::ofstream((dir / "episodes.jsonl").string(), std::ios::app) << to_json(r).dump() << "\n";
   return recording_path((dir / "recordings").string(), r.key, "h5");
 }

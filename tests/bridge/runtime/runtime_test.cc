@@ -40,7 +40,7 @@ void expect_parity(const std::string& policy_name, const std::string& task, cons
   PolicySpec spec(policy_name, bundled_checkpoint(policy_name));
   auto eval_policy = make_policy(spec);
   TaskEnv env(task, image_config(eval_policy->needs_images()));
-  EpisodeTrace eval_trace;
+  Trajectory eval_trace;
   const EpisodeKey key{policy_name, task, split, index};
   const EpisodeRecord eval_record = run_episode(*eval_policy, env, key, seed, &eval_trace);
   ASSERT_NE(eval_record.status, "error") << eval_record.error;
@@ -50,7 +50,7 @@ void expect_parity(const std::string& policy_name, const std::string& task, cons
   SafetyFilter filter(SafetyLimits{}, ArmControllerConfig{}, 10.0);
   RealEpisodeRunner runner(robot, *real_policy, filter, RealRunOptions{});
   PredicateOperator op;
-  EpisodeTrace real_trace;
+  Trajectory real_trace;
   const std::optional<EpisodeRecord> real_record =
       runner.run(key, seed, eval_record.instruction, env.task().horizon_steps(), op, "", &real_trace);
   ASSERT_TRUE(real_record.has_value());
