@@ -467,22 +467,9 @@ class PegInsertExpert final : public StagedExpert {
   PegInsertExpert(const PegInsert& task, double noise_std, uint64_t seed) : StagedExpert(noise_std, seed), task_(task) {
     using C = CoarsePhase;
     std::vector<Stage> t(kRetreat + 1);
-    t[kReach] = {
-        {C::kTransit, "reach"},
-        -1,
-        [this](const Env& env, int) {
-          update_grasp_yaw();
-          return Target{task_.grasp_point(env.data()) + Eigen::Vector3d(0, 0, 0.08), ee_down_rotation(grasp_yaw_)};
-        },
-        nullptr,
-        [this](const Env& env, int steps) {
-          const Eigen::Vector3d target = task_.grasp_point(env.data()) + Eigen::Vector3d(0, 0, 0.08);
-          return (ee_position_error(env, target) < 0.012 &&
-                  ee_rotation_error(env, ee_down_rotation(grasp_yaw_)) < 0.05) ||
-                         steps > 40
-                     ? kDescend
-                     : kStay;
-        }};
+    t[kReach] = reach_above_stage(
+        [this](const Env& env) -> Eigen::Vector3d { return task_.grasp_point(env.data()) + Eigen::Vector3d(0, 0, 0.08); },
+        [this] { return grasp_yaw_; }, 0.05, kDescend, [this](const Env&, int) { update_grasp_yaw(); });
     t[kDescend] = {{C::kInteraction, "grasp"},
                    -1,
                    [this](const Env& env, int) {
@@ -574,13 +561,8 @@ class PegInsertExpert final : public StagedExpert {
                     if (stalled_ >= 5) return depth >= kPegMinInsertionM + 0.005 ? kRelease : kAlign;  // jammed
                     return kStay;
                   }};
-    t[kRelease] = {{C::kInteraction, "release"},
-                   -1,
-                   [this](const Env&, int) {
-                     return Target{ee_, ee_down_rotation(hand_yaw_)};
-                   },
-                   nullptr,
-                   [](const Env&, int steps) { return steps >= 4 ? kRetreat : kStay; }};
+    t[kRelease] = hold_stage({C::kInteraction, "release"}, -1,
+                             [this] { return Target{ee_, ee_down_rotation(hand_yaw_)}; }, 4, kRetreat);
     t[kRetreat] = {{C::kTransit, "retreat"},
                    -1,
                    [this](const Env&, int) {

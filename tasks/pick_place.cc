@@ -239,20 +239,8 @@ class PickPlaceExpert final : public StagedExpert {
       : StagedExpert(noise_std, seed), task_(task), cat_(cat) {
     using C = CoarsePhase;
     std::vector<Stage> t(kRetreat + 1);
-    t[kReach] = {{C::kTransit, "reach"},
-                 -1,
-                 [this](const Env&, int) {
-                   return Target{grasp_ + Eigen::Vector3d(0, 0, 0.10), ee_down_rotation(hand_yaw_)};
-                 },
-                 nullptr,
-                 [this](const Env& env, int steps) {
-                   const Eigen::Vector3d target = grasp_ + Eigen::Vector3d(0, 0, 0.10);
-                   return (ee_position_error(env, target) < 0.012 &&
-                           ee_rotation_error(env, ee_down_rotation(hand_yaw_)) < 0.06) ||
-                                  steps > 40
-                              ? kDescend
-                              : kStay;
-                 }};
+    t[kReach] = reach_above_stage([this](const Env&) -> Eigen::Vector3d { return grasp_ + Eigen::Vector3d(0, 0, 0.10); },
+                                  [this] { return hand_yaw_; }, 0.06, kDescend);
     t[kDescend] = {{C::kInteraction, "grasp"},
                    -1,
                    [this](const Env&, int) {
@@ -304,13 +292,8 @@ class PickPlaceExpert final : public StagedExpert {
                    return ee_position_error(env, place_target(box_, place_z())) < 0.008 || steps > 25 ? kRelease
                                                                                                       : kStay;
                  }};
-    t[kRelease] = {{C::kInteraction, "release"},
-                   -1,
-                   [this](const Env&, int) {
-                     return Target{ee_, ee_down_rotation(carry_yaw_)};
-                   },
-                   nullptr,
-                   [](const Env&, int steps) { return steps >= 4 ? kRetreat : kStay; }};
+    t[kRelease] = hold_stage({C::kInteraction, "release"}, -1,
+                             [this] { return Target{ee_, ee_down_rotation(carry_yaw_)}; }, 4, kRetreat);
     t[kRetreat] = {
         {C::kTransit, "retreat"},
         -1,

@@ -404,21 +404,11 @@ class PourExpert final : public StagedExpert {
   PourExpert(const Pour& task, double noise_std, uint64_t seed) : StagedExpert(noise_std, seed), task_(task) {
     using C = CoarsePhase;
     std::vector<Stage> t(kRetreat + 1);
-    t[kReach] = {{C::kTransit, "reach"},
-                 -1,
-                 [this](const Env&, int steps) {
-                   if (steps == 1) plan_grasp();
-                   return Target{grasp_ + Eigen::Vector3d(0, 0, 0.08), ee_down_rotation(grasp_yaw_)};
-                 },
-                 nullptr,
-                 [this](const Env& env, int steps) {
-                   const Eigen::Vector3d target = grasp_ + Eigen::Vector3d(0, 0, 0.08);
-                   return (ee_position_error(env, target) < 0.012 &&
-                           ee_rotation_error(env, ee_down_rotation(grasp_yaw_)) < 0.06) ||
-                                  steps > 40
-                              ? kDescend
-                              : kStay;
-                 }};
+    t[kReach] = reach_above_stage([this](const Env&) -> Eigen::Vector3d { return grasp_ + Eigen::Vector3d(0, 0, 0.08); },
+                                  [this] { return grasp_yaw_; }, 0.06, kDescend,
+                                  [this](const Env&, int steps) {
+                                    if (steps == 1) plan_grasp();
+                                  });
     t[kDescend] = {{C::kInteraction, "grasp"},
                    -1,
                    [this](const Env&, int) {
@@ -521,13 +511,8 @@ class PourExpert final : public StagedExpert {
                  [this](const Env& env, int steps) {
                    return ee_position_error(env, place_target()) < 0.006 || steps > 25 ? kRelease : kStay;
                  }};
-    t[kRelease] = {{C::kInteraction, "release"},
-                   -1,
-                   [this](const Env&, int) {
-                     return Target{ee_, ee_down_rotation(carry_yaw_)};
-                   },
-                   nullptr,
-                   [](const Env&, int steps) { return steps >= 4 ? kRetreat : kStay; }};
+    t[kRelease] = hold_stage({C::kInteraction, "release"}, -1,
+                             [this] { return Target{ee_, ee_down_rotation(carry_yaw_)}; }, 4, kRetreat);
     t[kRetreat] = {{C::kTransit, "retreat"},
                    -1,
                    [this](const Env&, int) {

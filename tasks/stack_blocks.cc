@@ -380,21 +380,9 @@ class StackBlocksExpert final : public StagedExpert {
       : StagedExpert(noise_std, seed), task_(task) {
     using C = CoarsePhase;
     std::vector<Stage> t(kRetreat + 1);
-    t[kReach] = {{C::kTransit, "reach"},
-                 -1,
-                 [this](const Env&, int) {
-                   hand_yaw_ = grasp_yaw(top_yaw_, task_.top_cat_.symmetry_rad);
-                   return Target{t_ + Eigen::Vector3d(0, 0, grasp_z_ + 0.10), ee_down_rotation(hand_yaw_)};
-                 },
-                 nullptr,
-                 [this](const Env& env, int steps) {
-                   const Eigen::Vector3d target = t_ + Eigen::Vector3d(0, 0, grasp_z_ + 0.10);
-                   return (ee_position_error(env, target) < 0.012 &&
-                           ee_rotation_error(env, ee_down_rotation(hand_yaw_)) < 0.05) ||
-                                  steps > 40
-                              ? kDescend
-                              : kStay;
-                 }};
+    t[kReach] = reach_above_stage([this](const Env&) -> Eigen::Vector3d { return t_ + Eigen::Vector3d(0, 0, grasp_z_ + 0.10); },
+                                  [this] { return hand_yaw_; }, 0.05, kDescend,
+                                  [this](const Env&, int) { hand_yaw_ = grasp_yaw(top_yaw_, task_.top_cat_.symmetry_rad); });
     t[kDescend] = {{C::kInteraction, "grasp"},
                    -1,
                    [this](const Env&, int) {
@@ -456,13 +444,8 @@ class StackBlocksExpert final : public StagedExpert {
                    const double gap = t_.z() - seat_z_;
                    return (gap < 0.006 && offset_ < 0.005) || steps > 30 ? kRelease : kStay;
                  }};
-    t[kRelease] = {{C::kInteraction, "release"},
-                   -1,
-                   [this](const Env&, int) {
-                     return Target{ee_, ee_down_rotation(hand_yaw_)};
-                   },
-                   nullptr,
-                   [](const Env&, int steps) { return steps >= 4 ? kRetreat : kStay; }};
+    t[kRelease] = hold_stage({C::kInteraction, "release"}, -1,
+                             [this] { return Target{ee_, ee_down_rotation(hand_yaw_)}; }, 4, kRetreat);
     t[kRetreat] = {
         {C::kTransit, "retreat"},
         -1,

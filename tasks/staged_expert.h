@@ -72,6 +72,20 @@ class StagedExpert : public Expert {
   /// Called after every transition, with the stage entered (e.g. to reset per-attempt counters).
   virtual void on_transition(int /*to*/) {}
 
+  /// The stage every grasping expert starts with: gripper open, phase (transit, "reach"), servo to
+  /// `above(env)` with the hand pointing down at `yaw()` (ee_down_rotation); go to `next` once the EE
+  /// is within 0.012 m of that point and `rot_tol_rad` of that orientation (ee_position_error,
+  /// ee_rotation_error, recomputed after the step), or after 40 steps. `plan` (optional) runs first
+  /// in every step's target (e.g. to choose the grasp yaw). Give `above` an explicit
+  /// `-> Eigen::Vector3d` return type: an Eigen expression returned from a lambda refers to the
+  /// lambda's own temporaries.
+  static Stage reach_above_stage(std::function<Eigen::Vector3d(const Env& env)> above, std::function<double()> yaw,
+                                 double rot_tol_rad, int next,
+                                 std::function<void(const Env& env, int steps)> plan = nullptr);
+  /// A stage that holds `hold()` with gripper command `gripper` for `steps` steps, then goes to
+  /// `next` (e.g. releasing the object before retreating).
+  static Stage hold_stage(PhaseLabel phase, double gripper, std::function<Target()> hold, int steps, int next);
+
  private:
   std::vector<Stage> stages_;
   double noise_std_;

@@ -16,7 +16,7 @@ echo '{"ros": {"cameras": [{"name": "front", "topic": "/f", "pipeline": {"crop":
 expect_error '"crop" must be [x, y, width, height]' timeout 30 "$ARM" --config "$work/crop.json"
 
 # A port nothing listens on: bind to port 0 and release it.
-port=$(/usr/bin/python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+port=$(/usr/bin/python3 "$(dirname "$0")/free_port.py")
 export ROS_MASTER_URI="http://127.0.0.1:$port"
 start=$(date +%s.%N)
 expect_error "no ROS master at http://127.0.0.1:$port within 1.5 s" timeout 30 "$ARM" --master-timeout-s 1.5

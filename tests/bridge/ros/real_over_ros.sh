@@ -10,7 +10,7 @@ WAMBENCH="$1"
 ARM="$2"
 work="$3"
 rm -rf "$work" && mkdir -p "$work/ros_home/log"
-port=$(/usr/bin/python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+port=$(/usr/bin/python3 "$(dirname "$0")/free_port.py")
 export ROS_MASTER_URI="http://127.0.0.1:$port" ROS_IP=127.0.0.1 ROS_HOME="$work/ros_home" ROS_LOG_DIR="$work/ros_home/log"
 CORE=""
 ARM_PID=""
